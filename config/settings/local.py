@@ -1,0 +1,23 @@
+"""Development settings: DEBUG on, embedded PostgreSQL/Redis when no URLs are given."""
+
+from synapscale.embedded import default_data_dir, embedded_postgres_url, embedded_redis_url
+
+from .base import *  # noqa: F403
+from .base import DATABASE_URL, REDIS_URL, env
+from .services import service_settings
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-only-not-secret")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+_database_url = DATABASE_URL or embedded_postgres_url(default_data_dir())
+_redis_url = REDIS_URL or embedded_redis_url(default_data_dir())
+globals().update(
+    service_settings(
+        database_url=_database_url,
+        redis_url=_redis_url,
+        broker_url=env.str("CELERY_BROKER_URL", default=""),
+    )
+)
+SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}

@@ -1,0 +1,41 @@
+"""Production settings: no defaults for secrets or services; refuse to start without them."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import build_logging, env
+from .services import service_settings
+
+REQUIRED_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY")
+
+
+def _require(name: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set in production (see README, Deploying).")
+    return value
+
+
+_required = {name: _require(name) for name in REQUIRED_VARIABLES}
+
+DEBUG = False
+SECRET_KEY = _required["DJANGO_SECRET_KEY"]
+globals().update(
+    service_settings(
+        database_url=_required["DATABASE_URL"],
+        redis_url=_required["REDIS_URL"],
+        broker_url=_required["CELERY_BROKER_URL"],
+    )
+)
+SERVICES_EMBEDDED = {"database": False, "redis": False}
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+LOGGING = build_logging(env.str("LOG_FORMAT", default="json"), env.str("LOG_LEVEL", default="INFO"))

@@ -1,0 +1,47 @@
+"""Turn the service URLs (database, Redis, broker) into Django and Celery settings."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+import environ
+
+
+def _celery_redis_url(redis_url: str) -> str:
+    """Translate a redis-py URL into the form kombu expects (sockets are spelt differently)."""
+    parsed = urlparse(redis_url)
+    if parsed.scheme == "unix":
+        db = parsed.query.partition("db=")[2] or "0"
+        return f"redis+socket://{parsed.path}?virtual_host={db}"
+    return redis_url
+
+
+def service_settings(*, database_url: str, redis_url: str, broker_url: str = "") -> dict:
+    """Return DATABASES, CACHES and Celery's URLs for the given service URLs."""
+    database = environ.Env.db_url_config(database_url)
+    # A unix-socket directory arrives percent-encoded in the host part of the URL.
+    database["HOST"] = unquote(database.get("HOST") or "")
+    database["CONN_MAX_AGE"] = 60
+    database["CONN_HEALTH_CHECKS"] = True
+    database["ATOMIC_REQUESTS"] = False
+    database["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    celery_redis = _celery_redis_url(redis_url)
+    return {
+        "DATABASES": {"default": database},
+        "REDIS_URL": redis_url,
+        "CACHES": {
+            "default": {
+                "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "synapscale",
+                "OPTIONS": {
+                    "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                    # A Redis that is down must fail fast: reads fall back to computing.
+                    "SOCKET_CONNECT_TIMEOUT": 1,
+                    "SOCKET_TIMEOUT": 1,
+                },
+            }
+        },
+        "CELERY_BROKER_URL": broker_url or celery_redis,
+        "CELERY_RESULT_BACKEND": celery_redis,
+    }

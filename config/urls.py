@@ -1,0 +1,30 @@
+"""Top-level URLs: admin, the versioned API, its schema and docs, health and metrics."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from synapscale.health.views import liveness, readiness
+
+admin.site.site_header = "SynapScale"
+admin.site.site_title = "SynapScale admin"
+admin.site.index_title = "Administration"
+
+api_v1 = [
+    path("", include("synapscale.api.urls")),
+    path("", include("executions.api.urls")),
+    path("", include("templates_app.api.urls")),
+    path("", include("analytics.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/<version>/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("health/live/", liveness, name="health-live"),
+    path("health/ready/", readiness, name="health-ready"),
+    path("", include("django_prometheus.urls")),
+    path("", include("analytics.capture_urls")),
+]

@@ -1,0 +1,56 @@
+"""Staff console for users, workspaces and memberships."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from synapscale.models import Membership, User, Workspace
+from synapscale.services.workspaces import workspace_rotate_ingestion_key
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active")
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_personal", "member_count", "created_at")
+    list_filter = ("is_personal",)
+    search_fields = ("name", "slug")
+    readonly_fields = ("ingestion_key", "created_at")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (MembershipInline,)
+    actions = ("rotate_ingestion_keys",)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_member_count=Count("memberships"))
+
+    @admin.display(description="members", ordering="_member_count")
+    def member_count(self, workspace):
+        return workspace._member_count
+
+    @admin.action(description="Rotate ingestion keys of the selected workspaces")
+    def rotate_ingestion_keys(self, request, queryset):
+        for workspace in queryset:
+            workspace_rotate_ingestion_key(workspace=workspace)
+        self.message_user(request, f"Rotated {queryset.count()} ingestion key(s).")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "workspace", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__username", "workspace__slug")
+    list_select_related = ("user", "workspace")
+    autocomplete_fields = ("user", "workspace")

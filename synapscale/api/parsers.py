@@ -1,0 +1,57 @@
+"""JSON request parsing with orjson, a size limit and gzip bodies."""
+
+from __future__ import annotations
+
+import zlib
+
+import orjson
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
+
+from synapscale.api.exceptions import PayloadTooLarge
+
+
+def read_limited(stream, limit: int) -> bytes:
+    """Read at most ``limit`` bytes from ``stream``; a longer body raises PayloadTooLarge."""
+    if stream is None:
+        return b""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge()
+    return data
+
+
+def decompress_limited(data: bytes, limit: int) -> bytes:
+    """Gunzip ``data`` without letting a small bomb expand past ``limit`` bytes."""
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = decompressor.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ParseError("The gzip body could not be decompressed.") from exc
+    if len(out) > limit or decompressor.unconsumed_tail:
+        raise PayloadTooLarge("The decompressed body is larger than the server accepts.")
+    return out
+
+
+class JSONParser(BaseParser):
+    """Parse JSON bodies with orjson; gzip (``Content-Encoding: gzip``) is accepted."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        meta = request.META if request is not None else {}
+        declared = meta.get("CONTENT_LENGTH")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge()
+        raw = read_limited(stream, limit)
+        if meta.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
+            raw = decompress_limited(raw, limit)
+        if not raw.strip():
+            return {}
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"Malformed JSON: {exc}") from exc

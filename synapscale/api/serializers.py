@@ -1,0 +1,76 @@
+"""Serializers for accounts and workspaces."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from synapscale.choices import Role
+from synapscale.models import Membership, Workspace
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email", "first_name", "last_name", "is_staff", "date_joined"]
+        read_only_fields = fields
+
+
+class WorkspaceSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "slug", "is_personal", "ingestion_key", "created_at", "role"]
+        read_only_fields = fields
+
+    def get_role(self, workspace) -> str | None:
+        roles = self.context.get("roles") or {}
+        return roles.get(workspace.id)
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    email = serializers.EmailField()
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class TokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class RegistrationOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    user = UserSerializer()
+    workspace = WorkspaceSerializer()
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeOutputSerializer(serializers.Serializer):
+    user = UserSerializer()
+    workspaces = WorkspaceSerializer(many=True)
+
+
+class WorkspaceCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=80, required=False)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MembershipInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)

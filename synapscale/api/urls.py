@@ -1,0 +1,17 @@
+"""Accounts and workspaces under /api/v1/."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from synapscale.api.accounts import MeView, RegisterView, TokenView
+from synapscale.api.workspaces_views import WorkspaceViewSet
+
+router = DefaultRouter()
+router.register("workspaces", WorkspaceViewSet, basename="workspace")
+
+urlpatterns = [
+    path("auth/register/", RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/me/", MeView.as_view(), name="auth-me"),
+    *router.urls,
+]

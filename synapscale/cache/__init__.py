@@ -1,0 +1,16 @@
+"""Cache policies: named TTLs, versioned namespaces, single-flight computation, warming."""
+
+from synapscale.cache.policies import POLICIES, CachePolicy, Policy
+from synapscale.cache.read import CachedResult, cached_read, invalidate
+from synapscale.cache.warming import register_warmer, run_warmers
+
+__all__ = [
+    "POLICIES",
+    "CachePolicy",
+    "CachedResult",
+    "Policy",
+    "cached_read",
+    "invalidate",
+    "register_warmer",
+    "run_warmers",
+]

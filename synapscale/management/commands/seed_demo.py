@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+
+from synapscale.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    STAFF_PASSWORD,
+    STAFF_USERNAME,
+    seed_accounts,
+    seed_apps,
+)
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent): a demo user, a staff user, a workspace and app data."
+
+    def handle(self, *args, **options):
+        accounts = seed_accounts()
+        seeded = seed_apps(accounts, self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"  demo user:  {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  API token:  {accounts.token}")
+        self.stdout.write(f"  staff user: {STAFF_USERNAME} / {STAFF_PASSWORD}  (admin at /admin/)")
+        self.stdout.write(f"  workspace:  {accounts.workspace.slug}  (X-Workspace header)")
+        if seeded:
+            self.stdout.write(f"  app data:   {', '.join(seeded)}")

@@ -1,0 +1,121 @@
+"""Shared fixtures: users, workspaces, authenticated API clients and a real Celery worker."""
+
+from __future__ import annotations
+
+import pytest
+from django_redis import get_redis_connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from synapscale.choices import Role
+from synapscale.services.workspaces import membership_set, workspace_create
+from tests.factories import UserFactory
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def _clear_cache_keys() -> None:
+    # Only our keys: the Celery broker may share this Redis database.
+    conn = get_redis_connection("default")
+    keys = list(conn.scan_iter(match="synapscale*", count=1000))
+    if keys:
+        conn.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    _clear_cache_keys()
+    yield
+
+
+def make_user(username: str, *, staff: bool = False):
+    """Create a user with a personal workspace, as registration does."""
+    user = UserFactory(username=username, is_staff=staff)
+    workspace_create(name=f"{username}'s workspace", owner=user, is_personal=True)
+    return user
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def user(db):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(db):
+    return make_user("bob")
+
+
+@pytest.fixture
+def staff_user(db):
+    return make_user("staffer", staff=True)
+
+
+@pytest.fixture
+def workspace(user):
+    return user.memberships.select_related("workspace").get(workspace__is_personal=True).workspace
+
+
+@pytest.fixture
+def other_workspace(other_user):
+    return (
+        other_user.memberships.select_related("workspace")
+        .get(workspace__is_personal=True)
+        .workspace
+    )
+
+
+@pytest.fixture
+def api_client(user):
+    return client_for(user)
+
+
+@pytest.fixture
+def other_api_client(other_user):
+    return client_for(other_user)
+
+
+@pytest.fixture
+def staff_api_client(staff_user):
+    return client_for(staff_user)
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def make_member(db):
+    """Return ``make(workspace, user, role)`` that adds ``user`` to ``workspace``."""
+
+    def make(workspace, user, role=Role.MEMBER):
+        return membership_set(workspace=workspace, user=user, role=role)
+
+    return make
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """Run a real Celery worker (threads) on the real broker for the duration of a test."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery_app import app
+
+    app.control.purge()  # tasks left by earlier tests refer to rows that no longer exist
+    with start_worker(
+        app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=["default", "high"],
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker

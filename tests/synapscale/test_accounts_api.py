@@ -1,0 +1,79 @@
+import pytest
+from rest_framework.authtoken.models import Token
+
+from synapscale.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "/api/v1/auth/register/"
+
+
+def test_register_creates_user_personal_workspace_and_token(anon_client):
+    response = anon_client.post(
+        REGISTER,
+        {"username": "carol", "email": "carol@example.com", "password": "s3cure-Passw0rd"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["user"]["username"] == "carol"
+    assert body["workspace"]["is_personal"] is True
+    assert body["workspace"]["role"] == "owner"
+    assert Token.objects.get(user__username="carol").key == body["token"]
+    assert Membership.objects.get(user__username="carol").role == "owner"
+
+    me = anon_client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "carol"
+    assert [w["slug"] for w in me.json()["workspaces"]] == [body["workspace"]["slug"]]
+
+
+def test_register_with_weak_password_is_a_problem_with_field_errors(anon_client):
+    response = anon_client.post(
+        REGISTER,
+        {"username": "dave", "email": "dave@example.com", "password": "123"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 400
+    assert "password" in body["errors"]
+
+
+def test_register_duplicate_username_is_rejected(anon_client, user):
+    response = anon_client.post(
+        REGISTER,
+        {
+            "username": user.username.upper(),
+            "email": "x@example.com",
+            "password": "s3cure-Passw0rd",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["username"]
+
+
+def test_token_exchange(anon_client, user):
+    response = anon_client.post(
+        "/api/v1/auth/token/",
+        {"username": user.username, "password": "correct-horse-battery"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=user).key
+
+
+def test_token_exchange_with_wrong_password(anon_client, user):
+    response = anon_client.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": "nope"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Wrong username or password."
+
+
+def test_me_requires_authentication(anon_client):
+    response = anon_client.get("/api/v1/auth/me/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
