@@ -1,7 +1,7 @@
 """Top-level URLs: admin, the versioned API, its schema and docs, health and metrics."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from synapscale.health.views import liveness, readiness
@@ -19,12 +19,11 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/<version>/", include(api_v1)),
+    re_path(r"^api/(?P<version>v[0-9]+)/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("health/live/", liveness, name="health-live"),
     path("health/ready/", readiness, name="health-ready"),
     path("", include("django_prometheus.urls")),
-    path("", include("analytics.capture_urls")),
 ]

@@ -8,6 +8,7 @@ them running and reuse them. Production settings never import this module.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -130,3 +131,26 @@ def default_data_dir() -> Path:
     """Return where the embedded servers keep their data (``.data/`` at the project root)."""
     root = Path(__file__).resolve().parent.parent
     return Path(os.environ.get("SYNAPSCALE_DATA_DIR", root / ".data"))
+
+
+def stop_embedded(data_dir: Path) -> list[str]:
+    """Stop the embedded servers under ``data_dir`` (``make clean-data``); return what stopped."""
+    import redis
+
+    stopped = []
+    socket_path = data_dir / "redis" / "redis.sock"
+    if _redis_answers(redis, socket_path):
+        # The server closes the connection as it exits.
+        with contextlib.suppress(redis.ConnectionError):
+            redis.Redis(unix_socket_path=str(socket_path)).shutdown(nosave=True)
+        stopped.append("redis")
+    pg_dir = data_dir / "postgres"
+    if (pg_dir / "postmaster.pid").exists():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver
+        # As root pgserver runs the server as its own system user; pg_ctl must run as it too.
+        user = "pgserver" if os.geteuid() == 0 else None
+        pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pg_dir, user=user)
+        stopped.append("postgres")
+    return stopped

@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test install lint worker beat migrate seed clean-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed.
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py sync_schedules
+
+# Web (hot reload), Celery worker and Celery beat together; Ctrl-C stops all three.
+run: seed
+	@echo "SynapScale on http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A config worker --loglevel=INFO --queues=default,high --concurrency=2 & \
+	$(BIN)/celery -A config beat --loglevel=INFO & \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO --queues=default,high
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+# The whole suite with coverage; prints the per-file table and the TOTAL line.
+test: install
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+# Stops the embedded servers and deletes their data.
+clean-data:
+	-$(BIN)/python -c "from synapscale.embedded import stop_embedded, default_data_dir; stop_embedded(default_data_dir())"
+	rm -rf .data

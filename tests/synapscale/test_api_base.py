@@ -1,0 +1,201 @@
+"""The synapscale.api base classes: workspace scoping, roles, the error shape, pagination."""
+
+import gzip
+
+import pytest
+from django.test import override_settings
+
+from synapscale.api.viewsets import WorkspaceModelViewSet
+from synapscale.choices import Role
+from synapscale.models import Membership
+from tests.conftest import client_for, make_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.synapscale.scoped_views")]
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["type"].startswith("https://")
+    return body
+
+
+def test_list_shows_only_the_request_workspace(api_client, workspace, other_workspace):
+    response = api_client.get("/api/v1/scoped/")
+    assert response.status_code == 200
+    ids = [row["id"] for row in response.json()["results"]]
+    assert ids == list(Membership.objects.filter(workspace=workspace).values_list("id", flat=True))
+
+
+def test_object_of_another_workspace_is_404(api_client, other_workspace):
+    foreign = Membership.objects.get(workspace=other_workspace)
+    body = assert_problem(api_client.get(f"/api/v1/scoped/{foreign.id}/"), 404)
+    assert body["type"].endswith("not-found")
+
+
+def test_x_workspace_header_selects_a_workspace_the_user_belongs_to(
+    api_client, user, other_user, other_workspace, make_member
+):
+    make_member(other_workspace, user, Role.MEMBER)
+    response = api_client.get("/api/v1/scoped/", HTTP_X_WORKSPACE=other_workspace.slug)
+    assert response.status_code == 200
+    assert {row["user"] for row in response.json()["results"]} == {user.id, other_user.id}
+
+
+def test_x_workspace_of_a_workspace_the_user_is_not_in_is_404(api_client, other_workspace):
+    assert_problem(api_client.get("/api/v1/scoped/", HTTP_X_WORKSPACE=other_workspace.slug), 404)
+
+
+def test_unknown_workspace_slug_is_404(api_client):
+    assert_problem(api_client.get("/api/v1/scoped/", HTTP_X_WORKSPACE="no-such-thing"), 404)
+
+
+def test_viewer_may_read_but_not_write(user, other_workspace, make_member):
+    make_member(other_workspace, user, Role.VIEWER)
+    client = client_for(user)
+    headers = {"HTTP_X_WORKSPACE": other_workspace.slug}
+    assert client.get("/api/v1/scoped/", **headers).status_code == 200
+    target = Membership.objects.get(workspace=other_workspace, role=Role.OWNER)
+    body = assert_problem(
+        client.patch(f"/api/v1/scoped/{target.id}/", {"role": "viewer"}, format="json", **headers),
+        403,
+    )
+    assert "role" in body["detail"].lower()
+    assert_problem(client.delete(f"/api/v1/scoped/{target.id}/", **headers), 403)
+    target.refresh_from_db()
+    assert target.role == Role.OWNER
+
+
+def test_member_may_write(user, other_workspace, make_member):
+    membership = make_member(other_workspace, user, Role.MEMBER)
+    client = client_for(user)
+    response = client.patch(
+        f"/api/v1/scoped/{membership.id}/",
+        {"role": "admin"},
+        format="json",
+        HTTP_X_WORKSPACE=other_workspace.slug,
+    )
+    assert response.status_code == 200
+    membership.refresh_from_db()
+    assert membership.role == "admin"
+
+
+def test_anonymous_gets_401_problem(anon_client):
+    assert_problem(anon_client.get("/api/v1/scoped/"), 401)
+
+
+def test_malformed_json_is_400_problem(api_client, workspace):
+    body = assert_problem(
+        api_client.post("/api/v1/scoped/", data=b'{"role": ', content_type="application/json"),
+        400,
+    )
+    assert "Malformed JSON" in body["detail"]
+
+
+def test_wrong_content_type_is_415_problem(api_client):
+    assert_problem(
+        api_client.post("/api/v1/scoped/", data=b"role=x", content_type="text/plain"), 415
+    )
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_body_over_the_limit_is_413_problem(api_client):
+    payload = b'{"role": "' + b"x" * 2000 + b'"}'
+    assert_problem(
+        api_client.post("/api/v1/scoped/", data=payload, content_type="application/json"), 413
+    )
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_gzip_bomb_is_413_problem(api_client):
+    payload = gzip.compress(b'{"role": "' + b"x" * 100_000 + b'"}')
+    assert len(payload) < 1000
+    assert_problem(
+        api_client.post(
+            "/api/v1/scoped/",
+            data=payload,
+            content_type="application/json",
+            HTTP_CONTENT_ENCODING="gzip",
+        ),
+        413,
+    )
+
+
+def test_gzip_body_is_accepted(api_client, user, other_user, workspace):
+    payload = gzip.compress(b'{"role": "viewer", "user": %d}' % other_user.id)
+    response = api_client.post(
+        "/api/v1/scoped/",
+        data=payload,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING="gzip",
+    )
+    assert response.status_code == 201, response.content
+    assert Membership.objects.get(workspace=workspace, user=other_user).role == "viewer"
+
+
+def test_corrupt_gzip_is_400_problem(api_client):
+    assert_problem(
+        api_client.post(
+            "/api/v1/scoped/",
+            data=b"not gzip at all",
+            content_type="application/json",
+            HTTP_CONTENT_ENCODING="gzip",
+        ),
+        400,
+    )
+
+
+def test_unknown_query_parameter_on_a_list_is_400_problem(api_client):
+    body = assert_problem(api_client.get("/api/v1/scoped/?rol=owner&colour=red"), 400)
+    assert set(body["errors"]) == {"rol", "colour"}
+
+
+def test_invalid_filter_value_is_400_problem(api_client):
+    body = assert_problem(api_client.get("/api/v1/scoped/?role=emperor"), 400)
+    assert "role" in body["errors"]
+
+
+def test_known_filter_narrows_the_list(api_client, workspace, other_user, make_member):
+    make_member(workspace, other_user, Role.VIEWER)
+    response = api_client.get("/api/v1/scoped/?role=viewer")
+    assert [row["user"] for row in response.json()["results"]] == [other_user.id]
+
+
+def test_field_errors_are_mapped_by_path(api_client):
+    body = assert_problem(
+        api_client.post("/api/v1/scoped/", {"role": "emperor"}, format="json"), 400
+    )
+    assert set(body["errors"]) == {"role", "user"}
+    assert body["detail"] == "The request has invalid fields."
+
+
+def test_page_size_is_capped(api_client, workspace, django_assert_max_num_queries):
+    for index in range(5):
+        Membership.objects.create(workspace=workspace, user=make_user(f"member{index}"))
+    with django_assert_max_num_queries(6):
+        response = api_client.get("/api/v1/scoped/?page_size=2")
+    body = response.json()
+    assert body["count"] == 6
+    assert len(body["results"]) == 2
+    assert body["next"]
+
+
+def test_request_id_is_generated_and_echoed(api_client):
+    generated = api_client.get("/api/v1/scoped/")
+    assert len(generated["X-Request-ID"]) == 32
+    echoed = api_client.get("/api/v1/scoped/", HTTP_X_REQUEST_ID="client-req-12345")
+    assert echoed["X-Request-ID"] == "client-req-12345"
+    forged = api_client.get("/api/v1/scoped/", HTTP_X_REQUEST_ID="bad id\nINFO fake line")
+    assert forged["X-Request-ID"] != "bad id\nINFO fake line"
+
+
+def test_a_subclass_cannot_override_get_queryset():
+    with pytest.raises(TypeError, match="must not override get_queryset"):
+
+        class Leaky(WorkspaceModelViewSet):
+            def get_queryset(self):
+                return Membership.objects.all()

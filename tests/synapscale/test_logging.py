@@ -1,0 +1,28 @@
+import logging
+
+import orjson
+
+from synapscale.logging import JSONFormatter, RequestIdFilter, request_id_var
+
+
+def test_json_lines_carry_the_request_id_and_extra_fields():
+    record = logging.LogRecord(
+        "synapscale.test", logging.INFO, __file__, 1, "thing_done n=%s", (3,), None
+    )
+    record.execution_id = 42
+    token = request_id_var.set("req-abcdef12")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        request_id_var.reset(token)
+    line = orjson.loads(JSONFormatter().format(record))
+    assert line["event"] == "thing_done n=3"
+    assert line["request_id"] == "req-abcdef12"
+    assert line["execution_id"] == 42
+    assert line["level"] == "INFO"
+
+
+def test_outside_a_request_the_id_is_a_dash():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", (), None)
+    RequestIdFilter().filter(record)
+    assert record.request_id == "-"
