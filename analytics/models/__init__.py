@@ -1,5 +1,6 @@
 """Models of the analytics app, one module per concern."""
 
+from analytics.models.dashboards import Dashboard, Widget
 from analytics.models.events import (
     DailyActivePerson,
     Event,
@@ -8,12 +9,19 @@ from analytics.models.events import (
     Person,
     RecentActivePerson,
 )
+from analytics.models.exports import Export
+from analytics.models.reports import Report, ReportRun
 
 __all__ = [
     "DailyActivePerson",
+    "Dashboard",
     "Event",
     "EventHourlyCount",
     "EventMinuteCount",
+    "Export",
     "Person",
     "RecentActivePerson",
+    "Report",
+    "ReportRun",
+    "Widget",
 ]
