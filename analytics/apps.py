@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = "Analytics"
+
+    def ready(self):
+        from analytics.services.events import product_event_record
+        from analytics.warming import register_analytics_warmers
+        from synapscale import product_events
+
+        # Executions and template installs reach analytics through this port (they may not
+        # import analytics); events are stored through the same write path as the API's.
+        product_events.set_recorder(product_event_record)
+        register_analytics_warmers()

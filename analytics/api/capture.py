@@ -1,0 +1,103 @@
+"""PostHog's capture protocol, so the official PostHog SDKs can send events unchanged."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.api.events import client_ip
+from analytics.services.events import events_ingest
+from analytics.services.events_capture import (
+    CaptureError,
+    capture_payload_parse,
+    posthog_event_translate,
+)
+from analytics.services.events_validation import MAX_BATCH_EVENTS, MAX_BODY_BYTES, IngestContext
+from synapscale.api.exceptions import problem_response
+from synapscale.api.schema import problem
+from synapscale.selectors.workspaces import workspace_for_ingestion_key
+
+CaptureResultSerializer = inline_serializer(
+    name="CaptureResult",
+    fields={
+        "status": serializers.IntegerField(),
+        "accepted": serializers.IntegerField(),
+        "duplicates": serializers.IntegerField(),
+        "rejected": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class CaptureView(APIView):
+    """Accept PostHog capture requests authenticated by the workspace's ingestion key."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    parser_classes: list = []  # the raw body is read here: form, base64 and gzip-js variants
+
+    def _error(self, exc: CaptureError):
+        code = {401: "not_authenticated", 413: "payload_too_large", 415: "unsupported_media_type"}
+        return problem_response(
+            status_code=exc.status, detail=exc.detail, code=code.get(exc.status, "parse_error")
+        )
+
+    @extend_schema(
+        summary="PostHog-compatible capture (single event, batch or list)",
+        request=inline_serializer(
+            name="CaptureRequest",
+            fields={
+                "api_key": serializers.CharField(),
+                "event": serializers.CharField(required=False),
+                "distinct_id": serializers.CharField(required=False),
+                "properties": serializers.DictField(required=False),
+                "timestamp": serializers.DateTimeField(required=False),
+                "uuid": serializers.UUIDField(required=False),
+                "batch": serializers.ListField(child=serializers.DictField(), required=False),
+            },
+        ),
+        responses={
+            200: CaptureResultSerializer,
+            400: problem("Unreadable body."),
+            401: problem("Missing or unknown api_key."),
+            413: problem("Body or batch too large."),
+        },
+        auth=[],
+    )
+    def post(self, request, *args, **kwargs):
+        received_at = timezone.now()
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        try:
+            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                raise CaptureError(f"The body exceeds {MAX_BODY_BYTES} bytes.", status=413)
+            body = request._request.read(MAX_BODY_BYTES + 1)
+            if len(body) > MAX_BODY_BYTES:
+                raise CaptureError(f"The body exceeds {MAX_BODY_BYTES} bytes.", status=413)
+            payload = capture_payload_parse(
+                body,
+                content_type=request.META.get("CONTENT_TYPE", ""),
+                content_encoding=request.META.get("HTTP_CONTENT_ENCODING", ""),
+                query=request.query_params.dict(),
+            )
+            if len(payload.events) > MAX_BATCH_EVENTS:
+                raise CaptureError(f"At most {MAX_BATCH_EVENTS} events per batch.", status=413)
+            workspace = workspace_for_ingestion_key(payload.api_key)
+            if workspace is None:
+                raise CaptureError("Unknown api_key.", status=401)
+        except CaptureError as exc:
+            return self._error(exc)
+        raw_events = [
+            posthog_event_translate(event, sent_at=payload.sent_at, received_at=received_at)
+            for event in payload.events
+        ]
+        context = IngestContext(
+            workspace_id=workspace.id,
+            received_at=received_at,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+        )
+        result = events_ingest(raw_events=raw_events, context=context)
+        # `status: 1` is what PostHog answers; the counts are SynapScale's addition.
+        return Response({"status": 1, **result.as_payload()})

@@ -1,0 +1,1 @@
+"""Reads of the analytics app: querysets and computed read models, one module per concern."""

@@ -1,0 +1,66 @@
+"""Reads of raw events and the event-type catalogue (from rollups, never raw scans)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Max, Q, QuerySet, Sum
+
+from analytics.choices import EventType
+from analytics.models import Event, EventHourlyCount
+
+PROPERTY_PARAM = re.compile(r"^properties\.([A-Za-z0-9_$][A-Za-z0-9_$:-]{0,63})$")
+
+
+def events_for_workspace(*, workspace) -> QuerySet[Event]:
+    """Return the workspace's events, newest first."""
+    return Event.objects.filter(workspace=workspace).order_by("-created_at", "-id")
+
+
+def _typed_variants(value: str) -> list:
+    """Return ``value`` and the JSON scalars it may stand for (``3``, ``true``...)."""
+    variants: list = [value]
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        variants.append(lowered == "true")
+    elif lowered == "null":
+        variants.append(None)
+    else:
+        for cast in (int, float):
+            try:
+                variants.append(cast(value))
+                break
+            except ValueError:
+                continue
+    return variants
+
+
+def events_filter_properties(queryset: QuerySet[Event], params: dict[str, str]) -> QuerySet[Event]:
+    """Keep events whose top-level property equals each ``properties.<key>=<value>`` given.
+
+    A query string carries text, so ``properties.count=3`` matches the number 3 and the string
+    "3" alike. Containment (``@>``) keeps the comparison exact on JSON types.
+    """
+    for name, value in params.items():
+        match = PROPERTY_PARAM.match(name)
+        if not match:
+            continue
+        key = match.group(1)
+        condition = Q()
+        for variant in _typed_variants(value):
+            condition |= Q(properties__contains={key: variant})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def event_types_for_workspace(*, workspace) -> QuerySet:
+    """Return the event types seen in the workspace with their counts (most frequent first)."""
+    return (
+        EventHourlyCount.objects.filter(workspace=workspace)
+        .values("event_type")
+        .annotate(count=Sum("count"), last_seen_hour=Max("hour"))
+        .order_by("-count", "event_type")
+    )
+
+
+KNOWN_EVENT_TYPES = frozenset(EventType.values)

@@ -1,0 +1,187 @@
+"""Event ingestion: validate a batch, insert it in one statement, keep rollups current.
+
+The write path never builds a model instance per event: rows travel as column arrays into
+one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT (workspace_id, event_id) DO NOTHING``,
+and the same statement's data-modifying CTEs upsert the hourly, daily-people, first-seen and
+realtime rollups from exactly the rows that were inserted (``RETURNING``), so a retried
+batch counts nothing twice and the rollups always agree with the raw table.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from analytics.services.events_validation import EventRow, IngestContext, event_validate
+
+logger = logging.getLogger(__name__)
+
+# Realtime rollups only cover recent minutes; older events go to hourly/daily rollups only.
+REALTIME_RETENTION = timedelta(hours=2)
+DEADLOCK_RETRIES = 3
+
+_INSERT_SQL = """
+WITH incoming AS (
+    SELECT * FROM unnest(
+        %(event_id)s::uuid[], %(event_type)s::text[], %(user_id)s::bigint[],
+        %(distinct_id)s::text[], %(session_id)s::text[], %(properties)s::text[],
+        %(ip)s::inet[], %(user_agent)s::text[], %(page_url)s::text[], %(referrer)s::text[],
+        %(created_at)s::timestamptz[]
+    ) AS t(event_id, event_type, user_id, distinct_id, session_id, properties, ip,
+           user_agent, page_url, referrer, created_at)
+),
+inserted AS (
+    INSERT INTO analytics_event (
+        workspace_id, event_id, event_type, user_id, distinct_id, session_id, properties,
+        ip, user_agent, page_url, referrer, created_at, received_at
+    )
+    SELECT %(workspace_id)s, event_id, event_type, user_id, distinct_id, session_id,
+           properties::jsonb, ip, user_agent, page_url, referrer, created_at,
+           %(received_at)s
+    FROM incoming
+    ON CONFLICT (workspace_id, event_id) DO NOTHING
+    RETURNING event_type, distinct_id, created_at
+),
+hourly AS (
+    INSERT INTO analytics_eventhourlycount (workspace_id, event_type, hour, count)
+    SELECT %(workspace_id)s, event_type, date_trunc('hour', created_at), count(*)
+    FROM inserted GROUP BY 2, 3 ORDER BY 2, 3
+    ON CONFLICT (workspace_id, event_type, hour)
+    DO UPDATE SET count = analytics_eventhourlycount.count + EXCLUDED.count
+),
+daily AS (
+    INSERT INTO analytics_dailyactiveperson (workspace_id, day, distinct_id)
+    SELECT DISTINCT %(workspace_id)s, (created_at AT TIME ZONE 'UTC')::date, distinct_id
+    FROM inserted ORDER BY 2, 3
+    ON CONFLICT DO NOTHING
+),
+people AS (
+    INSERT INTO analytics_person (workspace_id, distinct_id, first_seen_at)
+    SELECT %(workspace_id)s, distinct_id, min(created_at)
+    FROM inserted GROUP BY distinct_id ORDER BY distinct_id
+    ON CONFLICT (workspace_id, distinct_id) DO UPDATE SET first_seen_at = EXCLUDED.first_seen_at
+    WHERE analytics_person.first_seen_at > EXCLUDED.first_seen_at
+),
+minutes AS (
+    INSERT INTO analytics_eventminutecount (workspace_id, minute, count)
+    SELECT %(workspace_id)s, date_trunc('minute', created_at), count(*)
+    FROM inserted WHERE created_at >= %(recent_since)s GROUP BY 2 ORDER BY 2
+    ON CONFLICT (workspace_id, minute)
+    DO UPDATE SET count = analytics_eventminutecount.count + EXCLUDED.count
+),
+recent AS (
+    INSERT INTO analytics_recentactiveperson (workspace_id, minute, distinct_id)
+    SELECT DISTINCT %(workspace_id)s, date_trunc('minute', created_at), distinct_id
+    FROM inserted WHERE created_at >= %(recent_since)s ORDER BY 2, 3
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM inserted
+"""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+    rejected: list[dict] = field(default_factory=list)
+
+    def as_payload(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def _columns(rows: list[EventRow]) -> dict[str, list]:
+    return {
+        "event_id": [row.event_id for row in rows],
+        "event_type": [row.event_type for row in rows],
+        "user_id": [row.user_id for row in rows],
+        "distinct_id": [row.distinct_id for row in rows],
+        "session_id": [row.session_id for row in rows],
+        "properties": [row.properties_json for row in rows],
+        "ip": [row.ip for row in rows],
+        "user_agent": [row.user_agent for row in rows],
+        "page_url": [row.page_url for row in rows],
+        "referrer": [row.referrer for row in rows],
+        "created_at": [row.created_at for row in rows],
+    }
+
+
+def events_insert_rows(*, workspace_id: int, rows: list[EventRow], received_at: datetime) -> int:
+    """Insert validated rows and their rollups in one statement; return how many were new."""
+    if not rows:
+        return 0
+    params = _columns(rows)
+    params.update(
+        workspace_id=workspace_id,
+        received_at=received_at,
+        recent_since=received_at - REALTIME_RETENTION,
+    )
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_INSERT_SQL, params)
+                return cursor.fetchone()[0]
+        except OperationalError:
+            # Two batches sharing event ids in different orders can deadlock on the unique
+            # index; PostgreSQL aborts one, and retrying it is always safe (DO NOTHING).
+            if attempt == DEADLOCK_RETRIES or connection.in_atomic_block:
+                raise
+            logger.warning("events_insert_retry attempt=%s workspace_id=%s", attempt, workspace_id)
+    raise AssertionError("unreachable")
+
+
+def events_ingest(*, raw_events: list, context: IngestContext) -> IngestResult:
+    """Validate each event on its own, store the valid ones, report the rest by index."""
+    rows: list[EventRow] = []
+    rejected: list[dict] = []
+    for index, raw in enumerate(raw_events):
+        row, errors = event_validate(raw, context=context)
+        if row is None:
+            rejected.append({"index": index, "errors": errors})
+        else:
+            rows.append(row)
+    accepted = events_insert_rows(
+        workspace_id=context.workspace_id, rows=rows, received_at=context.received_at
+    )
+    result = IngestResult(accepted=accepted, duplicates=len(rows) - accepted, rejected=rejected)
+    logger.info(
+        "events_ingested workspace_id=%s accepted=%s duplicates=%s rejected=%s",
+        context.workspace_id,
+        result.accepted,
+        result.duplicates,
+        len(rejected),
+    )
+    return result
+
+
+def product_event_record(
+    *,
+    workspace_id: int,
+    event_type: str,
+    distinct_id: str,
+    properties: dict | None = None,
+    user_id: int | None = None,
+) -> bool:
+    """Store an event another app reports (the ``synapscale.product_events`` recorder).
+
+    Runs inside the caller's transaction (so a rolled-back install records nothing) but in
+    its own savepoint: a failure here is logged and never breaks the caller's work.
+    """
+    context = IngestContext(workspace_id=workspace_id, received_at=timezone.now(), user_id=user_id)
+    raw = {"event_type": event_type, "distinct_id": distinct_id, "properties": properties or {}}
+    row, errors = event_validate(raw, context=context)
+    if row is None:
+        logger.warning("product_event_invalid event_type=%s errors=%s", event_type, errors)
+        return False
+    try:
+        with transaction.atomic():
+            events_insert_rows(workspace_id=workspace_id, rows=[row], received_at=row.created_at)
+    except DatabaseError:
+        logger.exception(
+            "product_event_failed event_type=%s workspace_id=%s", event_type, workspace_id
+        )
+        return False
+    return True

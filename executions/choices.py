@@ -1,0 +1,76 @@
+"""Enumerations of the executions app: statuses, triggers, log levels, API actions."""
+
+from django.db import models
+
+
+class ExecutionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    TIMED_OUT = "timed_out", "Timed out"
+
+    @classmethod
+    def finished(cls) -> tuple[str, ...]:
+        """Return the statuses an execution never leaves."""
+        return (cls.SUCCEEDED, cls.FAILED, cls.CANCELLED, cls.TIMED_OUT)
+
+    @classmethod
+    def active(cls) -> tuple[str, ...]:
+        """Return the statuses of an execution that has not finished yet."""
+        return (cls.PENDING, cls.QUEUED, cls.RUNNING)
+
+
+class NodeRunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+    RETRYING = "retrying", "Retrying"
+
+    @classmethod
+    def done(cls) -> tuple[str, ...]:
+        """Return the statuses after which a node is never run again in its execution."""
+        return (cls.SUCCEEDED, cls.FAILED, cls.SKIPPED)
+
+
+class Trigger(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    API = "api", "API"
+    SCHEDULE = "schedule", "Schedule"
+    TEMPLATE = "template", "Template"
+    RETRY = "retry", "Retry"
+
+
+class LogLevel(models.TextChoices):
+    DEBUG = "debug", "Debug"
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+
+
+class RetryMode(models.TextChoices):
+    FROM_START = "from_start", "From the start"
+    FROM_FAILURE = "from_failure", "From the failed node"
+
+
+class BulkAction(models.TextChoices):
+    CANCEL = "cancel", "Cancel"
+    RETRY = "retry", "Retry"
+    DELETE = "delete", "Delete"
+
+
+class ErrorType(models.TextChoices):
+    """The `type` of an execution's or node run's `error`."""
+
+    NODE_FAILED = "node_failed", "Node failed"
+    HTTP_ERROR = "http_error", "HTTP error"
+    CIRCUIT_OPEN = "circuit_open", "Circuit open"
+    EXPRESSION_ERROR = "expression_error", "Expression error"
+    TIMEOUT = "timeout", "Timeout"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPLICIT_FAIL = "fail", "Explicit failure"
+    INTERNAL = "internal", "Internal error"

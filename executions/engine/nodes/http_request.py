@@ -1,0 +1,121 @@
+"""`http_request`: call an HTTP API with httpx behind a per-host circuit breaker in Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from executions.choices import ErrorType
+from executions.constants import DEFAULT_HTTP_TIMEOUT_SECONDS, MAX_HTTP_TIMEOUT_SECONDS
+from executions.engine.circuit import CircuitOpenError
+from executions.engine.errors import NodeFailure, NodeTimeout
+from executions.engine.nodes.base import NodeContext, NodeType, register
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+MAX_TEXT_CHARS = 64 * 1024
+# 429 and 5xx may succeed later; any other non-2xx answer will not, so it is not retried.
+RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+def circuit_breaker_for(host: str):
+    """Return the shared breaker for host (imported lazily: it needs Django's Redis)."""
+    from executions.engine.runtime import circuit_breaker
+
+    return circuit_breaker(host)
+
+
+@register
+class HttpRequestNode(NodeType):
+    type_name = "http_request"
+    description = (
+        "Call an HTTP endpoint; output {status, headers, json|text}. A non-2xx answer fails "
+        "the node; a host that keeps failing trips a shared circuit breaker."
+    )
+    params_schema = {
+        "type": "object",
+        "required": ["url"],
+        "additionalProperties": False,
+        "properties": {
+            "method": {"enum": METHODS},
+            "url": {"type": "string", "minLength": 1, "maxLength": 2048},
+            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+            "json": {},
+            "json_expr": {"type": "string", "minLength": 1},
+            "timeout_seconds": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": MAX_HTTP_TIMEOUT_SECONDS,
+            },
+        },
+    }
+
+    def check_params(self, params: dict[str, Any]) -> dict[str, list[str]]:
+        problems: dict[str, list[str]] = {}
+        parts = urlsplit(params["url"])
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems["url"] = ["Must be an absolute http:// or https:// URL."]
+        if "json" in params and "json_expr" in params:
+            problems["json_expr"] = ["Give either json or json_expr, not both."]
+        return {**problems, **self.expression_problems({"json_expr": params.get("json_expr")})}
+
+    def run(self, params: dict[str, Any], context: NodeContext) -> Any:
+        method = params.get("method", "GET")
+        url = params["url"]
+        host = urlsplit(url).netloc
+        breaker = circuit_breaker_for(host)
+        try:
+            breaker.before_request()
+        except CircuitOpenError as exc:
+            raise NodeFailure(
+                str(exc), type=ErrorType.CIRCUIT_OPEN, data={"retry_after": exc.retry_after}
+            ) from exc
+        body = (
+            context.evaluate(params["json_expr"]) if "json_expr" in params else params.get("json")
+        )
+        timeout = float(params.get("timeout_seconds", DEFAULT_HTTP_TIMEOUT_SECONDS))
+        remaining = context.remaining_seconds()
+        if remaining is not None:
+            timeout = max(0.001, min(timeout, remaining))
+        sends_body = "json" in params or "json_expr" in params
+        try:
+            response = httpx.request(
+                method,
+                url,
+                headers=params.get("headers") or {},
+                json=body if sends_body else None,
+                timeout=timeout,
+                follow_redirects=False,
+            )
+        except httpx.TimeoutException as exc:
+            breaker.record_failure()
+            raise NodeTimeout(f"{method} {url} timed out after {timeout:.1f}s.") from exc
+        except httpx.HTTPError as exc:
+            breaker.record_failure()
+            raise NodeFailure(f"{method} {url} failed: {exc}", type=ErrorType.HTTP_ERROR) from exc
+        if response.status_code >= 500:
+            breaker.record_failure()
+        else:
+            breaker.record_success()
+        output = _response_output(response)
+        if not response.is_success:
+            raise NodeFailure(
+                f"{method} {url} answered HTTP {response.status_code}.",
+                type=ErrorType.HTTP_ERROR,
+                retryable=response.status_code >= 500 or response.status_code in RETRYABLE_STATUSES,
+                data={"status": response.status_code},
+            )
+        return output
+
+
+def _response_output(response: httpx.Response) -> dict[str, Any]:
+    output: dict[str, Any] = {"status": response.status_code, "headers": dict(response.headers)}
+    if "json" in response.headers.get("content-type", ""):
+        try:
+            output["json"] = response.json()
+            return output
+        except ValueError:
+            pass
+    output["text"] = response.text[:MAX_TEXT_CHARS]
+    return output

@@ -1,0 +1,87 @@
+"""Redis-backed runtime state: progress for cheap polling, cancel flags, leases, breakers."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from django_redis import get_redis_connection
+
+from executions.conf import app_setting
+from executions.engine.circuit import CircuitBreaker
+
+PROGRESS_KEY = "synapscale:executions:progress:{id}"
+CANCEL_KEY = "synapscale:executions:cancel:{id}"
+LEASE_KEY = "synapscale:executions:lease:{id}"
+PROGRESS_TTL_SECONDS = 6 * 60 * 60
+
+
+def redis():
+    """Return the shared Redis connection (the default cache's)."""
+    return get_redis_connection("default")
+
+
+def circuit_breaker(host: str) -> CircuitBreaker:
+    return CircuitBreaker(
+        redis(),
+        host,
+        threshold=int(app_setting("EXECUTIONS_HTTP_CIRCUIT_THRESHOLD")),
+        cooldown_seconds=float(app_setting("EXECUTIONS_HTTP_CIRCUIT_COOLDOWN_SECONDS")),
+    )
+
+
+def progress_write(execution_id: int, payload: dict[str, Any]) -> None:
+    """Store a running execution's status and node progress for polling."""
+    payload = {**payload, "updated_at": time.time()}
+    redis().set(PROGRESS_KEY.format(id=execution_id), json.dumps(payload), ex=PROGRESS_TTL_SECONDS)
+
+
+def progress_read(execution_id: int) -> dict[str, Any] | None:
+    raw = redis().get(PROGRESS_KEY.format(id=execution_id))
+    return json.loads(raw) if raw else None
+
+
+def progress_clear(execution_id: int) -> None:
+    redis().delete(PROGRESS_KEY.format(id=execution_id))
+
+
+def cancel_flag_set(execution_id: int) -> None:
+    redis().set(CANCEL_KEY.format(id=execution_id), "1", ex=PROGRESS_TTL_SECONDS)
+
+
+def cancel_flag_is_set(execution_id: int) -> bool:
+    return bool(redis().exists(CANCEL_KEY.format(id=execution_id)))
+
+
+def cancel_flag_clear(execution_id: int) -> None:
+    redis().delete(CANCEL_KEY.format(id=execution_id))
+
+
+class Lease:
+    """Exclusive right to run an execution: a Redis key that expires if its holder dies."""
+
+    def __init__(self, execution_id: int) -> None:
+        self.key = LEASE_KEY.format(id=execution_id)
+        self.token = uuid.uuid4().hex
+        self.seconds = int(app_setting("EXECUTIONS_LEASE_SECONDS"))
+
+    def acquire(self) -> bool:
+        return bool(redis().set(self.key, self.token, nx=True, ex=self.seconds))
+
+    def refresh(self) -> None:
+        redis().expire(self.key, self.seconds)
+
+    def release(self) -> None:
+        connection = redis()
+        if _text(connection.get(self.key)) == self.token:
+            connection.delete(self.key)
+
+    @staticmethod
+    def is_held(execution_id: int) -> bool:
+        return bool(redis().exists(LEASE_KEY.format(id=execution_id)))
+
+
+def _text(value) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value

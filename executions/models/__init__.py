@@ -1,0 +1,6 @@
+"""Models of the executions app."""
+
+from executions.models.executions import Execution, ExecutionLog, NodeRun
+from executions.models.workflows import Workflow
+
+__all__ = ["Execution", "ExecutionLog", "NodeRun", "Workflow"]

@@ -1,0 +1,22 @@
+"""Periodic tasks of the executions app (synced into django-celery-beat)."""
+
+from datetime import timedelta
+
+from celery.schedules import crontab
+
+from synapscale.schedules import PeriodicEntry
+
+SCHEDULE = [
+    PeriodicEntry(
+        name="executions.prune",
+        task="executions.tasks.prune_executions",
+        crontab=crontab(minute="17", hour="3"),
+        why="Finished executions past EXECUTIONS_RETENTION_DAYS are deleted, in batches.",
+    ),
+    PeriodicEntry(
+        name="executions.requeue_stalled",
+        task="executions.tasks.requeue_stalled_executions",
+        every=timedelta(minutes=1),
+        why="Start executions parked for a concurrency slot and resume runs whose worker died.",
+    ),
+]

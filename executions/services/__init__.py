@@ -1,0 +1,1 @@
+"""Writes of the executions app: workflows, executions, running them, retention."""

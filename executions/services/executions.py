@@ -1,0 +1,267 @@
+"""Writes on executions: start, cancel, retry, delete, bulk actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from executions.choices import (
+    BulkAction,
+    ErrorType,
+    ExecutionStatus,
+    NodeRunStatus,
+    RetryMode,
+    Trigger,
+)
+from executions.conf import app_setting
+from executions.constants import MAX_BULK_IDS
+from executions.engine import runtime
+from executions.engine.graph import build_graph
+from executions.models import Execution, NodeRun, Workflow
+from executions.services.lifecycle import execution_enqueue, execution_finish
+from synapscale.api.exceptions import ApplicationError
+
+
+def execution_start(
+    *,
+    workflow: Workflow,
+    user,
+    input: Any = None,
+    trigger: str = Trigger.MANUAL,
+    idempotency_key: str | None = None,
+    priority: int = 5,
+    timeout_seconds: int | None = None,
+) -> Execution:
+    """Create an execution of the workflow's current definition and enqueue it on commit.
+
+    With an idempotency key, a second call with the same key in the workspace returns the
+    execution the first one created instead of starting another.
+    """
+    if idempotency_key:
+        existing = _existing_for_key(workflow, idempotency_key)
+        if existing is not None:
+            return existing
+    if not workflow.is_active:
+        raise ApplicationError("The workflow is inactive; activate it to run it.", type_="inactive")
+    errors = _start_errors(input, trigger, priority, timeout_seconds, idempotency_key)
+    if errors:
+        raise ValidationError(errors)
+    execution = Execution(
+        workspace_id=workflow.workspace_id,
+        workflow=workflow,
+        workflow_version=workflow.version,
+        definition=workflow.definition,
+        priority=priority,
+        input={} if input is None else input,
+        trigger=trigger,
+        idempotency_key=idempotency_key or None,
+        created_by=_user_or_none(user),
+        timeout_seconds=timeout_seconds or int(app_setting("EXECUTIONS_DEFAULT_TIMEOUT_SECONDS")),
+    )
+    try:
+        with transaction.atomic():
+            execution.save()
+            _create_node_runs(execution)
+            transaction.on_commit(
+                lambda: execution_enqueue(execution_id=execution.id, priority=execution.priority)
+            )
+    except IntegrityError:
+        # Another request with the same idempotency key won the race.
+        existing = _existing_for_key(workflow, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+    return execution
+
+
+def _existing_for_key(workflow: Workflow, key: str) -> Execution | None:
+    existing = Execution.objects.filter(
+        workspace_id=workflow.workspace_id, idempotency_key=key
+    ).first()
+    if existing is not None and existing.workflow_id != workflow.id:
+        raise ApplicationError(
+            "This Idempotency-Key was already used to run another workflow.",
+            type_="idempotency_key_reused",
+        )
+    return existing
+
+
+def _start_errors(input, trigger, priority, timeout_seconds, idempotency_key) -> dict:
+    errors: dict[str, list[str]] = {}
+    if input is not None and not isinstance(input, dict):
+        errors["input"] = ["Must be a JSON object."]
+    if trigger not in Trigger.values:
+        errors["trigger"] = [f"Must be one of: {', '.join(Trigger.values)}."]
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 10:
+        errors["priority"] = ["Must be an integer from 1 to 10."]
+    maximum = int(app_setting("EXECUTIONS_MAX_TIMEOUT_SECONDS"))
+    if timeout_seconds is not None and (
+        isinstance(timeout_seconds, bool)
+        or not isinstance(timeout_seconds, int)
+        or not 1 <= timeout_seconds <= maximum
+    ):
+        errors["timeout_seconds"] = [f"Must be an integer from 1 to {maximum}."]
+    if idempotency_key is not None and len(idempotency_key) > 255:
+        errors["idempotency_key"] = ["At most 255 characters."]
+    return errors
+
+
+def _create_node_runs(execution: Execution, reuse: dict[str, NodeRun] | None = None) -> None:
+    graph = build_graph(execution.definition)
+    reuse = reuse or {}
+    runs = []
+    for position, node_id in enumerate(graph.order):
+        previous = reuse.get(node_id)
+        if previous is not None:
+            runs.append(
+                NodeRun(
+                    execution=execution,
+                    node_id=node_id,
+                    node_type=graph.nodes[node_id].type,
+                    position=position,
+                    status=NodeRunStatus.SUCCEEDED,
+                    attempts=previous.attempts,
+                    input=previous.input,
+                    output=previous.output,
+                    is_reused=True,
+                    started_at=previous.started_at,
+                    finished_at=previous.finished_at,
+                    duration_ms=previous.duration_ms,
+                )
+            )
+        else:
+            runs.append(
+                NodeRun(
+                    execution=execution,
+                    node_id=node_id,
+                    node_type=graph.nodes[node_id].type,
+                    position=position,
+                )
+            )
+    NodeRun.objects.bulk_create(runs)
+
+
+def execution_cancel(*, execution: Execution, user) -> Execution:
+    """Cancel: a queued execution ends at once; a running one stops before its next node."""
+    with transaction.atomic():
+        execution = Execution.objects.select_for_update().get(pk=execution.pk)
+        if execution.is_finished:
+            raise ApplicationError(
+                f"The execution already finished ({execution.status}).", type_="already_finished"
+            )
+        if execution.status in (ExecutionStatus.PENDING, ExecutionStatus.QUEUED):
+            return execution_finish(
+                execution=execution,
+                status=ExecutionStatus.CANCELLED,
+                error={
+                    "node": None,
+                    "type": ErrorType.CANCELLED,
+                    "message": "Cancelled before it started.",
+                },
+            )
+        if execution.cancel_requested_at is None:
+            execution.cancel_requested_at = timezone.now()
+            execution.save(update_fields=["cancel_requested_at"])
+        execution_id = execution.id
+        transaction.on_commit(lambda: runtime.cancel_flag_set(execution_id))
+    return execution
+
+
+def execution_retry(*, execution: Execution, user, mode: str = RetryMode.FROM_START) -> Execution:
+    """Start a new execution of the same definition and input, linked by `retry_of`.
+
+    `from_failure` copies the runs of nodes that succeeded, so only the rest runs again.
+    """
+    if mode not in RetryMode.values:
+        raise ValidationError({"mode": [f"Must be one of: {', '.join(RetryMode.values)}."]})
+    if not execution.is_finished:
+        raise ApplicationError(
+            "Only a finished execution can be retried; cancel it first.", type_="not_finished"
+        )
+    if mode == RetryMode.FROM_FAILURE and execution.status == ExecutionStatus.SUCCEEDED:
+        raise ApplicationError(
+            "The execution succeeded: nothing to retry from a failure; use from_start.",
+            type_="nothing_failed",
+        )
+    reuse = {}
+    if mode == RetryMode.FROM_FAILURE:
+        reuse = {
+            run.node_id: run for run in execution.node_runs.filter(status=NodeRunStatus.SUCCEEDED)
+        }
+    retry = Execution(
+        workspace_id=execution.workspace_id,
+        workflow_id=execution.workflow_id,
+        workflow_version=execution.workflow_version,
+        definition=execution.definition,
+        priority=execution.priority,
+        input=execution.input,
+        trigger=Trigger.RETRY,
+        retry_of=execution,
+        retry_mode=mode,
+        created_by=_user_or_none(user),
+        timeout_seconds=execution.timeout_seconds,
+    )
+    with transaction.atomic():
+        retry.save()
+        _create_node_runs(retry, reuse)
+        transaction.on_commit(
+            lambda: execution_enqueue(execution_id=retry.id, priority=retry.priority)
+        )
+    return retry
+
+
+def execution_delete(*, execution: Execution) -> None:
+    """Delete a finished execution with its node runs and logs."""
+    if not execution.is_finished:
+        raise ApplicationError(
+            "Only a finished execution can be deleted; cancel it first.", type_="not_finished"
+        )
+    execution.delete()
+
+
+@dataclass(frozen=True)
+class BulkItemResult:
+    id: int
+    ok: bool
+    status: int
+    detail: str
+    execution_id: int | None = None
+
+
+def executions_bulk(
+    *, workspace, user, action: str, ids: list[int], mode: str = RetryMode.FROM_START
+) -> list[BulkItemResult]:
+    """Apply an action to each id (at most 100), answering per id; ids of other workspaces
+    are reported as not found."""
+    if action not in BulkAction.values:
+        raise ValidationError({"action": [f"Must be one of: {', '.join(BulkAction.values)}."]})
+    if not ids or len(ids) > MAX_BULK_IDS:
+        raise ValidationError({"ids": [f"Give between 1 and {MAX_BULK_IDS} ids."]})
+    found = Execution.objects.filter(workspace=workspace, id__in=ids).in_bulk()
+    results = []
+    for pk in dict.fromkeys(ids):
+        execution = found.get(pk)
+        if execution is None:
+            results.append(BulkItemResult(id=pk, ok=False, status=404, detail="Not found."))
+            continue
+        try:
+            if action == BulkAction.CANCEL:
+                execution = execution_cancel(execution=execution, user=user)
+                results.append(BulkItemResult(pk, True, 200, execution.status, execution.id))
+            elif action == BulkAction.RETRY:
+                retry = execution_retry(execution=execution, user=user, mode=mode)
+                results.append(BulkItemResult(pk, True, 202, "Retry queued.", retry.id))
+            else:
+                execution_delete(execution=execution)
+                results.append(BulkItemResult(pk, True, 204, "Deleted."))
+        except ApplicationError as exc:
+            results.append(BulkItemResult(pk, False, exc.status_code, str(exc.detail)))
+    return results
+
+
+def _user_or_none(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None

@@ -1,0 +1,192 @@
+"""Execution state transitions shared by the runner and the API: enqueue, claim, finish."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus
+from executions.conf import app_setting
+from executions.engine import runtime
+from executions.models import Execution, ExecutionLog, NodeRun
+from synapscale import product_events
+from synapscale.cache import invalidate
+from synapscale.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+STATS_NAMESPACE = "executions.stats"
+HIGH_QUEUE = "high"
+DEFAULT_QUEUE = "default"
+
+
+def queue_for_priority(priority: int) -> str:
+    """Route priority 8-10 (by default) to the high-priority queue."""
+    high = priority >= int(app_setting("EXECUTIONS_HIGH_PRIORITY_MIN"))
+    return HIGH_QUEUE if high else DEFAULT_QUEUE
+
+
+def execution_enqueue(*, execution_id: int, priority: int) -> None:
+    """Mark a pending execution queued and send its task. Call it on commit, never inside."""
+    from executions.tasks import run_execution
+
+    Execution.objects.filter(id=execution_id, status=ExecutionStatus.PENDING).update(
+        status=ExecutionStatus.QUEUED, queued_at=timezone.now()
+    )
+    run_execution.apply_async(args=[execution_id], queue=queue_for_priority(priority))
+
+
+def execution_claim(*, execution_id: int) -> tuple[Execution, runtime.Lease] | None:
+    """Move a queued execution to running if its workspace has a free slot.
+
+    Returns the execution and the lease the runner holds, or None when there is nothing to
+    run: it is finished, deleted, parked waiting for a slot, or another runner has it.
+    """
+    lease = runtime.Lease(execution_id)
+    with transaction.atomic():
+        execution = Execution.objects.select_for_update().filter(id=execution_id).first()
+        if execution is None or execution.is_finished:
+            return None
+        if execution.status == ExecutionStatus.RUNNING:
+            # A redelivered task: resume only if the runner that held it is gone.
+            if not lease.acquire():
+                return None
+            _log(execution.id, LogLevel.WARNING, "Resuming after the previous runner stopped.")
+            return execution, lease
+        if execution.cancel_requested_at is not None:
+            execution_finish(
+                execution=execution,
+                status=ExecutionStatus.CANCELLED,
+                error={
+                    "node": None,
+                    "type": ErrorType.CANCELLED,
+                    "message": "Cancelled before it started.",
+                },
+            )
+            return None
+        # Serialise claims per workspace so two workers cannot both take the last slot.
+        list(Workspace.objects.select_for_update().filter(id=execution.workspace_id).values("id"))
+        running = Execution.objects.filter(
+            workspace_id=execution.workspace_id, status=ExecutionStatus.RUNNING
+        ).count()
+        now = timezone.now()
+        if running >= int(app_setting("EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE")):
+            if execution.waiting_since is None:
+                _log(execution.id, LogLevel.INFO, "Waiting for a free concurrency slot.")
+            execution.status = ExecutionStatus.QUEUED
+            execution.queued_at = execution.queued_at or now
+            execution.waiting_since = execution.waiting_since or now
+            execution.save(update_fields=["status", "queued_at", "waiting_since"])
+            return None
+        execution.status = ExecutionStatus.RUNNING
+        execution.queued_at = execution.queued_at or now
+        execution.started_at = now
+        execution.waiting_since = None
+        execution.save(update_fields=["status", "queued_at", "started_at", "waiting_since"])
+    if not lease.acquire():
+        return None
+    return execution, lease
+
+
+def execution_finish(
+    *,
+    execution: Execution,
+    status: str,
+    output: Any = None,
+    error: dict[str, Any] | None = None,
+) -> Execution:
+    """End an active execution with status; runs not done yet end skipped."""
+    now = timezone.now()
+    started_at = execution.started_at
+    duration_ms = (
+        int((now - started_at) / timedelta(milliseconds=1)) if started_at is not None else None
+    )
+    with transaction.atomic():
+        updated = Execution.objects.filter(
+            id=execution.id, status__in=ExecutionStatus.active()
+        ).update(
+            status=status,
+            finished_at=now,
+            duration_ms=duration_ms,
+            output=output,
+            error=error,
+            waiting_since=None,
+        )
+        if updated:
+            NodeRun.objects.filter(
+                execution_id=execution.id,
+                status__in=[NodeRunStatus.PENDING, NodeRunStatus.RUNNING, NodeRunStatus.RETRYING],
+            ).update(status=NodeRunStatus.SKIPPED, finished_at=now)
+            _log(
+                execution.id,
+                LogLevel.ERROR if error and status != ExecutionStatus.CANCELLED else LogLevel.INFO,
+                f"Execution {status}.",
+                {"duration_ms": duration_ms, "error": error},
+            )
+            transaction.on_commit(lambda: _after_finish(execution.id))
+    execution.refresh_from_db()
+    return execution
+
+
+def _after_finish(execution_id: int) -> None:
+    """Side effects of a finished execution, once it is committed."""
+    execution = Execution.objects.filter(id=execution_id).first()
+    if execution is None:
+        return
+    runtime.progress_clear(execution_id)
+    runtime.cancel_flag_clear(execution_id)
+    invalidate(STATS_NAMESPACE, workspace_id=execution.workspace_id)
+    try:
+        product_events.record(
+            workspace_id=execution.workspace_id,
+            event_type="workflow_executed",
+            distinct_id=str(execution.created_by_id or "system"),
+            properties={
+                "execution_id": execution.id,
+                "workflow_id": execution.workflow_id,
+                "status": execution.status,
+                "duration_ms": execution.duration_ms,
+            },
+            user_id=execution.created_by_id,
+        )
+    except Exception:  # analytics must never break a run that already finished
+        logger.exception("executions.product_event_failed", extra={"execution": execution_id})
+    executions_dispatch_waiting(workspace_id=execution.workspace_id)
+
+
+def executions_dispatch_waiting(*, workspace_id: int) -> int:
+    """Send the tasks of executions parked for a slot, up to the free slots; return how many."""
+    limit = int(app_setting("EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE"))
+    with transaction.atomic():
+        running = Execution.objects.filter(
+            workspace_id=workspace_id, status=ExecutionStatus.RUNNING
+        ).count()
+        free = limit - running
+        if free <= 0:
+            return 0
+        waiting = list(
+            Execution.objects.select_for_update(skip_locked=True)
+            .filter(
+                workspace_id=workspace_id,
+                status=ExecutionStatus.QUEUED,
+                waiting_since__isnull=False,
+            )
+            .order_by("-priority", "queued_at", "id")
+            .values_list("id", "priority")[:free]
+        )
+        Execution.objects.filter(id__in=[pk for pk, _ in waiting]).update(waiting_since=None)
+    from executions.tasks import run_execution
+
+    for pk, priority in waiting:
+        run_execution.apply_async(args=[pk], queue=queue_for_priority(priority))
+    return len(waiting)
+
+
+def _log(execution_id: int, level: str, message: str, data: dict | None = None) -> None:
+    ExecutionLog.objects.create(
+        execution_id=execution_id, level=level, message=message, data=data or {}
+    )

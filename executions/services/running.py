@@ -1,0 +1,294 @@
+"""Run an execution's graph, node by node, persisting each result as it finishes.
+
+Called by the Celery task `executions.tasks.run_execution`. Safe to call again for the same
+execution (a redelivered or duplicated task): the claim is made under a row lock, a Redis
+lease keeps a second runner out while the first is alive, and nodes whose runs are already
+done (succeeded, skipped, failed) are never run again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus
+from executions.conf import app_setting
+from executions.constants import MAX_RETRY_BACKOFF_SECONDS
+from executions.engine import runtime
+from executions.engine.errors import ExecutionCancelled, NodeFailure, NodeTimeout
+from executions.engine.graph import Graph, NodeSpec, build_graph
+from executions.engine.nodes import NodeContext, get_node_type
+from executions.engine.planning import Decision, decide, terminal_outputs
+from executions.models import Execution, ExecutionLog, NodeRun
+from executions.services.lifecycle import execution_claim, execution_finish
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    status: str  # the execution status this outcome leads to (running = carry on)
+    error: dict[str, Any] | None = None
+
+
+class _Deadline:
+    """A monotonic deadline with the reason it ends the run."""
+
+    def __init__(self, seconds: float | None, reason: str) -> None:
+        self.at = None if seconds is None else time.monotonic() + max(0.0, seconds)
+        self.reason = reason
+
+    def passed(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+
+def execution_run(*, execution_id: int) -> Execution | None:
+    """Claim the execution and run it to the end; return it, or None if it was not claimed."""
+    claim = execution_claim(execution_id=execution_id)
+    if claim is None:
+        return None
+    execution, lease = claim
+    try:
+        return _Runner(execution, lease).run()
+    finally:
+        lease.release()
+
+
+class _Runner:
+    def __init__(self, execution: Execution, lease: runtime.Lease) -> None:
+        self.execution = execution
+        self.lease = lease
+        self.graph: Graph = build_graph(execution.definition)
+        self.runs: dict[str, NodeRun] = {run.node_id: run for run in execution.node_runs.all()}
+        self.poll_seconds = float(app_setting("EXECUTIONS_CANCEL_POLL_SECONDS"))
+        self.max_delay = float(app_setting("EXECUTIONS_MAX_DELAY_SECONDS"))
+        elapsed = (timezone.now() - execution.started_at).total_seconds()
+        self.deadline = _Deadline(
+            execution.timeout_seconds - elapsed,
+            f"The execution exceeded its timeout of {execution.timeout_seconds}s.",
+        )
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self) -> Execution:
+        self._publish_progress(current=None)
+        for node_id in self.graph.order:
+            run = self.runs[node_id]
+            if run.status in NodeRunStatus.done():
+                continue
+            if self._cancel_requested():
+                return self._finish_cancelled(node_id=None)
+            if self.deadline.passed():
+                error = {
+                    "node": node_id,
+                    "type": ErrorType.TIMEOUT,
+                    "message": self.deadline.reason,
+                }
+                return execution_finish(
+                    execution=self.execution, status=ExecutionStatus.TIMED_OUT, error=error
+                )
+            self.lease.refresh()
+            decision = decide(self.graph, node_id, self._statuses(), self._outputs())
+            if decision is Decision.SKIP:
+                self._save(run, status=NodeRunStatus.SKIPPED, finished_at=timezone.now())
+                continue
+            if decision is Decision.WAIT:  # unreachable in topological order; guard anyway
+                raise RuntimeError(f"Node {node_id} reached before its parents.")
+            outcome = self._run_node(self.graph.nodes[node_id], run)
+            if outcome.status == ExecutionStatus.CANCELLED:
+                return self._finish_cancelled(node_id=node_id)
+            if outcome.status != ExecutionStatus.RUNNING:
+                return execution_finish(
+                    execution=self.execution, status=outcome.status, error=outcome.error
+                )
+        output = terminal_outputs(self.graph, self._statuses(), self._outputs())
+        return execution_finish(
+            execution=self.execution, status=ExecutionStatus.SUCCEEDED, output=output
+        )
+
+    def _run_node(self, spec: NodeSpec, run: NodeRun) -> NodeOutcome:
+        node_type = get_node_type(spec.type)
+        parents = {edge.source for edge in self.graph.incoming[spec.id]}
+        node_input = {
+            parent: self.runs[parent].output
+            for parent in sorted(parents)
+            if self.runs[parent].status == NodeRunStatus.SUCCEEDED
+        }
+        while True:
+            attempt = run.attempts + 1
+            self._save(
+                run,
+                status=NodeRunStatus.RUNNING,
+                attempts=attempt,
+                input=node_input,
+                started_at=run.started_at or timezone.now(),
+            )
+            self._publish_progress(current=spec.id)
+            node_deadline = self._node_deadline(spec)
+            context = NodeContext(
+                node_id=spec.id,
+                run_context={"input": self.execution.input, "nodes": self._outputs()},
+                deadline=node_deadline.at,
+                sleep=lambda seconds, d=node_deadline: self._sleep(seconds, d),
+                max_delay_seconds=self.max_delay,
+                log=lambda level, message, data, n=spec.id: self._log(level, message, data, n),
+            )
+            try:
+                output = node_type.run(spec.params, context)
+                if node_deadline.passed():
+                    raise NodeTimeout(node_deadline.reason)
+                output = _json_safe(output)
+            except ExecutionCancelled:
+                error = {"node": spec.id, "type": ErrorType.CANCELLED, "message": "Cancelled."}
+                self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
+                return NodeOutcome(status=ExecutionStatus.CANCELLED)
+            except NodeFailure as failure:
+                outcome = self._handle_failure(spec, run, failure, attempt)
+                if outcome is None:
+                    continue
+                return outcome
+            except Exception as exc:  # a bug in a node type: fail the node, keep the worker
+                logger.exception("executions.node_crashed", extra={"node": spec.id})
+                failure = NodeFailure(f"{type(exc).__name__}: {exc}", type=ErrorType.INTERNAL)
+                failure.retryable = False
+                return self._handle_failure(spec, run, failure, attempt)
+            self._finish_run(run, status=NodeRunStatus.SUCCEEDED, output=output)
+            self._log(LogLevel.INFO, f"Node {spec.id} succeeded.", {"attempts": attempt}, spec.id)
+            return NodeOutcome(status=ExecutionStatus.RUNNING)
+
+    def _handle_failure(
+        self, spec: NodeSpec, run: NodeRun, failure: NodeFailure, attempt: int
+    ) -> NodeOutcome | None:
+        """Schedule another attempt (return None) or end the node as failed."""
+        error = failure.as_error(spec.id)
+        if failure.retryable and attempt < spec.retry.max_attempts and not self.deadline.passed():
+            # Exponential backoff with full jitter around the nominal delay.
+            nominal = spec.retry.backoff_seconds * (2 ** (attempt - 1))
+            wait = min(MAX_RETRY_BACKOFF_SECONDS, nominal * random.uniform(0.5, 1.5))
+            self._save(run, status=NodeRunStatus.RETRYING, error=error)
+            self._publish_progress(current=spec.id)
+            self._log(
+                LogLevel.WARNING,
+                f"Node {spec.id} failed (attempt {attempt}/{spec.retry.max_attempts}); "
+                f"retrying in {wait:.2f}s: {failure.message}",
+                {"attempt": attempt, "backoff_seconds": round(wait, 3), "error": error},
+                spec.id,
+            )
+            try:
+                self._sleep(wait, self.deadline)
+            except ExecutionCancelled:
+                self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
+                return NodeOutcome(status=ExecutionStatus.CANCELLED)
+            except NodeTimeout as timeout:
+                failure = timeout
+                error = timeout.as_error(spec.id)
+            else:
+                return None
+        self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
+        self._log(LogLevel.ERROR, f"Node {spec.id} failed: {failure.message}", error, spec.id)
+        timed_out = isinstance(failure, NodeTimeout)
+        return NodeOutcome(
+            status=ExecutionStatus.TIMED_OUT if timed_out else ExecutionStatus.FAILED, error=error
+        )
+
+    # -- waiting, cancelling, deadlines ---------------------------------------------------
+    def _node_deadline(self, spec: NodeSpec) -> _Deadline:
+        if spec.timeout_seconds is None:
+            return self.deadline
+        node = _Deadline(
+            spec.timeout_seconds, f"Node {spec.id} exceeded its timeout of {spec.timeout_seconds}s."
+        )
+        if self.deadline.at is not None and self.deadline.at < node.at:
+            return self.deadline
+        return node
+
+    def _sleep(self, seconds: float, deadline: _Deadline) -> None:
+        """Sleep in small slices; raise on a cancel request or when the deadline passes."""
+        end = time.monotonic() + seconds
+        while True:
+            now = time.monotonic()
+            if runtime.cancel_flag_is_set(self.execution.id):
+                raise ExecutionCancelled()
+            if deadline.at is not None and now >= deadline.at:
+                raise NodeTimeout(deadline.reason)
+            if now >= end:
+                return
+            self.lease.refresh()
+            limit = end if deadline.at is None else min(end, deadline.at)
+            time.sleep(max(0.0, min(self.poll_seconds, limit - now)))
+
+    def _cancel_requested(self) -> bool:
+        if runtime.cancel_flag_is_set(self.execution.id):
+            return True
+        return Execution.objects.filter(
+            id=self.execution.id, cancel_requested_at__isnull=False
+        ).exists()
+
+    def _finish_cancelled(self, *, node_id: str | None) -> Execution:
+        error = {"node": node_id, "type": ErrorType.CANCELLED, "message": "Cancelled on request."}
+        return execution_finish(
+            execution=self.execution, status=ExecutionStatus.CANCELLED, error=error
+        )
+
+    # -- persistence ----------------------------------------------------------------------
+    def _statuses(self) -> dict[str, str]:
+        return {node_id: run.status for node_id, run in self.runs.items()}
+
+    def _outputs(self) -> dict[str, Any]:
+        return {
+            node_id: run.output
+            for node_id, run in self.runs.items()
+            if run.status == NodeRunStatus.SUCCEEDED
+        }
+
+    def _save(self, run: NodeRun, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(run, name, value)
+        run.save(update_fields=list(fields))
+
+    def _finish_run(self, run: NodeRun, *, status: str, **fields: Any) -> None:
+        finished_at = timezone.now()
+        started_at = run.started_at or finished_at
+        duration_ms = int((finished_at - started_at) / timedelta(milliseconds=1))
+        self._save(run, status=status, finished_at=finished_at, duration_ms=duration_ms, **fields)
+        self._publish_progress(current=None)
+
+    def _log(self, level: str, message: str, data: dict[str, Any], node_id: str = "") -> None:
+        ExecutionLog.objects.create(
+            execution_id=self.execution.id,
+            node_id=node_id,
+            level=level,
+            message=message[:5000],
+            data=_json_safe(data),
+        )
+
+    def _publish_progress(self, *, current: str | None) -> None:
+        statuses = self._statuses()
+        runtime.progress_write(
+            self.execution.id,
+            {
+                "id": self.execution.id,
+                "workspace_id": self.execution.workspace_id,
+                "workflow_id": self.execution.workflow_id,
+                "status": ExecutionStatus.RUNNING,
+                "current_node": current,
+                "nodes": statuses,
+                "completed": sum(s in NodeRunStatus.done() for s in statuses.values()),
+                "total": len(statuses),
+                "started_at": self.execution.started_at.isoformat(),
+            },
+        )
+
+
+def _json_safe(value: Any) -> Any:
+    """Round-trip through JSON, so what is stored is exactly what an API client reads."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise NodeFailure(f"Output is not JSON-serialisable: {exc}", retryable=False) from exc

@@ -1,0 +1,79 @@
+"""Writes on workflows: create, update (versioned), delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from executions.choices import ExecutionStatus
+from executions.engine.validation import validate_definition
+from executions.models import Workflow
+from synapscale.api.exceptions import ApplicationError
+
+EDITABLE_FIELDS = ("name", "description", "definition", "is_active")
+
+
+def validate_workflow_definition(definition: Any) -> None:
+    """Validate a definition, reporting errors under `definition.<path>` (the field name)."""
+    try:
+        validate_definition(definition)
+    except ValidationError as exc:
+        raise ValidationError(
+            {f"definition.{path}": messages for path, messages in exc.message_dict.items()}
+        ) from exc
+
+
+@transaction.atomic
+def workflow_create(
+    *,
+    workspace,
+    user,
+    name: str,
+    definition: dict,
+    description: str = "",
+    is_active: bool = True,
+) -> Workflow:
+    """Create a workflow (version 1) after validating its definition."""
+    validate_workflow_definition(definition)
+    workflow = Workflow(
+        workspace=workspace,
+        created_by=user if user is not None and user.is_authenticated else None,
+        name=name,
+        description=description,
+        definition=definition,
+        is_active=is_active,
+    )
+    workflow.full_clean()
+    workflow.save()
+    return workflow
+
+
+@transaction.atomic
+def workflow_update(*, workflow: Workflow, user, **changes: Any) -> Workflow:
+    """Change a workflow's editable fields; a new definition increments the version."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    if "definition" in changes:
+        validate_workflow_definition(changes["definition"])
+        if changes["definition"] != workflow.definition:
+            workflow.version += 1
+    for name, value in changes.items():
+        setattr(workflow, name, value)
+    workflow.full_clean()
+    workflow.save()
+    return workflow
+
+
+@transaction.atomic
+def workflow_delete(*, workflow: Workflow) -> None:
+    """Delete a workflow and its finished executions; refuse while one is still active."""
+    if workflow.executions.filter(status__in=ExecutionStatus.active()).exists():
+        raise ApplicationError(
+            "The workflow has executions that have not finished; cancel them or wait.",
+            type_="workflow_busy",
+        )
+    workflow.delete()

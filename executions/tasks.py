@@ -1,0 +1,57 @@
+"""Celery tasks of the executions app: ids in, a service call inside."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from executions.services.maintenance import executions_prune, executions_requeue_stalled
+from executions.services.running import execution_run
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    name="executions.tasks.run_execution",
+)
+def run_execution(self, execution_id: int) -> str | None:
+    """Run one execution to the end (or resume it after a redelivery)."""
+    execution = execution_run(execution_id=execution_id)
+    return execution.status if execution is not None else None
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(*TRANSIENT_ERRORS, BrokerError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+    name="executions.tasks.requeue_stalled_executions",
+)
+def requeue_stalled_executions(self) -> dict:
+    """Dispatch executions waiting for a slot, never-enqueued ones and orphaned runs."""
+    return executions_requeue_stalled().as_dict()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+    name="executions.tasks.prune_executions",
+)
+def prune_executions(self) -> int:
+    """Delete finished executions older than the retention period, in batches."""
+    return executions_prune()

@@ -1,0 +1,222 @@
+"""The public marketplace: search, template pages, home sections, categories, install."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from synapscale.api.pagination import PageNumberPagination
+from synapscale.api.params import wants_refresh
+from synapscale.api.viewsets import WorkspaceViewSet
+from synapscale.cache import Policy, cached_read
+from templates_app.api.serializers.common import TemplateSummarySerializer
+from templates_app.api.serializers.marketplace import (
+    CategorySerializer,
+    InstalledWorkflowSerializer,
+    InstallSerializer,
+    MarketplaceDetailResponseSerializer,
+    MarketplaceHomeResponseSerializer,
+    MarketplaceHomeSerializer,
+    MarketplaceSearchResponseSerializer,
+    MarketplaceTemplateDetailSerializer,
+)
+from templates_app.constants import MARKETPLACE_CACHE_NAMESPACE
+from templates_app.filtersets import MarketplaceTemplateFilterSet
+from templates_app.models import TemplateInstall
+from templates_app.selectors.marketplace import (
+    categories_with_counts,
+    marketplace_home,
+    marketplace_template_detail,
+    marketplace_templates,
+)
+from templates_app.services.marketplace import template_install, template_view_record
+
+PAGE_PARAMS = frozenset({"page", "page_size", "refresh", "format"})
+
+
+def _marketplace_read(request, *, params: dict, compute):
+    """Serve `compute()` through the marketplace's cache (business policy, global scope)."""
+    return cached_read(
+        namespace=MARKETPLACE_CACHE_NAMESPACE,
+        policy=Policy.BUSINESS,
+        workspace_id=None,
+        params=params,
+        compute=compute,
+        refresh=wants_refresh(request),
+    )
+
+
+def _reject_unknown_params(request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+
+
+def _page_request(request) -> tuple[int, int]:
+    """Return (page, page_size) read the way the API's page-number pagination reads them."""
+    paginator = PageNumberPagination()
+    page_size = paginator.get_page_size(request)
+    raw_page = request.query_params.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        raise NotFound("Invalid page.")
+    return int(raw_page), page_size
+
+
+def _page_links(request, *, page: int, page_size: int, count: int) -> dict:
+    url = request.build_absolute_uri()
+    last_page = max(1, -(-count // page_size))
+    if page > last_page:
+        raise NotFound("Invalid page.")
+    following = replace_query_param(url, "page", page + 1) if page < last_page else None
+    if page <= 1:
+        previous = None
+    elif page == 2:
+        previous = remove_query_param(url, "page")
+    else:
+        previous = replace_query_param(url, "page", page - 1)
+    return {"next": following, "previous": previous}
+
+
+def _paged_payload(request, *, params: dict, queryset_fn, serializer_class, extra=None) -> dict:
+    page, page_size = _page_request(request)
+    offset = (page - 1) * page_size
+
+    def compute():
+        queryset = queryset_fn()
+        count = queryset.count()
+        rows = serializer_class(queryset[offset : offset + page_size], many=True).data
+        return {"count": count, "results": rows, **(extra() if extra else {})}
+
+    result = _marketplace_read(
+        request, params={**params, "page": page, "page_size": page_size}, compute=compute
+    )
+    payload = result.as_payload()
+    payload.update(_page_links(request, page=page, page_size=page_size, count=payload["count"]))
+    return payload
+
+
+class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
+    """Published templates of every workspace; readable without an account."""
+
+    permission_classes = (AllowAny,)
+    serializer_class = TemplateSummarySerializer
+    filterset_class = MarketplaceTemplateFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def get_queryset(self):
+        return marketplace_templates()
+
+    @extend_schema(
+        summary="Search the marketplace",
+        description=(
+            "Full-text search over name (weight A), short description and tags (B) and "
+            "description (C), tolerant of typos: `corrections` lists typed words that were "
+            "also searched as a known word. Cached for 5 minutes; `refresh=true` recomputes."
+        ),
+        parameters=[OpenApiParameter("refresh", bool, description="Recompute, bypass cache.")],
+        responses={200: MarketplaceSearchResponseSerializer},
+    )
+    def list(self, request, *args, **kwargs):
+        filterset = MarketplaceTemplateFilterSet(
+            data=request.query_params, queryset=marketplace_templates(), request=request
+        )
+        _reject_unknown_params(request, set(filterset.filters) | PAGE_PARAMS)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        payload = _paged_payload(
+            request,
+            params={"view": "search", **filterset.cache_params()},
+            queryset_fn=lambda: filterset.qs,
+            serializer_class=TemplateSummarySerializer,
+            extra=lambda: {"corrections": filterset.corrections},
+        )
+        return Response(payload)
+
+    @extend_schema(
+        summary="Get a published template by slug",
+        description="Counts a view (flushed to `view_count` periodically).",
+        responses={200: MarketplaceDetailResponseSerializer},
+    )
+    def retrieve(self, request, slug=None, *args, **kwargs):
+        _reject_unknown_params(request, PAGE_PARAMS)
+
+        def compute():
+            template = get_object_or_404(marketplace_template_detail(), slug=slug)
+            return MarketplaceTemplateDetailSerializer(template).data
+
+        payload = _marketplace_read(
+            request, params={"view": "detail", "slug": slug}, compute=compute
+        ).as_payload()
+        template_view_record(template_id=payload["id"])
+        return Response(payload)
+
+
+class MarketplaceHomeViewSet(viewsets.ViewSet):
+    """The marketplace front page and its category index."""
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        summary="The marketplace home page",
+        description="Featured, trending, newest and top-rated templates, top categories with "
+        "their counts, top authors and featured collections. Cached for 5 minutes.",
+        responses={200: MarketplaceHomeResponseSerializer},
+    )
+    def home(self, request, *args, **kwargs):
+        _reject_unknown_params(request, {"refresh", "format"})
+        payload = _marketplace_read(
+            request,
+            params={"view": "home"},
+            compute=lambda: MarketplaceHomeSerializer(marketplace_home()).data,
+        ).as_payload()
+        return Response(payload)
+
+    @extend_schema(
+        summary="List the categories with their published template counts",
+        responses={200: CategorySerializer(many=True)},
+    )
+    def categories(self, request, *args, **kwargs):
+        _reject_unknown_params(request, set(PAGE_PARAMS))
+        payload = _paged_payload(
+            request,
+            params={"view": "categories"},
+            queryset_fn=categories_with_counts,
+            serializer_class=CategorySerializer,
+        )
+        return Response(payload)
+
+
+class TemplateInstallViewSet(WorkspaceViewSet):
+    """Install a published template into the request's workspace."""
+
+    queryset = TemplateInstall.objects.all()
+    serializer_class = InstalledWorkflowSerializer
+
+    @extend_schema(
+        summary="Install a published template as a workflow in your workspace",
+        description=(
+            "Checks the template's required variables, fills them into the definition and "
+            "creates the workflow through the executions app. Answers the new workflow."
+        ),
+        request=InstallSerializer,
+        responses={201: InstalledWorkflowSerializer},
+    )
+    def install(self, request, pk=None, *args, **kwargs):
+        template = get_object_or_404(marketplace_templates(), pk=pk)
+        data = InstallSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = template_install(
+            template=template,
+            user=request.user,
+            workspace=request.workspace,
+            name=data.validated_data.get("name", ""),
+            variables=data.validated_data.get("variables"),
+        )
+        body = InstalledWorkflowSerializer(result.workflow, context={"install": result.install})
+        return Response(body.data, status=status.HTTP_201_CREATED)

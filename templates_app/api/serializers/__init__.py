@@ -1,0 +1,1 @@
+"""Serializers of the marketplace API, one module per concern."""

@@ -1,0 +1,112 @@
+"""Serializers of a workspace's templates and their lifecycle."""
+
+from rest_framework import serializers
+
+from templates_app.api.serializers.common import AuthorSerializer, CategoryRefSerializer
+from templates_app.choices import License
+from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
+from templates_app.models import ModerationEntry, Template, TemplateVersion
+from templates_app.services.moderation import MAX_REASON_LENGTH
+from templates_app.versioning import parse_version
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+    category = CategoryRefSerializer(read_only=True)
+
+    class Meta:
+        model = Template
+        fields = (
+            "id",
+            "slug",
+            "name",
+            "short_description",
+            "description",
+            "category",
+            "tags",
+            "definition",
+            "version",
+            "changelog",
+            "status",
+            "rejection_reason",
+            "is_featured",
+            "is_verified",
+            "license",
+            "price",
+            "complexity",
+            "required_variables",
+            "install_count",
+            "view_count",
+            "rating_avg",
+            "rating_count",
+            "author",
+            "published_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class TemplateWriteSerializer(serializers.Serializer):
+    """Input of create (all required fields) and update (partial)."""
+
+    name = serializers.CharField(max_length=120)
+    category = serializers.SlugField(help_text="A category slug, e.g. `automation`.")
+    definition = serializers.JSONField(help_text="A workflow definition (nodes and edges).")
+    short_description = serializers.CharField(max_length=280, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
+        max_length=MAX_TAGS,
+        required=False,
+    )
+    version = serializers.CharField(max_length=64, required=False, help_text="Semver: 1.2.0")
+    changelog = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    license = serializers.ChoiceField(choices=License.choices, required=False)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    complexity = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    required_variables = serializers.JSONField(
+        required=False,
+        help_text='[{"name": "channel", "type": "string", "required": true, "description": ""}]',
+    )
+
+    def validate_version(self, value):
+        try:
+            parse_version(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return value
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_REASON_LENGTH, allow_blank=True, required=False)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_REASON_LENGTH)
+
+
+class TemplateVersionSerializer(serializers.ModelSerializer):
+    published_by = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = TemplateVersion
+        fields = (
+            "id",
+            "version",
+            "changelog",
+            "definition",
+            "required_variables",
+            "published_by",
+            "published_at",
+        )
+        read_only_fields = fields
+
+
+class ModerationEntrySerializer(serializers.ModelSerializer):
+    actor = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = ModerationEntry
+        fields = ("id", "action", "reason", "version", "actor", "created_at")
+        read_only_fields = fields

@@ -1,0 +1,132 @@
+"""Serializers of the public marketplace."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from executions.models import Workflow
+from templates_app.api.serializers.common import (
+    AuthorSerializer,
+    CategoryRefSerializer,
+    TemplateSummarySerializer,
+)
+from templates_app.models import Category, Collection, Template, TemplateInstall
+
+
+class MarketplaceTemplateDetailSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+    category = CategoryRefSerializer(read_only=True)
+
+    class Meta:
+        model = Template
+        fields = (
+            *TemplateSummarySerializer.Meta.fields,
+            "description",
+            "changelog",
+            "definition",
+            "required_variables",
+        )
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    template_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ("slug", "name", "description", "position", "template_count")
+        read_only_fields = fields
+
+
+class TopAuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="author_id")
+    username = serializers.CharField(source="author__username")
+    template_count = serializers.IntegerField()
+    install_count = serializers.IntegerField()
+
+
+class CollectionCardSerializer(serializers.ModelSerializer):
+    owner = AuthorSerializer(read_only=True)
+    template_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Collection
+        fields = ("id", "slug", "name", "description", "owner", "template_count")
+        read_only_fields = fields
+
+
+class MarketplaceHomeSerializer(serializers.Serializer):
+    featured = TemplateSummarySerializer(many=True)
+    trending = TemplateSummarySerializer(many=True)
+    newest = TemplateSummarySerializer(many=True)
+    top_rated = TemplateSummarySerializer(many=True)
+    top_categories = CategorySerializer(many=True)
+    top_authors = TopAuthorSerializer(many=True)
+    featured_collections = CollectionCardSerializer(many=True)
+
+
+class CachedMixin(serializers.Serializer):
+    is_cached = serializers.BooleanField(read_only=True)
+    cached_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class MarketplaceHomeResponseSerializer(MarketplaceHomeSerializer, CachedMixin):
+    pass
+
+
+class MarketplaceSearchResponseSerializer(CachedMixin):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    corrections = serializers.DictField(
+        child=serializers.CharField(), help_text="Typed word -> the word also searched."
+    )
+    results = TemplateSummarySerializer(many=True)
+
+
+class MarketplaceDetailResponseSerializer(MarketplaceTemplateDetailSerializer, CachedMixin):
+    class Meta(MarketplaceTemplateDetailSerializer.Meta):
+        fields = (*MarketplaceTemplateDetailSerializer.Meta.fields, "is_cached", "cached_at")
+
+
+class CategoryListResponseSerializer(CachedMixin):
+    results = CategorySerializer(many=True)
+
+
+class InstallSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Workflow name."
+    )
+    variables = serializers.DictField(
+        required=False, help_text="Values of the template's variables, by name."
+    )
+
+
+class InstallRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TemplateInstall
+        fields = ("id", "template", "version", "created_at")
+        read_only_fields = fields
+
+
+class InstalledWorkflowSerializer(serializers.ModelSerializer):
+    """The workflow an install created, with the install record."""
+
+    install = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workflow
+        fields = (
+            "id",
+            "name",
+            "description",
+            "definition",
+            "version",
+            "is_active",
+            "created_at",
+            "install",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(InstallRefSerializer)
+    def get_install(self, workflow) -> dict:
+        return InstallRefSerializer(self.context["install"]).data

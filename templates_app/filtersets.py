@@ -1,0 +1,111 @@
+"""FilterSets of templates, shared by the API and the admin."""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+
+from templates_app.choices import License, MarketplaceSort, TemplateStatus
+from templates_app.models import Category, Review, Template
+from templates_app.selectors.marketplace import marketplace_search
+
+MAX_QUERY_LENGTH = 200
+
+
+class TagsFilter(django_filters.CharFilter):
+    """Comma-separated tags; a template must carry every one of them (GIN `@>`)."""
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        tags = [slugify(tag) for tag in value.split(",") if slugify(tag)]
+        if not tags:
+            raise ValidationError({"tags": ["Give comma-separated tags."]})
+        return queryset.filter(tags__contains=tags)
+
+
+class TemplateFilterSet(django_filters.FilterSet):
+    """Filters of a workspace's own templates."""
+
+    status = django_filters.ChoiceFilter(choices=TemplateStatus.choices)
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug"
+    )
+    tags = TagsFilter(help_text="Comma-separated tags, all required.")
+    license = django_filters.ChoiceFilter(choices=License.choices)
+    is_featured = django_filters.BooleanFilter()
+    is_verified = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Template
+        fields = ["status", "category", "tags", "license", "is_featured", "is_verified"]
+
+
+class MarketplaceTemplateFilterSet(django_filters.FilterSet):
+    """The marketplace search: text, filters and sort over published templates."""
+
+    q = django_filters.CharFilter(
+        method="filter_noop", max_length=MAX_QUERY_LENGTH, help_text="Words to search for."
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=MarketplaceSort.choices,
+        method="filter_noop",
+        help_text="relevance (default with q), popular (default), trending, top_rated, newest.",
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug", help_text="A category slug."
+    )
+    tags = TagsFilter(help_text="Comma-separated tags, all required.")
+    license = django_filters.ChoiceFilter(choices=License.choices)
+    price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0)
+    price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0)
+    rating_min = django_filters.NumberFilter(
+        field_name="rating_avg", lookup_expr="gte", min_value=0, max_value=5
+    )
+    complexity = django_filters.NumberFilter(min_value=1, max_value=5)
+    is_featured = django_filters.BooleanFilter()
+    is_verified = django_filters.BooleanFilter()
+    author = django_filters.CharFilter(
+        field_name="author__username", help_text="The author's username."
+    )
+
+    class Meta:
+        model = Template
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.corrections: dict[str, str] = {}
+
+    def filter_noop(self, queryset, name, value):
+        # `q` and `sort` are applied together in filter_queryset, after every other filter,
+        # because the sort depends on whether there is a text query.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        outcome = marketplace_search(
+            queryset,
+            text=self.form.cleaned_data.get("q") or "",
+            sort=self.form.cleaned_data.get("sort") or "",
+        )
+        self.corrections = outcome.corrections
+        return outcome.queryset
+
+    def cache_params(self) -> dict:
+        """Return the validated filters in a canonical form for the cache key."""
+        params = {}
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            params[name] = value.slug if isinstance(value, Category) else str(value)
+        return params
+
+
+class ReviewFilterSet(django_filters.FilterSet):
+    rating = django_filters.NumberFilter(min_value=1, max_value=5)
+
+    class Meta:
+        model = Review
+        fields = ["rating"]

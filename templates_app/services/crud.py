@@ -1,0 +1,263 @@
+"""Authoring templates in a workspace: create, edit, submit for review, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from templates_app.choices import EDITABLE_STATUSES, License, ModerationAction, TemplateStatus
+from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
+from templates_app.models import Category, Template, TemplateVersion
+from templates_app.search.index import search_vector_update, template_words, vocabulary_replace
+from templates_app.services.common import (
+    conflict,
+    history_record,
+    invalidate_marketplace,
+    lock_template,
+    unique_slug,
+    validate_template_definition,
+)
+from templates_app.versioning import is_newer, parse_version
+
+# Fields whose change on a published template is a new version of it.
+VERSIONED_FIELDS = frozenset({"definition", "required_variables"})
+EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "short_description",
+        "description",
+        "category",
+        "tags",
+        "definition",
+        "version",
+        "changelog",
+        "license",
+        "price",
+        "complexity",
+        "required_variables",
+    }
+)
+
+
+@dataclass(frozen=True)
+class TemplateChanges:
+    """The validated fields of a create or an update (only those given)."""
+
+    values: dict[str, Any]
+
+
+def normalize_tags(tags) -> list[str]:
+    """Return tags as distinct lower-case slugs, in the order given; raise on bad ones."""
+    if not isinstance(tags, list | tuple):
+        raise ValidationError({"tags": ["Must be a list of tags."]})
+    from django.utils.text import slugify
+
+    normalized: list[str] = []
+    for index, tag in enumerate(tags):
+        slug = slugify(tag) if isinstance(tag, str) else ""
+        if not slug or len(slug) > MAX_TAG_LENGTH:
+            raise ValidationError(
+                {f"tags.{index}": [f"Must be a word or slug of 1 to {MAX_TAG_LENGTH} characters."]}
+            )
+        if slug not in normalized:
+            normalized.append(slug)
+    if len(normalized) > MAX_TAGS:
+        raise ValidationError({"tags": [f"At most {MAX_TAGS} tags."]})
+    return normalized
+
+
+def _clean_values(values: dict[str, Any], *, current: Template | None) -> dict[str, Any]:
+    """Validate and normalise given fields against each other and the current template."""
+    cleaned = dict(values)
+    if "category" in cleaned and not isinstance(cleaned["category"], Category):
+        category = Category.objects.filter(slug=cleaned["category"]).first()
+        if category is None:
+            raise ValidationError({"category": [f"Unknown category '{cleaned['category']}'."]})
+        cleaned["category"] = category
+    if "tags" in cleaned:
+        cleaned["tags"] = normalize_tags(cleaned["tags"])
+    if "version" in cleaned:
+        try:
+            parse_version(cleaned["version"])
+        except ValueError as exc:
+            raise ValidationError({"version": [str(exc)]}) from exc
+    if "definition" in cleaned or "required_variables" in cleaned:
+        definition = cleaned.get("definition", current.definition if current else None)
+        variables = cleaned.get("required_variables", current.required_variables if current else [])
+        cleaned["required_variables"] = validate_template_definition(definition, variables)
+    license_ = cleaned.get("license", current.license if current else License.FREE)
+    try:
+        price = Decimal(cleaned.get("price", current.price if current else 0))
+    except (TypeError, ArithmeticError) as exc:
+        raise ValidationError({"price": ["Must be a decimal number."]}) from exc
+    if license_ == License.FREE and price != 0:
+        raise ValidationError({"price": ["A free template has price 0."]})
+    if license_ != License.FREE and "price" in cleaned and price < 0:
+        raise ValidationError({"price": ["Must not be negative."]})
+    return cleaned
+
+
+def _full_clean(template: Template) -> None:
+    # Model validators (lengths, complexity 1-5, choices); the slug is ours, not the caller's.
+    template.full_clean(exclude=["slug", "workspace", "author", "search_vector"])
+
+
+@transaction.atomic
+def template_create(
+    *,
+    workspace,
+    user,
+    name: str,
+    definition: dict,
+    category: Category | str,
+    short_description: str = "",
+    description: str = "",
+    tags: list[str] | tuple[str, ...] = (),
+    version: str = "1.0.0",
+    changelog: str = "",
+    license: str = License.FREE,
+    price: Decimal | int = 0,
+    complexity: int = 1,
+    required_variables: list[dict] | tuple = (),
+) -> Template:
+    """Create a draft template in `workspace` authored by `user`."""
+    values = _clean_values(
+        {
+            "name": name,
+            "definition": definition,
+            "category": category,
+            "short_description": short_description,
+            "description": description,
+            "tags": list(tags),
+            "version": version,
+            "changelog": changelog,
+            "license": license,
+            "price": price,
+            "complexity": complexity,
+            "required_variables": list(required_variables),
+        },
+        current=None,
+    )
+    template = Template(workspace=workspace, author=user, status=TemplateStatus.DRAFT, **values)
+    _full_clean(template)
+    # Two drafts named alike at the same moment race for the slug; the loser retries.
+    for _attempt in range(3):
+        template.slug = unique_slug(name)
+        try:
+            with transaction.atomic():
+                template.save()
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise conflict("Could not allocate a unique slug; try again.", name="Slug is taken.")
+    search_vector_update(template_ids=[template.pk])
+    return template
+
+
+@transaction.atomic
+def template_update(*, template: Template, user, **changes) -> Template:
+    """Edit a template.
+
+    Drafts and rejected templates change freely. A template under review or deprecated does
+    not change. A published template's text and metadata change in place; a change of its
+    definition or variables needs a newer `version`, which is published at once as a new
+    `TemplateVersion` (the author was approved already; staff can still deprecate it).
+    """
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({key: ["Unknown field."] for key in sorted(unknown)})
+    template = lock_template(template)
+    if template.status in (TemplateStatus.PENDING_REVIEW, TemplateStatus.DEPRECATED):
+        raise conflict(
+            f"A template that is {template.get_status_display().lower()} cannot be edited.",
+            status=f"Is {template.status}.",
+        )
+    values = _clean_values(changes, current=template)
+    changed = {key: value for key, value in values.items() if getattr(template, key) != value}
+    if not changed:
+        return template
+    words_before = template_words(template)
+    new_version = template.status == TemplateStatus.PUBLISHED and (
+        "version" in changed or VERSIONED_FIELDS & set(changed)
+    )
+    if new_version:
+        _check_new_version(template, changed)
+    if "name" in changed:
+        template.slug = unique_slug(changed["name"], exclude_pk=template.pk)
+    for key, value in changed.items():
+        setattr(template, key, value)
+    _full_clean(template)
+    template.save()
+    search_vector_update(template_ids=[template.pk])
+    if template.status == TemplateStatus.PUBLISHED:
+        vocabulary_replace(before=words_before, after=template_words(template))
+        if new_version:
+            version_snapshot(template=template, user=user)
+            history_record(template=template, actor=user, action=ModerationAction.VERSION_PUBLISHED)
+        invalidate_marketplace()
+    return template
+
+
+def _check_new_version(template: Template, changed: dict) -> None:
+    version = changed.get("version")
+    if version is None:
+        raise ValidationError(
+            {
+                "version": [
+                    f"Changing a published definition needs a version newer than "
+                    f"{template.version}."
+                ]
+            }
+        )
+    if not is_newer(version, template.version):
+        raise ValidationError({"version": [f"Must be newer than {template.version}."]})
+
+
+def version_snapshot(*, template: Template, user) -> TemplateVersion:
+    """Keep the template's current definition as its published version."""
+    snapshot, _ = TemplateVersion.objects.update_or_create(
+        template=template,
+        version=template.version,
+        defaults={
+            "definition": template.definition,
+            "required_variables": template.required_variables,
+            "changelog": template.changelog,
+            "published_by": user,
+        },
+    )
+    return snapshot
+
+
+@transaction.atomic
+def template_submit(*, template: Template, user) -> Template:
+    """Send a draft (or a rejected template, revised) to staff review."""
+    template = lock_template(template)
+    if template.status not in EDITABLE_STATUSES:
+        raise conflict(
+            "Only a draft or a rejected template can be submitted for review.",
+            status=f"Is {template.status}.",
+        )
+    # The engine may have grown stricter since the draft was saved.
+    validate_template_definition(template.definition, template.required_variables)
+    template.status = TemplateStatus.PENDING_REVIEW
+    template.rejection_reason = ""
+    template.save(update_fields=["status", "rejection_reason", "updated_at"])
+    history_record(template=template, actor=user, action=ModerationAction.SUBMITTED)
+    return template
+
+
+@transaction.atomic
+def template_delete(*, template: Template, user) -> None:
+    """Delete a template that was never published; published ones are deprecated instead."""
+    template = lock_template(template)
+    if template.published_at is not None or template.versions.exists():
+        raise conflict(
+            "A template that was published cannot be deleted; deprecate it instead.",
+            status=f"Is {template.status}.",
+        )
+    template.delete()

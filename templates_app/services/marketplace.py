@@ -1,0 +1,184 @@
+"""Marketplace writes: installing a template, counting views, recomputing trending scores."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_redis import get_redis_connection
+from executions.services.workflows import workflow_create
+from redis.exceptions import RedisError
+
+from synapscale import product_events
+from templates_app.constants import VIEW_COUNTS_KEY
+from templates_app.models import Template, TemplateInstall, TemplateVersion
+from templates_app.ranking import TRENDING_HALF_LIFE, TRENDING_WINDOW
+from templates_app.services.common import conflict
+from templates_app.variables import parse_variable_specs, render_definition, resolve_values
+
+logger = logging.getLogger("templates_app.marketplace")
+
+INSTALLED_EVENT = "template_installed"
+MAX_WORKFLOW_NAME_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    install: TemplateInstall
+    workflow: object  # executions.models.Workflow
+
+
+@transaction.atomic
+def template_install(
+    *, template: Template, user, workspace, name: str = "", variables: dict | None = None
+) -> InstallResult:
+    """Create a workflow in `workspace` from the template's published version.
+
+    The required variables are checked and substituted, the workflow is created through the
+    executions app (which validates the result), the install is recorded and the template's
+    install counter and trending score go up atomically.
+    """
+    template = Template.objects.get(pk=template.pk)
+    if not template.is_published:
+        raise conflict(
+            "Only a published template can be installed.", status=f"Is {template.status}."
+        )
+    published = TemplateVersion.objects.filter(template=template, version=template.version).first()
+    # The snapshot is the approved definition; the row is the same content for a published
+    # template, used only if the snapshot predates versioning.
+    definition = published.definition if published else template.definition
+    specs = parse_variable_specs(
+        published.required_variables if published else template.required_variables
+    )
+    values = resolve_values(specs, variables)
+    workflow_name = (name or "").strip() or template.name
+    workflow = workflow_create(
+        workspace=workspace,
+        user=user,
+        name=workflow_name[:MAX_WORKFLOW_NAME_LENGTH],
+        definition=render_definition(definition, values),
+        description=template.short_description,
+    )
+    install = TemplateInstall.objects.create(
+        template=template,
+        version=template.version,
+        user=user,
+        workspace=workspace,
+        workflow=workflow,
+    )
+    # One UPDATE: concurrent installs cannot lose an increment. A fresh install weighs 1 in
+    # the trending score; the periodic refresh decays it.
+    Template.objects.filter(pk=template.pk).update(
+        install_count=F("install_count") + 1, trending_score=F("trending_score") + 1.0
+    )
+    properties = {
+        "template_id": template.pk,
+        "template_slug": template.slug,
+        "version": template.version,
+        "price": str(template.price),
+    }
+    transaction.on_commit(
+        lambda: product_events.record(
+            workspace_id=workspace.pk,
+            event_type=INSTALLED_EVENT,
+            distinct_id=str(user.pk),
+            properties=properties,
+            user_id=user.pk,
+        )
+    )
+    return InstallResult(install=install, workflow=workflow)
+
+
+def template_view_record(*, template_id: int) -> None:
+    """Count one view in Redis; the periodic flush writes the counts to the database.
+
+    A detail page is read far more often than anything changes, so counting must not write
+    a row per read. Losing a view when Redis is down is acceptable; failing the page is not.
+    """
+    try:
+        get_redis_connection("default").hincrby(VIEW_COUNTS_KEY, str(template_id), 1)
+    except RedisError:
+        logger.warning("template_view_not_counted template_id=%s", template_id)
+
+
+def template_views_flush() -> int:
+    """Move the view counts accumulated in Redis into `Template.view_count`; return the views.
+
+    The hash is renamed first, so views counted during the flush go to a fresh hash and are
+    not lost; if the database write fails, the renamed hash stays and the next flush takes it.
+    """
+    conn = get_redis_connection("default")
+    # One flusher at a time; a second one finding the lock taken has nothing to do.
+    lock = conn.lock(f"{VIEW_COUNTS_KEY}:lock", timeout=120, blocking=False)
+    if not lock.acquire():
+        return 0
+    try:
+        return _flush_views(conn)
+    finally:
+        lock.release()
+
+
+def _flush_views(conn) -> int:
+    flushing_key = f"{VIEW_COUNTS_KEY}:flushing"
+    # A flush that died half-way left its counts under the flushing key: take them first.
+    if not conn.exists(flushing_key):
+        if not conn.exists(VIEW_COUNTS_KEY):
+            return 0
+        conn.rename(VIEW_COUNTS_KEY, flushing_key)
+    counts = {int(key): int(value) for key, value in conn.hgetall(flushing_key).items()}
+    if counts:
+        ids, increments = zip(*sorted(counts.items()), strict=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE templates_app_template AS t SET view_count = t.view_count + c.views "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS c(id, views) WHERE t.id = c.id",
+                [list(ids), list(increments)],
+            )
+    conn.delete(flushing_key)
+    total = sum(counts.values())
+    logger.info("template_views_flushed templates=%s views=%s", len(counts), total)
+    return total
+
+
+_TRENDING_SQL = """
+WITH recent AS (
+    SELECT template_id,
+           SUM(power(0.5, EXTRACT(EPOCH FROM (%(now)s - created_at)) / %(half_life)s)) AS score
+    FROM templates_app_templateinstall
+    WHERE created_at > %(since)s AND created_at <= %(now)s
+    GROUP BY template_id
+), zeroed AS (
+    UPDATE templates_app_template SET trending_score = 0
+    WHERE trending_score <> 0 AND id NOT IN (SELECT template_id FROM recent)
+    RETURNING id
+), scored AS (
+    UPDATE templates_app_template AS t SET trending_score = recent.score
+    FROM recent WHERE t.id = recent.template_id AND t.trending_score <> recent.score
+    RETURNING t.id
+)
+SELECT (SELECT count(*) FROM zeroed) + (SELECT count(*) FROM scored)
+"""
+
+
+def trending_scores_refresh(*, now: datetime | None = None) -> int:
+    """Recompute every template's trending score from its installs; return rows changed.
+
+    Score = sum over installs of the last 7 days of 0.5 ** (age / half-life), so recent
+    installs weigh most (templates_app.ranking).
+    """
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _TRENDING_SQL,
+            {
+                "now": now,
+                "since": now - TRENDING_WINDOW,
+                "half_life": TRENDING_HALF_LIFE.total_seconds(),
+            },
+        )
+        (changed,) = cursor.fetchone()
+    return changed

@@ -1,0 +1,58 @@
+"""Factories for workflows and executions."""
+
+import factory
+from django.utils import timezone
+
+from executions.choices import ExecutionStatus, Trigger
+from executions.models import Execution, NodeRun, Workflow
+from tests.factories import WorkspaceFactory
+
+
+def three_node_definition() -> dict:
+    """A small linear workflow: set -> transform -> condition."""
+    return {
+        "nodes": [
+            {"id": "greet", "type": "set", "params": {"fields": {"name": {"expr": "input.name"}}}},
+            {"id": "shout", "type": "transform", "params": {"expr": "nodes.greet.name"}},
+            {"id": "check", "type": "condition", "params": {"expr": "nodes.shout"}},
+        ],
+        "edges": [{"from": "greet", "to": "shout"}, {"from": "shout", "to": "check"}],
+    }
+
+
+class WorkflowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workflow
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Workflow {n}")
+    definition = factory.LazyFunction(three_node_definition)
+
+
+class ExecutionFactory(factory.django.DjangoModelFactory):
+    """A finished execution, written directly (for list/filter/admin tests)."""
+
+    class Meta:
+        model = Execution
+
+    workflow = factory.SubFactory(WorkflowFactory)
+    workspace = factory.SelfAttribute("workflow.workspace")
+    workflow_version = factory.SelfAttribute("workflow.version")
+    definition = factory.SelfAttribute("workflow.definition")
+    status = ExecutionStatus.SUCCEEDED
+    trigger = Trigger.MANUAL
+    timeout_seconds = 60
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda execution: execution.started_at)
+    duration_ms = 120
+
+
+class NodeRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NodeRun
+
+    execution = factory.SubFactory(ExecutionFactory)
+    node_id = factory.Sequence(lambda n: f"node{n}")
+    node_type = "set"
+    status = "succeeded"
+    attempts = 1

@@ -1,0 +1,302 @@
+"""End to end: a real Celery worker runs workflows against real Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from executions.choices import ExecutionStatus, NodeRunStatus, RetryMode
+from executions.models import Execution, NodeRun
+from executions.services.executions import execution_cancel, execution_retry, execution_start
+from executions.services.workflows import workflow_create
+from synapscale import product_events
+from tests.executions.helpers import (
+    local_http_server,
+    server_url,
+    wait_for,
+    wait_for_finish,
+    wait_for_status,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
+
+
+def start(workspace, user, definition, **kwargs) -> Execution:
+    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+    return execution_start(workflow=workflow, user=user, **kwargs)
+
+
+def runs_of(execution) -> dict[str, NodeRun]:
+    return {run.node_id: run for run in execution.node_runs.all()}
+
+
+@pytest.fixture
+def recorded_events():
+    events = []
+    product_events.set_recorder(lambda **event: events.append(event))
+    yield events
+    product_events.set_recorder(None)
+
+
+BRANCHING = {
+    "nodes": [
+        {"id": "order", "type": "set", "params": {"fields": {"total": {"expr": "input.total"}}}},
+        {"id": "big", "type": "condition", "params": {"expr": "nodes.order.total > `100`"}},
+        {"id": "vip", "type": "set", "params": {"fields": {"tier": "vip"}}},
+        {"id": "regular", "type": "set", "params": {"fields": {"tier": "regular"}}},
+        {
+            "id": "notify",
+            "type": "transform",
+            "params": {"expr": "nodes.vip.tier || nodes.regular.tier"},
+        },
+    ],
+    "edges": [
+        {"from": "order", "to": "big"},
+        {"from": "big", "to": "vip", "when": "true"},
+        {"from": "big", "to": "regular", "when": "false"},
+        {"from": "vip", "to": "notify"},
+        {"from": "regular", "to": "notify"},
+    ],
+}
+
+
+def test_branch_runs_taken_side_skips_the_other_and_joins(workspace, user, recorded_events):
+    execution = start(workspace, user, BRANCHING, input={"total": 250})
+
+    execution = wait_for_finish(execution.id)
+
+    assert execution.status == ExecutionStatus.SUCCEEDED
+    runs = runs_of(execution)
+    assert runs["big"].output is True
+    assert runs["vip"].status == NodeRunStatus.SUCCEEDED
+    assert runs["regular"].status == NodeRunStatus.SKIPPED
+    assert runs["notify"].status == NodeRunStatus.SUCCEEDED
+    assert execution.output == {"notify": "vip"}
+    assert execution.duration_ms is not None
+    assert execution.started_at <= execution.finished_at
+    event = wait_for(lambda: recorded_events)[0]
+    assert event["event_type"] == "workflow_executed"
+    assert event["properties"] == {
+        "execution_id": execution.id,
+        "workflow_id": execution.workflow_id,
+        "status": "succeeded",
+        "duration_ms": execution.duration_ms,
+    }
+    assert event["distinct_id"] == str(user.id)
+
+
+def test_false_branch_taken_for_small_order(workspace, user):
+    execution = wait_for_finish(start(workspace, user, BRANCHING, input={"total": 5}).id)
+
+    runs = runs_of(execution)
+    assert runs["vip"].status == NodeRunStatus.SKIPPED
+    assert execution.output == {"notify": "regular"}
+
+
+def test_http_500_is_retried_with_backoff_then_fails_the_execution(workspace, user):
+    with local_http_server(lambda method, path, body: (500, {"error": "boom"})) as server:
+        definition = {
+            "nodes": [
+                {
+                    "id": "call",
+                    "type": "http_request",
+                    "params": {"method": "POST", "url": server_url(server, "/hook"), "json": {}},
+                    "retry": {"max_attempts": 3, "backoff_seconds": 0.05},
+                },
+                {"id": "after", "type": "set", "params": {"fields": {"done": True}}},
+            ],
+            "edges": [{"from": "call", "to": "after"}],
+        }
+        execution = wait_for_finish(start(workspace, user, definition).id)
+
+    assert execution.status == ExecutionStatus.FAILED
+    assert execution.error["node"] == "call"
+    assert execution.error["type"] == "http_error"
+    assert "500" in execution.error["message"]
+    assert len(server.requests) == 3
+    runs = runs_of(execution)
+    assert runs["call"].status == NodeRunStatus.FAILED
+    assert runs["call"].attempts == 3
+    assert runs["after"].status == NodeRunStatus.SKIPPED
+    retry_logs = execution.logs.filter(node_id="call", level="warning")
+    assert retry_logs.count() == 2
+    assert all(log.data["backoff_seconds"] > 0 for log in retry_logs)
+
+
+def test_http_request_output_feeds_the_next_node(workspace, user):
+    with local_http_server(lambda method, path, body: (200, {"greeting": "hi"})) as server:
+        definition = {
+            "nodes": [
+                {"id": "call", "type": "http_request", "params": {"url": server_url(server)}},
+                {"id": "pick", "type": "transform", "params": {"expr": "nodes.call.json.greeting"}},
+            ],
+            "edges": [{"from": "call", "to": "pick"}],
+        }
+        execution = wait_for_finish(start(workspace, user, definition).id)
+
+    assert execution.status == ExecutionStatus.SUCCEEDED
+    assert execution.output == {"pick": "hi"}
+    assert runs_of(execution)["call"].output["status"] == 200
+
+
+def test_node_timeout_ends_the_execution_timed_out(workspace, user):
+    definition = {
+        "nodes": [
+            {"id": "wait", "type": "delay", "params": {"seconds": 20}, "timeout_seconds": 0.3}
+        ]
+    }
+    execution = wait_for_finish(start(workspace, user, definition).id, timeout=10)
+
+    assert execution.status == ExecutionStatus.TIMED_OUT
+    assert execution.error["type"] == "timeout"
+    assert execution.error["node"] == "wait"
+    assert execution.duration_ms < 5000
+
+
+def test_execution_timeout_ends_the_execution_timed_out(workspace, user):
+    definition = {
+        "nodes": [
+            {"id": "first", "type": "delay", "params": {"seconds": 0.2}},
+            {"id": "second", "type": "delay", "params": {"seconds": 20}},
+        ],
+        "edges": [{"from": "first", "to": "second"}],
+    }
+    execution = wait_for_finish(start(workspace, user, definition, timeout_seconds=1).id)
+
+    assert execution.status == ExecutionStatus.TIMED_OUT
+    assert runs_of(execution)["first"].status == NodeRunStatus.SUCCEEDED
+    assert execution.duration_ms < 5000
+
+
+def test_cancel_during_delay_interrupts_it_and_stops_before_the_next_node(workspace, user):
+    definition = {
+        "nodes": [
+            {"id": "wait", "type": "delay", "params": {"seconds": 30}},
+            {"id": "next", "type": "set", "params": {"fields": {"ran": True}}},
+        ],
+        "edges": [{"from": "wait", "to": "next"}],
+    }
+    execution = start(workspace, user, definition)
+    wait_for(lambda: NodeRun.objects.filter(execution=execution, node_id="wait", status="running"))
+
+    execution_cancel(execution=execution, user=user)
+    execution = wait_for_finish(execution.id, timeout=5)
+
+    assert execution.status == ExecutionStatus.CANCELLED
+    assert execution.duration_ms < 5000
+    runs = runs_of(execution)
+    assert runs["wait"].error["type"] == "cancelled"
+    assert runs["next"].status == NodeRunStatus.SKIPPED
+
+
+def test_retry_from_failure_reuses_succeeded_nodes(workspace, user):
+    answers = {"status": 500}
+    with local_http_server(lambda method, path, body: (answers["status"], {"ok": True})) as server:
+        definition = {
+            "nodes": [
+                {"id": "prepare", "type": "set", "params": {"fields": {"n": {"expr": "input.n"}}}},
+                {"id": "call", "type": "http_request", "params": {"url": server_url(server)}},
+            ],
+            "edges": [{"from": "prepare", "to": "call"}],
+        }
+        failed = wait_for_finish(start(workspace, user, definition, input={"n": 1}).id)
+        assert failed.status == ExecutionStatus.FAILED
+        answers["status"] = 200
+
+        retry = execution_retry(execution=failed, user=user, mode=RetryMode.FROM_FAILURE)
+        retry = wait_for_finish(retry.id)
+
+    assert retry.status == ExecutionStatus.SUCCEEDED
+    assert retry.retry_of_id == failed.id
+    assert retry.trigger == "retry"
+    original, reused = runs_of(failed)["prepare"], runs_of(retry)["prepare"]
+    assert reused.is_reused
+    assert reused.output == original.output == {"n": 1}
+    assert reused.started_at == original.started_at
+    assert runs_of(retry)["call"].attempts == 1
+    assert len(server.requests) == 2
+
+
+def test_redelivered_task_resumes_after_the_last_finished_node(workspace, user):
+    """A worker died after `first` finished: the redelivered task must not run it again."""
+    from django.utils import timezone
+
+    from executions.tasks import run_execution
+
+    with local_http_server(lambda method, path, body: (200, {"path": path})) as server:
+        definition = {
+            "nodes": [
+                {
+                    "id": "first",
+                    "type": "http_request",
+                    "params": {"url": server_url(server, "/1")},
+                },
+                {
+                    "id": "second",
+                    "type": "http_request",
+                    "params": {"url": server_url(server, "/2")},
+                },
+            ],
+            "edges": [{"from": "first", "to": "second"}],
+        }
+        workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+        # What the database holds after the dead worker persisted `first` and then died.
+        execution = Execution.objects.create(
+            workspace=workspace,
+            workflow=workflow,
+            workflow_version=1,
+            definition=definition,
+            status=ExecutionStatus.RUNNING,
+            timeout_seconds=60,
+            started_at=timezone.now(),
+        )
+        NodeRun.objects.create(
+            execution=execution,
+            node_id="first",
+            node_type="http_request",
+            position=0,
+            status=NodeRunStatus.SUCCEEDED,
+            attempts=1,
+            output={"json": {"path": "/1"}},
+        )
+        NodeRun.objects.create(
+            execution=execution,
+            node_id="second",
+            node_type="http_request",
+            position=1,
+            status=NodeRunStatus.RUNNING,
+            attempts=1,
+        )
+
+        run_execution.delay(execution.id)  # the broker's redelivery
+        execution = wait_for_finish(execution.id)
+
+    assert execution.status == ExecutionStatus.SUCCEEDED
+    assert [request["path"] for request in server.requests] == ["/2"]
+    runs = runs_of(execution)
+    assert runs["first"].attempts == 1
+    assert runs["second"].attempts == 2
+    assert execution.logs.filter(message__startswith="Resuming").exists()
+
+
+def test_concurrency_limit_parks_executions_until_a_slot_frees(workspace, user, settings):
+    settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
+    definition = {"nodes": [{"id": "wait", "type": "delay", "params": {"seconds": 0.6}}]}
+    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+    first = execution_start(workflow=workflow, user=user)
+    wait_for_status(first.id, ExecutionStatus.RUNNING)
+    second = execution_start(workflow=workflow, user=user)
+
+    parked = wait_for(lambda: Execution.objects.filter(pk=second.pk, waiting_since__isnull=False))
+    assert parked[0].status == ExecutionStatus.QUEUED
+
+    first, second = wait_for_finish(first.id), wait_for_finish(second.id)
+    assert first.status == second.status == ExecutionStatus.SUCCEEDED
+    assert second.started_at >= first.finished_at
+
+
+def test_high_priority_execution_runs_from_the_high_queue(workspace, user):
+    definition = {"nodes": [{"id": "only", "type": "set", "params": {"fields": {"a": 1}}}]}
+    execution = wait_for_finish(start(workspace, user, definition, priority=9).id)
+
+    assert execution.status == ExecutionStatus.SUCCEEDED
+    assert execution.queued_at is not None
