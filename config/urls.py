@@ -26,4 +26,5 @@ urlpatterns = [
     path("health/live/", liveness, name="health-live"),
     path("health/ready/", readiness, name="health-ready"),
     path("", include("django_prometheus.urls")),
+    path("", include("analytics.capture_urls")),
 ]
