@@ -23,6 +23,21 @@ def warm_business(workspace) -> None:
     )
 
 
+def warm_scheduled_reports(workspace) -> None:
+    from analytics.selectors.reports import report_result_cached, scheduled_reports
+
+    for report in scheduled_reports(workspace_id=workspace.id):
+        report_result_cached(report=report, refresh=True)
+
+
+def _workspaces_with_scheduled_reports():
+    from analytics.models import Report
+    from synapscale.models import Workspace
+
+    scheduled = Report.objects.exclude(schedule="").values("workspace_id")
+    return Workspace.objects.filter(id__in=scheduled).order_by("id")
+
+
 def _active_workspaces():
     from analytics.selectors.metrics import workspaces_active_recently
 
@@ -42,4 +57,10 @@ def register_analytics_warmers() -> None:
         policy=Policy.BUSINESS,
         warm=warm_business,
         workspaces=_active_workspaces,
+    )
+    register_warmer(
+        "analytics.reports.scheduled",
+        policy=Policy.REPORTS,
+        warm=warm_scheduled_reports,
+        workspaces=_workspaces_with_scheduled_reports,
     )

@@ -1,0 +1,45 @@
+"""Celery tasks of the analytics app: ids in, a service call inside."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def report_run_execute_task(self, run_id: int) -> str:
+    """Execute a queued report run."""
+    from analytics.services.reports import report_run_execute
+
+    return report_run_execute(run_id=run_id).status
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def report_run_scheduled(self, report_id: int) -> str | None:
+    """Run a scheduled report (django-celery-beat calls this with the report id)."""
+    from analytics.services.reports import report_run_scheduled as run_scheduled
+
+    run = run_scheduled(report_id=report_id)
+    return run.status if run else None
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def realtime_rollups_prune(self) -> int:
+    """Delete realtime rollup rows older than their two-hour window."""
+    from analytics.services.metrics import realtime_rollups_prune as prune
+
+    return prune()
