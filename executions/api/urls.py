@@ -1,3 +1,13 @@
 """API routes of this app, included under /api/v1/ by config/urls.py."""
 
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from executions.api.executions import ExecutionViewSet
+from executions.api.workflows import WorkflowViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("workflows", WorkflowViewSet, basename="workflow")
+router.register("executions", ExecutionViewSet, basename="execution")
+
+urlpatterns = router.urls

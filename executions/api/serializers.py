@@ -1,0 +1,243 @@
+"""Input and output serializers of the executions API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from executions.choices import BulkAction, RetryMode
+from executions.constants import MAX_BULK_IDS
+from executions.models import Execution, ExecutionLog, NodeRun, Workflow
+
+
+# -- workflows ----------------------------------------------------------------------------
+class WorkflowSummarySerializer(serializers.ModelSerializer):
+    node_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workflow
+        fields = [
+            "id",
+            "name",
+            "description",
+            "version",
+            "is_active",
+            "node_count",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_node_count(self, workflow: Workflow) -> int:
+        nodes = (workflow.definition or {}).get("nodes")
+        return len(nodes) if isinstance(nodes, list) else 0
+
+
+class WorkflowSerializer(WorkflowSummarySerializer):
+    class Meta(WorkflowSummarySerializer.Meta):
+        fields = [*WorkflowSummarySerializer.Meta.fields, "definition"]
+
+
+class WorkflowInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    definition = serializers.JSONField()
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class DefinitionInputSerializer(serializers.Serializer):
+    definition = serializers.JSONField()
+
+
+class DefinitionCheckSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    node_count = serializers.IntegerField()
+    edge_count = serializers.IntegerField()
+    order = serializers.ListField(child=serializers.CharField())
+    entry_nodes = serializers.ListField(child=serializers.CharField())
+    terminal_nodes = serializers.ListField(child=serializers.CharField())
+
+
+class NodeTypeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    description = serializers.CharField()
+    params_schema = serializers.DictField()
+
+
+class RunInputSerializer(serializers.Serializer):
+    input = serializers.DictField(required=False, default=dict)
+    priority = serializers.IntegerField(min_value=1, max_value=10, required=False, default=5)
+    timeout_seconds = serializers.IntegerField(min_value=1, required=False)
+
+
+# -- executions ---------------------------------------------------------------------------
+class ExecutionSerializer(serializers.ModelSerializer):
+    workflow_name = serializers.CharField(source="workflow.name", read_only=True)
+    cancel_requested = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Execution
+        fields = [
+            "id",
+            "workflow",
+            "workflow_name",
+            "workflow_version",
+            "status",
+            "priority",
+            "trigger",
+            "retry_of",
+            "retry_mode",
+            "error",
+            "cancel_requested",
+            "created_by",
+            "created_at",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+        ]
+
+    def get_cancel_requested(self, execution: Execution) -> bool:
+        return execution.cancel_requested_at is not None
+
+
+class NodeRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NodeRun
+        fields = [
+            "node_id",
+            "node_type",
+            "status",
+            "attempts",
+            "input",
+            "output",
+            "error",
+            "is_reused",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+        ]
+
+
+class ExecutionDetailSerializer(ExecutionSerializer):
+    node_runs = NodeRunSerializer(many=True, read_only=True)
+
+    class Meta(ExecutionSerializer.Meta):
+        fields = [
+            *ExecutionSerializer.Meta.fields,
+            "input",
+            "output",
+            "definition",
+            "timeout_seconds",
+            "idempotency_key",
+            "node_runs",
+        ]
+
+
+class ExecutionLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExecutionLog
+        fields = ["id", "node_id", "level", "message", "data", "created_at"]
+
+
+class ExecutionStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    workflow_id = serializers.IntegerField()
+    status = serializers.CharField()
+    current_node = serializers.CharField(allow_null=True)
+    nodes = serializers.DictField(child=serializers.CharField())
+    completed = serializers.IntegerField()
+    total = serializers.IntegerField()
+    started_at = serializers.CharField(allow_null=True)
+    updated_at = serializers.FloatField(allow_null=True)
+    source = serializers.ChoiceField(choices=["redis", "database"])
+
+
+class RetryInputSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=RetryMode.choices, default=RetryMode.FROM_START)
+
+
+class BulkInputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=BulkAction.choices)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_BULK_IDS
+    )
+    mode = serializers.ChoiceField(choices=RetryMode.choices, default=RetryMode.FROM_START)
+
+
+class BulkItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    execution_id = serializers.IntegerField(allow_null=True)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = BulkItemSerializer(many=True)
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    hours = serializers.IntegerField(min_value=1, max_value=168, required=False, default=24)
+
+
+class _StatusCountsSerializer(serializers.Serializer):
+    pending = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    running = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    timed_out = serializers.IntegerField()
+
+
+class _DurationSerializer(serializers.Serializer):
+    p50 = serializers.FloatField(allow_null=True)
+    p95 = serializers.FloatField(allow_null=True)
+
+
+class _TopWorkflowSerializer(serializers.Serializer):
+    workflow_id = serializers.IntegerField()
+    name = serializers.CharField()
+    runs = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class _HourSerializer(serializers.Serializer):
+    hour = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class ExecutionStatsSerializer(serializers.Serializer):
+    window_hours = serializers.IntegerField()
+    since = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    by_status = _StatusCountsSerializer()
+    success_rate = serializers.FloatField(allow_null=True)
+    duration_ms = _DurationSerializer()
+    top_workflows = _TopWorkflowSerializer(many=True)
+    hourly = _HourSerializer(many=True)
+    is_cached = serializers.BooleanField()
+    cached_at = serializers.DateTimeField(allow_null=True)
+
+
+class _QueueExecutionsSerializer(serializers.Serializer):
+    pending = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    running = serializers.IntegerField()
+    retrying = serializers.IntegerField()
+    waiting_for_slot = serializers.IntegerField()
+
+
+class QueueOverviewSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["workspace", "all"])
+    broker_queues = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    workers_online = serializers.IntegerField()
+    workers = serializers.ListField(child=serializers.CharField())
+    executions = _QueueExecutionsSerializer()
+    oldest_queued_age_seconds = serializers.FloatField(allow_null=True)

@@ -1,0 +1,214 @@
+"""/api/v1/workflows/: CRUD, validation, node types, run, and a workflow's executions."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from executions.api.serializers import (
+    DefinitionCheckSerializer,
+    DefinitionInputSerializer,
+    ExecutionDetailSerializer,
+    ExecutionSerializer,
+    NodeTypeSerializer,
+    RunInputSerializer,
+    WorkflowInputSerializer,
+    WorkflowSerializer,
+    WorkflowSummarySerializer,
+)
+from executions.choices import ExecutionStatus, Trigger
+from executions.engine.graph import build_graph
+from executions.engine.nodes import REGISTRY
+from executions.filtersets import ExecutionFilterSet, WorkflowFilterSet
+from executions.selectors.executions import EXECUTION_ORDERING_FIELDS, execution_list
+from executions.selectors.workflows import workflow_list
+from executions.services.executions import execution_start
+from executions.services.workflows import (
+    validate_workflow_definition,
+    workflow_create,
+    workflow_delete,
+    workflow_update,
+)
+from synapscale.api.pagination import CreatedAtCursorPagination
+from synapscale.api.viewsets import WorkspaceModelViewSet
+from synapscale.choices import Role
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Retrying the request with the same key returns the same execution.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List workflows", responses=WorkflowSummarySerializer(many=True)),
+    retrieve=extend_schema(summary="Get a workflow with its definition"),
+    create=extend_schema(
+        summary="Create a workflow (its definition is validated)",
+        request=WorkflowInputSerializer,
+        responses={201: WorkflowSerializer},
+    ),
+    update=extend_schema(
+        summary="Replace a workflow; a new definition increments its version",
+        request=WorkflowInputSerializer,
+        responses=WorkflowSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a workflow",
+        request=WorkflowInputSerializer(partial=True),
+        responses=WorkflowSerializer,
+    ),
+    destroy=extend_schema(
+        summary="Delete a workflow and its executions (refused while one is active)"
+    ),
+)
+class WorkflowViewSet(WorkspaceModelViewSet):
+    serializer_class = WorkflowSerializer
+    ordering = ["-created_at", "-id"]
+
+    @property
+    def ordering_fields(self):
+        if self.action == "executions":
+            return EXECUTION_ORDERING_FIELDS
+        return ["name", "created_at", "updated_at"]
+
+    @property
+    def search_fields(self):
+        return [] if self.action == "executions" else ["name", "description"]
+
+    def get_base_queryset(self):
+        if self.action == "executions":
+            return workflow_list().select_related(None).only("id", "workspace_id")
+        return workflow_list()
+
+    @property
+    def filterset_class(self):
+        return ExecutionFilterSet if self.action == "executions" else WorkflowFilterSet
+
+    @property
+    def strict_query_params(self) -> bool:
+        return self.action == "executions"
+
+    @property
+    def write_roles(self):
+        # Checking a definition changes nothing, so any member may do it.
+        if self.action == "validate":
+            return frozenset(Role.values)
+        return frozenset({Role.OWNER, Role.ADMIN, Role.MEMBER})
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return WorkflowSummarySerializer
+        return WorkflowSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = self._input(request)
+        workflow = workflow_create(workspace=request.workspace, user=request.user, **data)
+        return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        workflow = self.get_object()
+        data = self._input(request, partial=partial)
+        workflow = workflow_update(workflow=workflow, user=request.user, **data)
+        return Response(WorkflowSerializer(workflow).data)
+
+    def perform_destroy(self, instance):
+        workflow_delete(workflow=instance)
+
+    @extend_schema(
+        summary="Check a definition without saving it",
+        request=DefinitionInputSerializer,
+        responses={200: DefinitionCheckSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def validate(self, request, *args, **kwargs):
+        serializer = DefinitionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        definition = serializer.validated_data["definition"]
+        validate_workflow_definition(definition)
+        graph = build_graph(definition)
+        return Response(
+            {
+                "valid": True,
+                "node_count": len(graph.nodes),
+                "edge_count": len(graph.edges),
+                "order": list(graph.order),
+                "entry_nodes": list(graph.entry_nodes),
+                "terminal_nodes": list(graph.terminal_nodes),
+            }
+        )
+
+    @extend_schema(
+        summary="List the node types and the JSON Schema of their params",
+        responses=NodeTypeSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], url_path="node-types", pagination_class=None)
+    def node_types(self, request, *args, **kwargs):
+        return Response(
+            [
+                {
+                    "type": name,
+                    "description": node_type.description,
+                    "params_schema": node_type.params_schema,
+                }
+                for name, node_type in sorted(REGISTRY.items())
+            ]
+        )
+
+    @extend_schema(
+        summary="Run the workflow; answers 202 with the queued execution",
+        request=RunInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={202: ExecutionDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def run(self, request, *args, **kwargs):
+        workflow = self.get_object()
+        serializer = RunInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        execution = execution_start(
+            workflow=workflow,
+            user=request.user,
+            trigger=Trigger.API,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            **serializer.validated_data,
+        )
+        return Response(ExecutionDetailSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="List the executions of this workflow",
+        filters=False,
+        parameters=[
+            OpenApiParameter("status", str, many=True, enum=ExecutionStatus.values),
+            OpenApiParameter("trigger", str, many=True, enum=Trigger.values),
+            OpenApiParameter("retry_of", int),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+            OpenApiParameter("ordering", str),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=ExecutionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=CreatedAtCursorPagination)
+    def executions(self, request, *args, **kwargs):
+        workflow = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        queryset = self.filter_queryset(
+            execution_list().filter(workspace=request.workspace, workflow=workflow)
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ExecutionSerializer(page, many=True).data)
+
+    def _input(self, request, *, partial: bool = False) -> dict:
+        serializer = WorkflowInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        if partial:
+            return {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        return dict(serializer.validated_data)

@@ -1,0 +1,1 @@
+"""Reads of the executions app: scoped querysets and computed read models."""
