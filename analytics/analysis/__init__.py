@@ -1,0 +1,1 @@
+"""Analyses over product events: query specs, the PostgreSQL implementation, a reference."""

@@ -1,0 +1,1 @@
+"""The analyses computed in PostgreSQL: one module per kind, raw SQL with bound parameters."""

@@ -1,0 +1,65 @@
+"""Retention in PostgreSQL: cohorts by the period of each person's first start event."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from analytics.analysis import results
+from analytics.analysis.specs import RetentionQuery
+from analytics.analysis.sql.common import (
+    EVENTS_TABLE,
+    as_utc,
+    fetch_all,
+    scope_sql,
+    truncate_sql,
+)
+
+
+def retention(query: RetentionQuery, *, workspace_id: int) -> dict:
+    """Compute the retention matrix in one statement: cohort sizes and returns per period."""
+    where, params = scope_sql(
+        workspace_id=workspace_id,
+        date_range=query.date_range,
+        event_types=sorted({query.start_event, query.return_event}),
+        filters=query.filters,
+    )
+    period = query.period
+    rows = fetch_all(
+        f"""
+        WITH scoped AS MATERIALIZED (
+            SELECT distinct_id, event_type, created_at FROM {EVENTS_TABLE} WHERE {where}
+        ), cohorts AS (
+            SELECT distinct_id, {truncate_sql(period, "min(created_at)")} AS cohort
+            FROM scoped WHERE event_type = %s GROUP BY distinct_id
+        ), returns AS (
+            SELECT DISTINCT distinct_id, {truncate_sql(period)} AS returned
+            FROM scoped WHERE event_type = %s
+        )
+        SELECT cohort, NULL::timestamp, count(*) FROM cohorts GROUP BY cohort
+        UNION ALL
+        SELECT c.cohort, r.returned, count(*)
+        FROM cohorts AS c JOIN returns AS r
+          ON r.distinct_id = c.distinct_id AND r.returned > c.cohort
+        GROUP BY c.cohort, r.returned
+        """,
+        [*params, query.start_event, query.return_event],
+    )
+    sizes: dict = {}
+    returned: dict = defaultdict(dict)
+    for cohort, period_start, count in rows:
+        cohort = as_utc(cohort)
+        if period_start is None:
+            sizes[cohort] = count
+        else:
+            returned[cohort][as_utc(period_start)] = count
+    cohorts = []
+    for cohort in sorted(sizes):
+        observed = results.retention_period_count(
+            cohort, query.date_range.end, period, query.periods
+        )
+        values = [sizes[cohort]] + [
+            returned[cohort].get(results.advance(cohort, period, offset), 0)
+            for offset in range(1, observed)
+        ]
+        cohorts.append(results.retention_cohort(cohort, sizes[cohort], values))
+    return {"cohorts": cohorts}
