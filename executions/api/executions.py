@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from executions.api.serializers import (
@@ -115,7 +116,8 @@ class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"], pagination_class=LogCursorPagination)
     def logs(self, request, *args, **kwargs):
-        execution = self.get_object()
+        # Not get_object(): it would apply the log filters to the executions queryset.
+        execution = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         queryset = self.filter_queryset(execution_logs(execution=execution))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(ExecutionLogSerializer(page, many=True).data)
