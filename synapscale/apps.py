@@ -1,4 +1,8 @@
+import logging
+
 from django.apps import AppConfig
+
+logger = logging.getLogger("synapscale")
 
 
 class SynapscaleConfig(AppConfig):
@@ -6,5 +10,10 @@ class SynapscaleConfig(AppConfig):
     verbose_name = "Accounts and workspaces"
 
     def ready(self):
+        from django.conf import settings
+
         # Schema extensions must be imported before drf-spectacular builds the schema.
         from synapscale.api import schema  # noqa: F401
+        from synapscale.embedded import describe_services
+
+        logger.info(describe_services(settings))

@@ -154,3 +154,26 @@ def stop_embedded(data_dir: Path) -> list[str]:
         pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pg_dir, user=user)
         stopped.append("postgres")
     return stopped
+
+
+def describe_services(settings) -> str:
+    """One log line naming the database, Redis and broker in use, without credentials."""
+    from urllib.parse import urlsplit
+
+    embedded = getattr(settings, "SERVICES_EMBEDDED", {})
+    db = settings.DATABASES["default"]
+    db_where = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    redis_url = urlsplit(settings.CACHES["default"]["LOCATION"])
+    broker_url = urlsplit(settings.CELERY_BROKER_URL)
+
+    def without_password(url):
+        host = url.hostname or ""
+        port = f":{url.port}" if url.port else ""
+        return f"{url.scheme}://{host}{port}{url.path}"
+
+    return (
+        f"services database={db_where} ({'embedded' if embedded.get('database') else 'external'})"
+        f" redis={without_password(redis_url)}"
+        f" ({'embedded' if embedded.get('redis') else 'external'})"
+        f" broker={without_password(broker_url)}"
+    )

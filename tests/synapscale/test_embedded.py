@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 import redis
 
 from synapscale.embedded import embedded_postgres_url, embedded_redis_socket, stop_embedded
@@ -55,3 +56,21 @@ def test_embedded_postgres_starts_creates_the_database_and_is_reused(tmp_path):
     finally:
         assert stop_embedded(tmp_path) == ["postgres"]
     assert not (tmp_path / "postgres" / "postmaster.pid").exists()
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_the_services_line_names_servers_without_credentials(settings):
+    settings.DATABASES = {
+        "default": {"HOST": "db.internal", "PORT": "5433", "NAME": "prod", "PASSWORD": "pw"}
+    }
+    settings.CACHES = {"default": {"LOCATION": "redis://:secret@cache.internal:6380/2"}}
+    settings.CELERY_BROKER_URL = "amqp://user:secret@rabbit:5672//"
+    settings.SERVICES_EMBEDDED = {"database": False, "redis": True}
+    from synapscale.embedded import describe_services
+
+    line = describe_services(settings)
+    assert line == (
+        "services database=db.internal:5433/prod (external) "
+        "redis=redis://cache.internal:6380/2 (embedded) broker=amqp://rabbit:5672//"
+    )
+    assert "secret" not in line
