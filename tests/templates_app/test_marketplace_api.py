@@ -1,0 +1,236 @@
+"""The public marketplace API: search filters, sorts, pages, home, categories, caching."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from templates_app.models import Template, TemplateInstall
+from templates_app.services.marketplace import trending_scores_refresh
+from templates_app.services.moderation import template_set_featured, template_set_verified
+from templates_app.services.reviews import review_create
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SEARCH_URL = "/api/v1/marketplace/templates/"
+
+
+def names(response):
+    assert response.status_code == 200, response.json()
+    return [row["name"] for row in response.json()["results"]]
+
+
+@pytest.fixture
+def catalogue(make_template, staff_user):
+    make = lambda **fields: make_template(published=True, **fields)  # noqa: E731
+    templates = {
+        "crm": make(
+            name="CRM lead sync",
+            category="sales",
+            tags=["crm", "hubspot"],
+            license="premium",
+            price=Decimal("19.00"),
+            complexity=3,
+        ),
+        "slack": make(
+            name="Slack incident alerts", category="automation", tags=["slack"], complexity=1
+        ),
+        "digest": make(
+            name="Weekly sales digest",
+            category="analytics",
+            tags=["crm", "email"],
+            license="enterprise",
+            price=Decimal("99.00"),
+            complexity=5,
+        ),
+    }
+    template_set_featured(template=templates["slack"], user=staff_user, featured=True)
+    template_set_verified(template=templates["digest"], user=staff_user, verified=True)
+    return templates
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("category=sales", ["CRM lead sync"]),
+        ("tags=crm", ["CRM lead sync", "Weekly sales digest"]),
+        ("tags=crm,email", ["Weekly sales digest"]),
+        ("license=premium", ["CRM lead sync"]),
+        ("price_min=20", ["Weekly sales digest"]),
+        ("price_max=20", ["CRM lead sync", "Slack incident alerts"]),
+        ("complexity=1", ["Slack incident alerts"]),
+        ("is_featured=true", ["Slack incident alerts"]),
+        ("is_verified=true", ["Weekly sales digest"]),
+        ("author=alice", ["CRM lead sync", "Slack incident alerts", "Weekly sales digest"]),
+        ("author=bob", []),
+        ("q=sales&category=analytics", ["Weekly sales digest"]),
+        ("q=slak", ["Slack incident alerts"]),
+    ],
+)
+def test_each_filter_narrows_the_results(anon_client, catalogue, query, expected):
+    response = anon_client.get(f"{SEARCH_URL}?{query}&sort=newest")
+    assert sorted(names(response)) == sorted(expected)
+
+
+def test_rating_min_filters_on_the_average(anon_client, catalogue, other_user):
+    review_create(template=catalogue["crm"], user=other_user, rating=4)
+    review_create(template=catalogue["slack"], user=other_user, rating=2)
+    assert names(anon_client.get(f"{SEARCH_URL}?rating_min=3.5")) == ["CRM lead sync"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("category=astrology", "category"),
+        ("license=gratis", "license"),
+        ("complexity=6", "complexity"),
+        ("price_min=-1", "price_min"),
+        ("sort=random", "sort"),
+        ("colour=red", "colour"),
+        ("ordering=name", "ordering"),
+    ],
+)
+def test_bad_parameters_answer_400_naming_them(anon_client, query, field):
+    response = anon_client.get(f"{SEARCH_URL}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in response.json()["errors"]
+
+
+def test_typo_corrections_are_reported(anon_client, catalogue):
+    body = anon_client.get(f"{SEARCH_URL}?q=incidnet").json()
+    assert body["corrections"] == {"incidnet": "incident"}
+    assert [row["name"] for row in body["results"]] == ["Slack incident alerts"]
+
+
+def test_popular_sorts_by_installs(anon_client, catalogue):
+    Template.objects.filter(pk=catalogue["digest"].pk).update(install_count=50)
+    Template.objects.filter(pk=catalogue["slack"].pk).update(install_count=7)
+    assert names(anon_client.get(f"{SEARCH_URL}?sort=popular")) == [
+        "Weekly sales digest",
+        "Slack incident alerts",
+        "CRM lead sync",
+    ]
+
+
+def _install_at(template, user, when):
+    install = TemplateInstall.objects.create(
+        template=template, version="1.0.0", user=user, workspace=template.workspace
+    )
+    TemplateInstall.objects.filter(pk=install.pk).update(created_at=when)
+
+
+def test_trending_weights_recent_installs_and_ignores_old_ones(anon_client, catalogue, user):
+    now = timezone.now()
+    for _ in range(3):  # three installs 6 days ago: 3 * 0.5**3 = 0.375
+        _install_at(catalogue["crm"], user, now - timedelta(days=6))
+    _install_at(catalogue["slack"], user, now - timedelta(hours=1))  # ~0.99
+    for _ in range(20):  # popular, but a month ago: 0
+        _install_at(catalogue["digest"], user, now - timedelta(days=30))
+    assert trending_scores_refresh(now=now) == 2
+    assert names(anon_client.get(f"{SEARCH_URL}?sort=trending"))[:2] == [
+        "Slack incident alerts",
+        "CRM lead sync",
+    ]
+    scores = dict(Template.objects.values_list("name", "trending_score"))
+    assert scores["Weekly sales digest"] == 0
+    assert scores["CRM lead sync"] == pytest.approx(0.375, rel=1e-3)
+
+
+def test_top_rated_uses_a_bayesian_average(anon_client, catalogue):
+    review_create(template=catalogue["slack"], user=UserFactory(username="fan"), rating=5)
+    for index in range(30):
+        rating = 4 if index % 5 == 0 else 5  # average 4.8 over 30 reviews
+        review_create(
+            template=catalogue["crm"], user=UserFactory(username=f"r{index}"), rating=rating
+        )
+    crm = Template.objects.get(pk=catalogue["crm"].pk)
+    assert (crm.rating_avg, crm.rating_count) == (Decimal("4.80"), 30)
+    assert names(anon_client.get(f"{SEARCH_URL}?sort=top_rated"))[:2] == [
+        "CRM lead sync",
+        "Slack incident alerts",
+    ]
+
+
+def test_newest_sorts_by_first_publication(anon_client, catalogue):
+    Template.objects.filter(pk=catalogue["crm"].pk).update(
+        published_at=timezone.now() + timedelta(minutes=1)
+    )
+    assert names(anon_client.get(f"{SEARCH_URL}?sort=newest"))[0] == "CRM lead sync"
+
+
+def test_drafts_never_appear(anon_client, make_template):
+    make_template(name="Secret draft")
+    assert names(anon_client.get(f"{SEARCH_URL}?q=secret")) == []
+    assert anon_client.get(f"{SEARCH_URL}secret-draft/").status_code == 404
+
+
+def test_pages_link_to_each_other(anon_client, make_template):
+    for index in range(5):
+        make_template(name=f"Paged {index}", published=True)
+    first = anon_client.get(f"{SEARCH_URL}?page_size=2").json()
+    assert first["count"] == 5 and len(first["results"]) == 2
+    assert first["previous"] is None and "page=2" in first["next"]
+    last = anon_client.get(f"{SEARCH_URL}?page_size=2&page=3").json()
+    assert last["next"] is None and len(last["results"]) == 1
+    assert anon_client.get(f"{SEARCH_URL}?page_size=2&page=4").status_code == 404
+    assert anon_client.get(f"{SEARCH_URL}?page=zero").status_code == 404
+
+
+def test_search_list_does_a_bounded_number_of_queries(
+    anon_client, make_template, django_assert_max_num_queries
+):
+    for index in range(12):
+        make_template(name=f"Queries {index}", published=True, tags=["bulk"])
+    with django_assert_max_num_queries(4):
+        assert len(names(anon_client.get(f"{SEARCH_URL}?q=queries&tags=bulk"))) == 12
+
+
+def test_results_are_cached_and_refresh_recomputes(anon_client, catalogue):
+    first = anon_client.get(f"{SEARCH_URL}?sort=newest").json()
+    second = anon_client.get(f"{SEARCH_URL}?sort=newest").json()
+    assert (first["is_cached"], second["is_cached"]) == (False, True)
+    assert second["cached_at"] is not None
+    # A counter changed without an invalidating event: the cached page still shows the old.
+    Template.objects.filter(pk=catalogue["crm"].pk).update(name="Renamed behind the cache")
+    assert "Renamed behind the cache" not in names(anon_client.get(f"{SEARCH_URL}?sort=newest"))
+    refreshed = anon_client.get(f"{SEARCH_URL}?sort=newest&refresh=true").json()
+    assert refreshed["is_cached"] is False
+    assert "Renamed behind the cache" in [row["name"] for row in refreshed["results"]]
+
+
+def test_detail_shows_the_definition_and_counts_views_in_redis(anon_client, catalogue):
+    from templates_app.services.marketplace import template_views_flush
+
+    slug = catalogue["slack"].slug
+    for _ in range(3):
+        body = anon_client.get(f"{SEARCH_URL}{slug}/").json()
+    assert body["definition"]["nodes"][0]["type"] == "set"
+    assert Template.objects.get(slug=slug).view_count == 0
+    assert template_views_flush() == 3
+    assert Template.objects.get(slug=slug).view_count == 3
+    assert template_views_flush() == 0
+
+
+def test_home_page_sections(anon_client, catalogue, user):
+    _install_at(catalogue["crm"], user, timezone.now())
+    trending_scores_refresh()
+    body = anon_client.get("/api/v1/marketplace/").json()
+    assert [row["name"] for row in body["featured"]] == ["Slack incident alerts"]
+    assert [row["name"] for row in body["trending"]] == ["CRM lead sync"]
+    assert len(body["newest"]) == 3
+    counts = {row["slug"]: row["template_count"] for row in body["top_categories"]}
+    assert counts == {"sales": 1, "automation": 1, "analytics": 1}
+    assert body["top_authors"][0]["username"] == "alice"
+    assert body["top_authors"][0]["template_count"] == 3
+    assert body["is_cached"] is False
+
+
+def test_categories_list_all_thirteen_with_counts(anon_client, catalogue):
+    body = anon_client.get("/api/v1/marketplace/categories/").json()
+    assert body["count"] == 13
+    counts = {row["slug"]: row["template_count"] for row in body["results"]}
+    assert counts["sales"] == 1 and counts["hr"] == 0
+    assert body["results"][0]["slug"] == "automation"
