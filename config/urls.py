@@ -28,3 +28,5 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("", include("analytics.capture_urls")),
 ]
+
+handler500 = "synapscale.api.errors.server_error"

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "synapscale.logging.RequestIdMiddleware",
+    "synapscale.api.errors.ApiNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves admin and API-docs static files from the app server in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",

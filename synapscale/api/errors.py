@@ -1,0 +1,63 @@
+"""Site-wide 404 and 500 handlers: problem details under /api/, Django's pages elsewhere.
+
+DRF's exception handler covers errors raised inside API views; these cover what happens
+before a view is found (an unknown URL) or after everything else failed (an uncaught bug).
+"""
+
+from http import HTTPStatus
+
+from django.http import JsonResponse
+from django.views import defaults
+
+from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+
+API_PREFIXES = ("/api/", "/capture", "/batch", "/e/", "/i/v0/")
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def _problem(request, status: int, code: str, detail: str) -> JsonResponse:
+    body = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    request_id = getattr(request, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+class ApiNotFoundMiddleware:
+    """Answer an unknown URL under the API with a problem, in DEBUG too.
+
+    Django's own 404 (the handler, or the technical page when DEBUG is on) is HTML; API
+    clients get the same JSON shape as every other error instead.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and _is_api(request)
+            and not response.get("Content-Type", "").startswith(("application/", "text/json"))
+        ):
+            return _problem(request, 404, "not-found", f"No endpoint at {request.path}.")
+        return response
+
+
+def server_error(request):
+    if _is_api(request):
+        return _problem(
+            request,
+            500,
+            "server-error",
+            "An unexpected error occurred; it has been logged with this request id.",
+        )
+    return defaults.server_error(request)
