@@ -16,3 +16,21 @@ HOME_SECTION_SIZE = 8
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_DEFINITION_BYTES = 256 * 1024
+
+# The marketplace's categories: (slug, name, description), in display order. Migration 0002
+# seeds a frozen copy; categories_ensure() restores them where a database lost them.
+CATEGORIES = (
+    ("automation", "Automation", "Hands-off routines that run on a schedule or a trigger."),
+    ("data-processing", "Data processing", "Clean, transform, enrich and move data."),
+    ("ai-workflows", "AI workflows", "Language models, classification, extraction, agents."),
+    ("marketing", "Marketing", "Campaigns, leads, newsletters and social media."),
+    ("productivity", "Productivity", "Tasks, calendars, notes and personal routines."),
+    ("integration", "Integration", "Connect SaaS tools and keep them in sync."),
+    ("analytics", "Analytics", "Metrics, reports, dashboards and alerts."),
+    ("content-creation", "Content creation", "Write, summarise, translate and publish content."),
+    ("customer-service", "Customer service", "Tickets, triage, replies and satisfaction."),
+    ("finance", "Finance", "Invoices, payments, expenses and reconciliation."),
+    ("hr", "HR", "Hiring, onboarding, time off and people operations."),
+    ("sales", "Sales", "Pipelines, CRM hygiene, follow-ups and quotes."),
+    ("other", "Other", "Everything that does not fit elsewhere."),
+)

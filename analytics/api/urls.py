@@ -1,7 +1,10 @@
 """API routes of this app, included under /api/v1/ by config/urls.py."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from analytics.api.analysis import AnalysisView
+from analytics.api.dashboards import DashboardViewSet, WidgetViewSet
 from analytics.api.events import EventViewSet
 from analytics.api.metrics import MetricsViewSet
 from analytics.api.reports import ReportViewSet
@@ -10,5 +13,10 @@ router = SimpleRouter()
 router.register("analytics/events", EventViewSet, basename="analytics-event")
 router.register("analytics/metrics", MetricsViewSet, basename="analytics-metrics")
 router.register("analytics/reports", ReportViewSet, basename="analytics-report")
+router.register("analytics/dashboards", DashboardViewSet, basename="analytics-dashboard")
+router.register("analytics/widgets", WidgetViewSet, basename="analytics-widget")
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("analytics/analysis/<str:kind>/", AnalysisView.as_view(), name="analytics-analysis"),
+    *router.urls,
+]

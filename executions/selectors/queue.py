@@ -24,7 +24,9 @@ def broker_queue_depths(app) -> dict[str, int | None]:
         with app.connection_for_read() as connection:
             channel = connection.default_channel
             for name in (DEFAULT_QUEUE, HIGH_QUEUE):
-                _, count, _ = channel.queue_declare(queue=name, passive=True)
+                # Declaring is idempotent (workers declare the same queues) and answers the
+                # message count; a passive declare fails for a queue no worker declared yet.
+                _, count, _ = channel.queue_declare(queue=name, durable=True, auto_delete=False)
                 depths[name] = count
     except Exception:  # monitoring reports the broker as unknown instead of failing
         logger.warning("executions.broker_depth_unavailable", exc_info=True)

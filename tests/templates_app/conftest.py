@@ -2,11 +2,18 @@
 
 import pytest
 
+from templates_app.services.categories import categories_ensure
 from tests.templates_app.factories import TemplateFactory
 
 
 @pytest.fixture
-def make_template(db, user):
+def categories(db):
+    """The 13 categories (seeded by a migration; a transactional test elsewhere may flush them)."""
+    categories_ensure()
+
+
+@pytest.fixture
+def make_template(categories, user):
     """Return ``make(**fields)`` creating a template authored by `user` (draft by default)."""
 
     def make(**fields):

@@ -83,7 +83,7 @@ def test_reject_needs_a_reason_and_can_be_resubmitted(make_template, user, staff
     assert (template.status, template.rejection_reason) == (TemplateStatus.PENDING_REVIEW, "")
 
 
-def test_an_author_cannot_approve_their_own_template_even_as_staff(staff_user):
+def test_an_author_cannot_approve_their_own_template_even_as_staff(categories, staff_user):
     from tests.templates_app.factories import TemplateFactory
 
     template = TemplateFactory(author=staff_user)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from templates_app.models import Template, TemplateInstall
+from templates_app.models import Category, Template, TemplateInstall
 from templates_app.services.marketplace import trending_scores_refresh
 from templates_app.services.moderation import template_set_featured, template_set_verified
 from templates_app.services.reviews import review_create
@@ -229,6 +229,7 @@ def test_home_page_sections(anon_client, catalogue, user):
 
 
 def test_categories_list_all_thirteen_with_counts(anon_client, catalogue):
+    assert Category.objects.count() == 13
     body = anon_client.get("/api/v1/marketplace/categories/").json()
     assert body["count"] == 13
     counts = {row["slug"]: row["template_count"] for row in body["results"]}
