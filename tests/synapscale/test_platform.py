@@ -1,0 +1,118 @@
+"""Platform pieces: tokens from the shell, the admin, rate limits, a real Celery round trip."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+from synapscale.cache import Policy, cached_read, register_warmer, warming
+from synapscale.models import Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def test_drf_create_token_command_makes_a_working_token(user, capsys, anon_client):
+    call_command("drf_create_token", user.username)
+    key = Token.objects.get(user=user).key
+    assert key in capsys.readouterr().out
+    response = anon_client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/synapscale/user/",
+        "/admin/synapscale/workspace/",
+        "/admin/synapscale/membership/",
+        "/admin/django_celery_beat/periodictask/",
+    ],
+)
+def test_admin_pages_answer_for_staff(client, url, user, workspace, django_assert_max_num_queries):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-123")
+    client.force_login(admin)
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert b"SynapScale" in response.content
+
+
+def test_workspace_admin_shows_members_and_rotates_keys(admin_client, workspace):
+    page = admin_client.get(f"/admin/synapscale/workspace/{workspace.id}/change/")
+    assert page.status_code == 200
+    assert b"alice" in page.content
+    old_key = workspace.ingestion_key
+    response = admin_client.post(
+        "/admin/synapscale/workspace/",
+        {"action": "rotate_ingestion_keys", "_selected_action": [workspace.id]},
+    )
+    assert response.status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.ingestion_key != old_key
+
+
+def test_registration_is_rate_limited_per_address(anon_client, settings):
+    settings.AUTH_RATE_LIMIT = "2/m"
+    statuses = [
+        anon_client.post(
+            "/api/v1/auth/register/",
+            {
+                "username": f"user{i}",
+                "email": f"user{i}@example.com",
+                "password": "s3cure-Passw0rd",
+            },
+            format="json",
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+
+
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+    assert "demo user:  demo / synapscale-demo" in first
+    token_line = [line for line in first.splitlines() if "API token" in line]
+    assert token_line and token_line[0] in second
+    assert Workspace.objects.filter(slug="demo").count() == 1
+
+
+@pytest.fixture
+def clean_registry():
+    saved = dict(warming._registry)
+    warming._registry.clear()
+    yield
+    warming._registry.clear()
+    warming._registry.update(saved)
+
+
+def test_a_real_worker_runs_the_warm_task_through_the_broker(celery_worker, clean_registry):
+    from synapscale.tasks import cache_warm
+
+    Workspace.objects.create(name="W", slug="w-task")
+
+    def warm(workspace):
+        cached_read(
+            namespace="test.worker",
+            policy=Policy.REALTIME,
+            workspace_id=workspace.id,
+            params={},
+            compute=lambda: {"by": "worker"},
+            refresh=True,
+        )
+
+    register_warmer("test.worker", policy=Policy.REALTIME, warm=warm)
+    warmed = cache_warm.delay("realtime").get(timeout=20)
+    assert warmed == Workspace.objects.count()
+    hit = cached_read(
+        namespace="test.worker",
+        policy=Policy.REALTIME,
+        workspace_id=Workspace.objects.get(slug="w-task").id,
+        params={},
+        compute=lambda: {"by": "test"},
+    )
+    assert hit.is_cached and hit.value == {"by": "worker"}
