@@ -43,3 +43,26 @@ def realtime_rollups_prune(self) -> int:
     from analytics.services.metrics import realtime_rollups_prune as prune
 
     return prune()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def export_build_task(self, export_id: int) -> str:
+    """Build an export's file."""
+    from analytics.services.exports import export_build
+
+    return export_build(export_id=export_id).status
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def exports_expire(self) -> int:
+    """Delete export files past their expiry."""
+    from analytics.services.exports import exports_expire as expire
+
+    return expire()

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from analytics.api.analysis import AnalysisView
 from analytics.api.dashboards import DashboardViewSet, WidgetViewSet
 from analytics.api.events import EventViewSet
+from analytics.api.exports import ExportViewSet
 from analytics.api.metrics import MetricsViewSet
 from analytics.api.reports import ReportViewSet
 
@@ -15,6 +16,7 @@ router.register("analytics/metrics", MetricsViewSet, basename="analytics-metrics
 router.register("analytics/reports", ReportViewSet, basename="analytics-report")
 router.register("analytics/dashboards", DashboardViewSet, basename="analytics-dashboard")
 router.register("analytics/widgets", WidgetViewSet, basename="analytics-widget")
+router.register("analytics/exports", ExportViewSet, basename="analytics-export")
 
 urlpatterns = [
     path("analytics/analysis/<str:kind>/", AnalysisView.as_view(), name="analytics-analysis"),

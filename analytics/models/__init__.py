@@ -1,5 +1,6 @@
 """Models of the analytics app, one module per concern."""
 
+from analytics.models.alerts import AlertEvent, AlertRule
 from analytics.models.dashboards import Dashboard, Widget
 from analytics.models.events import (
     DailyActivePerson,
@@ -10,15 +11,19 @@ from analytics.models.events import (
     RecentActivePerson,
 )
 from analytics.models.exports import Export
+from analytics.models.insights import Insight
 from analytics.models.reports import Report, ReportRun
 
 __all__ = [
+    "AlertEvent",
+    "AlertRule",
     "DailyActivePerson",
     "Dashboard",
     "Event",
     "EventHourlyCount",
     "EventMinuteCount",
     "Export",
+    "Insight",
     "Person",
     "RecentActivePerson",
     "Report",

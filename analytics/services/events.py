@@ -17,6 +17,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from analytics.services.events_validation import EventRow, IngestContext, event_validate
+from synapscale.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,11 @@ def product_event_record(
     context = IngestContext(workspace_id=workspace_id, received_at=timezone.now(), user_id=user_id)
     raw = {"event_type": event_type, "distinct_id": distinct_id, "properties": properties or {}}
     row, errors = event_validate(raw, context=context)
+    if row is not None and not Workspace.objects.filter(pk=workspace_id).exists():
+        # Foreign keys are checked at COMMIT: an unknown workspace would fail the caller's
+        # commit, so it is refused here instead.
+        errors = {"workspace_id": ["Unknown workspace."]}
+        row = None
     if row is None:
         logger.warning("product_event_invalid event_type=%s errors=%s", event_type, errors)
         return False

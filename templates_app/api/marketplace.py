@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -12,10 +13,12 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
+from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceViewSet
 from synapscale.cache import Policy, cached_read
 from templates_app.api.serializers.common import TemplateSummarySerializer
 from templates_app.api.serializers.marketplace import (
+    CategoryPageSerializer,
     CategorySerializer,
     InstalledWorkflowSerializer,
     InstallSerializer,
@@ -36,6 +39,11 @@ from templates_app.selectors.marketplace import (
 )
 from templates_app.services.marketplace import template_install, template_view_record
 
+REFRESH_PARAMETER = OpenApiParameter(
+    "refresh", bool, description="Recompute instead of serving the cached copy."
+)
+# Unknown or invalid parameters answer 400; a page past the end answers 404.
+LIST_ERRORS = {400: PROBLEM_RESPONSES[400], 404: PROBLEM_RESPONSES[404]}
 PAGE_PARAMS = frozenset({"page", "page_size", "refresh", "format"})
 
 
@@ -106,6 +114,8 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
     permission_classes = (AllowAny,)
     serializer_class = TemplateSummarySerializer
     filterset_class = MarketplaceTemplateFilterSet
+    # Only the filterset's parameters: sorting is `sort`, text search is `q`.
+    filter_backends = (DjangoFilterBackend,)
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
@@ -119,8 +129,8 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
             "description (C), tolerant of typos: `corrections` lists typed words that were "
             "also searched as a known word. Cached for 5 minutes; `refresh=true` recomputes."
         ),
-        parameters=[OpenApiParameter("refresh", bool, description="Recompute, bypass cache.")],
-        responses={200: MarketplaceSearchResponseSerializer},
+        parameters=[REFRESH_PARAMETER],
+        responses={200: MarketplaceSearchResponseSerializer, **LIST_ERRORS},
     )
     def list(self, request, *args, **kwargs):
         filterset = MarketplaceTemplateFilterSet(
@@ -141,6 +151,7 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Get a published template by slug",
         description="Counts a view (flushed to `view_count` periodically).",
+        parameters=[REFRESH_PARAMETER],
         responses={200: MarketplaceDetailResponseSerializer},
     )
     def retrieve(self, request, slug=None, *args, **kwargs):
@@ -166,6 +177,7 @@ class MarketplaceHomeViewSet(viewsets.ViewSet):
         summary="The marketplace home page",
         description="Featured, trending, newest and top-rated templates, top categories with "
         "their counts, top authors and featured collections. Cached for 5 minutes.",
+        parameters=[REFRESH_PARAMETER],
         responses={200: MarketplaceHomeResponseSerializer},
     )
     def home(self, request, *args, **kwargs):
@@ -179,7 +191,12 @@ class MarketplaceHomeViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="List the categories with their published template counts",
-        responses={200: CategorySerializer(many=True)},
+        parameters=[
+            OpenApiParameter("page", int, description="Page number."),
+            OpenApiParameter("page_size", int, description="Rows per page (at most 200)."),
+            REFRESH_PARAMETER,
+        ],
+        responses={200: CategoryPageSerializer, **LIST_ERRORS},
     )
     def categories(self, request, *args, **kwargs):
         _reject_unknown_params(request, set(PAGE_PARAMS))

@@ -88,7 +88,10 @@ class MarketplaceDetailResponseSerializer(MarketplaceTemplateDetailSerializer, C
         fields = (*MarketplaceTemplateDetailSerializer.Meta.fields, "is_cached", "cached_at")
 
 
-class CategoryListResponseSerializer(CachedMixin):
+class CategoryPageSerializer(CachedMixin):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
     results = CategorySerializer(many=True)
 
 

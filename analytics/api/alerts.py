@@ -1,0 +1,264 @@
+"""/api/v1/analytics/alerts/: alert rules (CRUD), pause/resume/snooze/test, their events."""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from analytics.analysis.specs import EVENT_TYPE_RE
+from analytics.models import AlertEvent, AlertRule, Report
+from analytics.models.alerts import AlertCondition, AlertMetric, AlertState
+from analytics.models.insights import Severity
+from analytics.selectors.alerts import alert_events, alert_rules
+from analytics.services import alerts as alert_services
+from synapscale.api.schema import PROBLEM_RESPONSES
+from synapscale.api.viewsets import WorkspaceModelViewSet
+
+MAX_WEBHOOKS = 10
+MAX_EMAILS = 20
+
+
+class AlertRuleFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=AlertState.choices)
+    metric = django_filters.ChoiceFilter(choices=AlertMetric.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+
+    class Meta:
+        model = AlertRule
+        fields = ["state", "metric", "severity"]
+
+
+class ChannelsSerializer(serializers.Serializer):
+    webhooks = serializers.ListField(
+        child=serializers.URLField(validators=[URLValidator(schemes=["http", "https"])]),
+        max_length=MAX_WEBHOOKS,
+        required=False,
+        default=list,
+    )
+    emails = serializers.ListField(
+        child=serializers.EmailField(), max_length=MAX_EMAILS, required=False, default=list
+    )
+
+
+class AlertRuleInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    metric = serializers.ChoiceField(choices=AlertMetric.choices)
+    event_type = serializers.RegexField(EVENT_TYPE_RE, required=False, allow_blank=True)
+    filters = serializers.DictField(required=False)
+    report = serializers.PrimaryKeyRelatedField(
+        queryset=Report.objects.none(), required=False, allow_null=True
+    )
+    condition = serializers.ChoiceField(choices=AlertCondition.choices)
+    threshold = serializers.FloatField()
+    window_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    channels = ChannelsSerializer(required=False)
+    cooldown_minutes = serializers.IntegerField(min_value=0, max_value=7 * 1440, required=False)
+
+    def __init__(self, *args, workspace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if workspace is not None:
+            self.fields["report"].queryset = Report.objects.filter(workspace=workspace)
+
+
+class AlertRuleSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "id",
+            "name",
+            "owner",
+            "metric",
+            "event_type",
+            "filters",
+            "report",
+            "condition",
+            "threshold",
+            "window_minutes",
+            "severity",
+            "channels",
+            "webhook_secret",
+            "cooldown_minutes",
+            "state",
+            "snoozed_until",
+            "last_value",
+            "last_error",
+            "last_evaluated_at",
+            "last_triggered_at",
+            "last_notified_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AlertEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AlertEvent
+        fields = [
+            "id",
+            "kind",
+            "value",
+            "threshold",
+            "created_at",
+            "notification_status",
+            "targets",
+            "error",
+            "notified_at",
+        ]
+        read_only_fields = fields
+
+
+class SnoozeSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=7 * 1440)
+
+
+AlertTestSerializer = inline_serializer(
+    name="AlertRuleTest",
+    fields={
+        "value": serializers.FloatField(allow_null=True),
+        "previous": serializers.FloatField(allow_null=True),
+        "change_pct": serializers.FloatField(allow_null=True),
+        "breached": serializers.BooleanField(),
+        "condition": serializers.CharField(),
+        "threshold": serializers.FloatField(),
+    },
+)
+
+
+@extend_schema(tags=["analytics: alerts"])
+class AlertRuleViewSet(WorkspaceModelViewSet):
+    """Alert rules of the request's workspace."""
+
+    serializer_class = AlertRuleSerializer
+    filterset_class = AlertRuleFilterSet
+    ordering_fields = ["created_at", "name", "state", "last_triggered_at"]
+    ordering = ["-created_at", "-id"]
+    search_fields = ["name"]
+
+    def get_base_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AlertRule.objects.none()
+        return alert_rules(workspace_id=self.request.workspace.id)
+
+    def _input(self, *, partial: bool):
+        serializer = AlertRuleInputSerializer(
+            data=self.request.data, partial=partial, workspace=self.request.workspace
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(summary="List alert rules")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Get an alert rule")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Create an alert rule",
+        request=AlertRuleInputSerializer,
+        responses={201: AlertRuleSerializer, **PROBLEM_RESPONSES},
+    )
+    def create(self, request, *args, **kwargs):
+        rule = alert_services.alert_rule_create(
+            workspace=request.workspace, owner=request.user, **self._input(partial=False)
+        )
+        return Response(AlertRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Replace an alert rule",
+        request=AlertRuleInputSerializer,
+        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+    )
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        rule = alert_services.alert_rule_update(
+            rule=self.get_object(), **self._input(partial=partial)
+        )
+        return Response(AlertRuleSerializer(rule).data)
+
+    @extend_schema(
+        summary="Change an alert rule",
+        request=AlertRuleInputSerializer,
+        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(summary="Delete an alert rule")
+    def destroy(self, request, *args, **kwargs):
+        alert_services.alert_rule_delete(rule=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Pause an alert rule",
+        request=None,
+        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def pause(self, request, *args, **kwargs):
+        rule = alert_services.alert_rule_pause(rule=self.get_object())
+        return Response(AlertRuleSerializer(rule).data)
+
+    @extend_schema(
+        summary="Resume a paused alert rule",
+        request=None,
+        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request, *args, **kwargs):
+        rule = alert_services.alert_rule_resume(rule=self.get_object())
+        return Response(AlertRuleSerializer(rule).data)
+
+    @extend_schema(
+        summary="Snooze an alert rule for some minutes",
+        request=SnoozeSerializer,
+        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, *args, **kwargs):
+        serializer = SnoozeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = alert_services.alert_rule_snooze(
+            rule=self.get_object(), minutes=serializer.validated_data["minutes"]
+        )
+        return Response(AlertRuleSerializer(rule).data)
+
+    @extend_schema(
+        summary="Evaluate a rule now and show the value (changes nothing, notifies no one)",
+        request=None,
+        responses={200: AlertTestSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request, *args, **kwargs):
+        rule = self.get_object()
+        check = alert_services.alert_rule_check(rule=rule)
+        return Response(
+            {
+                "value": check.value,
+                "previous": check.previous,
+                "change_pct": check.change_pct,
+                "breached": check.breached,
+                "condition": rule.condition,
+                "threshold": rule.threshold,
+            }
+        )
+
+    @extend_schema(
+        summary="List the fired and resolved events of a rule",
+        responses={200: AlertEventSerializer(many=True), **PROBLEM_RESPONSES},
+    )
+    @action(
+        detail=True, methods=["get"], filterset_class=None, ordering_fields=None, search_fields=None
+    )
+    def events(self, request, *args, **kwargs):
+        page = self.paginate_queryset(alert_events(rule=self.get_object()))
+        return self.get_paginated_response(AlertEventSerializer(page, many=True).data)

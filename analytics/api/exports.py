@@ -1,0 +1,125 @@
+"""Exports: request (built on a worker), list, read, download (members only)."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from analytics.choices import ExportFormat, ExportSource, ExportStatus
+from analytics.models import Export
+from analytics.services.exports import export_can_download, export_request
+from synapscale.api.exceptions import ApplicationError
+from synapscale.api.schema import problem
+from synapscale.api.viewsets import WorkspaceViewSet
+
+CONTENT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x-ndjson"}
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(
+        source="requested_by.username", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "source",
+            "filters",
+            "report_run",
+            "format",
+            "masked",
+            "status",
+            "row_count",
+            "size_bytes",
+            "expires_at",
+            "error",
+            "requested_by",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ExportInSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=ExportSource.choices)
+    format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.CSV)
+    filters = serializers.JSONField(required=False, default=dict)
+    report_run = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ExportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, WorkspaceViewSet
+):
+    queryset = Export.objects.select_related("requested_by")
+    serializer_class = ExportSerializer
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+    filterset_fields = ["source", "status", "format"]
+
+    @extend_schema(summary="List exports")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Get an export")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Request an export (built on a worker; emails/IPs masked unless you are an admin)",
+        request=ExportInSerializer,
+        responses={202: ExportSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        data = ExportInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        export = export_request(
+            workspace=request.workspace,
+            user=request.user,
+            membership=request.membership,
+            source=values["source"],
+            format=values["format"],
+            filters=values["filters"],
+            report_run_id=values["report_run"],
+        )
+        return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Download the export's file",
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.BINARY),
+            409: problem("Not built yet, or failed."),
+            410: problem("Expired: the file was deleted."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, *args, **kwargs):
+        export = self.get_object()
+        if not export_can_download(export=export, membership=request.membership):
+            raise PermissionDenied(
+                "This export is unmasked: only workspace admins may download it."
+            )
+        if export.status == ExportStatus.EXPIRED or (
+            export.expires_at is not None and export.expires_at <= timezone.now()
+        ):
+            raise ApplicationError("This export has expired.", status=410, type_="gone")
+        if export.status != ExportStatus.SUCCEEDED:
+            raise ApplicationError(
+                f"This export is {export.status}.", status=409, type_="not_ready"
+            )
+        handle = default_storage.open(export.file.name, "rb")
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"export-{export.pk}.{export.format}",
+            content_type=CONTENT_TYPES[export.format],
+        )

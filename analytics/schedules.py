@@ -1,0 +1,24 @@
+"""Periodic tasks of the analytics app (synced into django-celery-beat by sync_schedules).
+
+Cache warming of metrics and scheduled reports runs from synapscale's per-policy warm
+entries, which call the warmers this app registers in ``AppConfig.ready()``.
+"""
+
+from datetime import timedelta
+
+from synapscale.schedules import PeriodicEntry
+
+SCHEDULE = [
+    PeriodicEntry(
+        name="analytics.realtime_rollups.prune",
+        task="analytics.tasks.realtime_rollups_prune",
+        every=timedelta(minutes=10),
+        why="Realtime rollups only serve the last hour; keep their tables small.",
+    ),
+    PeriodicEntry(
+        name="analytics.exports.expire",
+        task="analytics.tasks.exports_expire",
+        every=timedelta(hours=1),
+        why="Delete export files past their expiry so personal data does not linger.",
+    ),
+]

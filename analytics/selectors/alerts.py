@@ -1,0 +1,136 @@
+"""Reads for alerts: rules and events of a workspace, and the metric value a rule watches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from analytics.analysis.specs import parse_filters
+from analytics.analysis.sql.common import fetch_all, filters_sql
+from analytics.models import AlertEvent, AlertRule, Event
+from analytics.models.alerts import AlertMetric
+from executions.choices import ExecutionStatus
+from executions.models import Execution
+
+FAILED_STATUSES = (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT)
+# Cancelled executions were stopped by someone: neither a success nor a failure.
+COUNTED_STATUSES = (ExecutionStatus.SUCCEEDED, *FAILED_STATUSES)
+# Metrics that describe "now" rather than a window; change_pct makes no sense for them.
+INSTANT_METRICS = (AlertMetric.QUEUE_DEPTH, AlertMetric.REPORT_VALUE)
+
+
+@dataclass(frozen=True)
+class MetricReading:
+    """The value of a rule's metric over its window (and the window before, for change_pct)."""
+
+    value: float | None
+    previous: float | None
+    window_start: dt.datetime
+    window_end: dt.datetime
+
+
+def alert_rules(*, workspace_id: int) -> QuerySet[AlertRule]:
+    return AlertRule.objects.filter(workspace_id=workspace_id).select_related("owner", "report")
+
+
+def alert_events(*, rule: AlertRule) -> QuerySet[AlertEvent]:
+    return rule.events.order_by("-created_at", "-id")
+
+
+def _event_metric(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float:
+    condition, params = filters_sql(parse_filters(rule.filters))
+    aggregate = (
+        "count(*)" if rule.metric == AlertMetric.EVENT_COUNT else ("count(DISTINCT distinct_id)")
+    )
+    type_condition = "AND event_type = %s" if rule.event_type else ""
+    type_params = [rule.event_type] if rule.event_type else []
+    [(value,)] = fetch_all(
+        f"""
+        SELECT {aggregate} FROM {Event._meta.db_table}
+        WHERE workspace_id = %s AND created_at >= %s AND created_at < %s {type_condition}
+          AND {condition}
+        """,
+        [rule.workspace_id, start, end, *type_params, *params],
+    )
+    return float(value)
+
+
+def _finished_executions(rule: AlertRule, start: dt.datetime, end: dt.datetime):
+    return Execution.objects.filter(
+        workspace_id=rule.workspace_id,
+        finished_at__gte=start,
+        finished_at__lt=end,
+        status__in=COUNTED_STATUSES,
+    )
+
+
+def _failure_rate(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float | None:
+    counts = _finished_executions(rule, start, end).aggregate(
+        total=Count("id"), failed=Count("id", filter=Q(status__in=FAILED_STATUSES))
+    )
+    if not counts["total"]:
+        return None
+    return round(100 * counts["failed"] / counts["total"], 4)
+
+
+def _duration_p95(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float | None:
+    [(value,)] = fetch_all(
+        f"""
+        SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
+        FROM {Execution._meta.db_table}
+        WHERE workspace_id = %s AND finished_at >= %s AND finished_at < %s
+          AND status = ANY(%s) AND duration_ms IS NOT NULL
+        """,
+        [rule.workspace_id, start, end, [str(s) for s in COUNTED_STATUSES]],
+    )
+    return None if value is None else round(float(value), 3)
+
+
+def _queue_depth(rule: AlertRule) -> float:
+    return float(
+        Execution.objects.filter(
+            workspace_id=rule.workspace_id,
+            status__in=(ExecutionStatus.PENDING, ExecutionStatus.QUEUED),
+        ).count()
+    )
+
+
+def _report_value(rule: AlertRule, now: dt.datetime) -> float | None:
+    """Run the report's query as of now; the value is the sum of its rows' numeric values."""
+    from analytics.query_spec import query_spec_parse
+    from analytics.selectors.queries import query_run
+
+    result = query_run(
+        spec=query_spec_parse(rule.report.query), workspace_id=rule.workspace_id, now=now
+    )
+    values = [row["value"] for row in result["rows"] if isinstance(row["value"], int | float)]
+    return float(sum(values)) if values else None
+
+
+def _windowed(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float | None:
+    if rule.metric in (AlertMetric.EVENT_COUNT, AlertMetric.UNIQUE_PEOPLE):
+        return _event_metric(rule, start, end)
+    if rule.metric == AlertMetric.EXECUTION_FAILURE_RATE:
+        return _failure_rate(rule, start, end)
+    if rule.metric == AlertMetric.EXECUTION_DURATION_P95:
+        return _duration_p95(rule, start, end)
+    raise ValueError(f"not a windowed metric: {rule.metric}")
+
+
+def alert_metric_read(*, rule: AlertRule, now: dt.datetime | None = None) -> MetricReading:
+    """Read the rule's metric over ``[now - window, now)`` (and the window before it).
+
+    None means "no data" (no finished executions in the window), which breaches nothing.
+    """
+    now = now or timezone.now()
+    window = dt.timedelta(minutes=rule.window_minutes)
+    start = now - window
+    if rule.metric == AlertMetric.QUEUE_DEPTH:
+        return MetricReading(_queue_depth(rule), None, start, now)
+    if rule.metric == AlertMetric.REPORT_VALUE:
+        return MetricReading(_report_value(rule, now), None, start, now)
+    previous = _windowed(rule, start - window, start) if rule.condition == "change_pct" else None
+    return MetricReading(_windowed(rule, start, now), previous, start, now)

@@ -1,0 +1,292 @@
+"""Alert rules: create and change them, and evaluate the due ones (fire, re-notify, resolve).
+
+Evaluation is built to run every minute on several workers at once: due rules are claimed
+with ``SELECT ... FOR UPDATE SKIP LOCKED`` (a rule goes to one worker only) and marked
+``evaluating_since``; a rule whose worker died is released by ``alert_rules_recover_stuck``.
+Notifications are sent by a separate task per alert event after commit, so a slow webhook
+never holds a lock nor delays other rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import operator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from analytics.analysis.specs import parse_filters
+from analytics.models import AlertEvent, AlertRule
+from analytics.models.alerts import (
+    AlertCondition,
+    AlertEventKind,
+    AlertMetric,
+    AlertState,
+    NotificationStatus,
+)
+from analytics.selectors.alerts import INSTANT_METRICS, MetricReading, alert_metric_read
+
+logger = logging.getLogger("analytics.alerts")
+
+EVALUATION_INTERVAL = dt.timedelta(minutes=1)
+STUCK_AFTER = dt.timedelta(minutes=10)
+CLAIM_BATCH = 200
+EDITABLE_FIELDS = {
+    "name",
+    "metric",
+    "event_type",
+    "filters",
+    "report",
+    "condition",
+    "threshold",
+    "window_minutes",
+    "severity",
+    "channels",
+    "cooldown_minutes",
+}
+COMPARISONS = {
+    AlertCondition.GT: operator.gt,
+    AlertCondition.GTE: operator.ge,
+    AlertCondition.LT: operator.lt,
+    AlertCondition.LTE: operator.le,
+    AlertCondition.EQ: operator.eq,
+    AlertCondition.NE: operator.ne,
+}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    value: float | None
+    previous: float | None
+    breached: bool
+    change_pct: float | None
+
+
+def condition_breached(
+    *, condition: str, value: float | None, threshold: float, previous: float | None = None
+) -> tuple[bool, float | None]:
+    """Return whether the reading breaches the rule, and the change in % for change_pct.
+
+    No data (None) breaches nothing. A change from 0 to anything else is an unbounded change.
+    """
+    if value is None:
+        return False, None
+    if condition != AlertCondition.CHANGE_PCT:
+        return COMPARISONS[condition](value, threshold), None
+    if previous is None:
+        return False, None
+    if previous == 0:
+        return value != 0, None
+    change = (value - previous) / abs(previous) * 100
+    return abs(change) >= threshold, round(change, 4)
+
+
+def _validate(rule: AlertRule) -> None:
+    errors = {}
+    if rule.metric == AlertMetric.EVENT_COUNT and not rule.event_type:
+        errors["event_type"] = ["An event_count rule needs an event_type."]
+    if rule.metric == AlertMetric.REPORT_VALUE:
+        if rule.report_id is None:
+            errors["report"] = ["A report_value rule needs a report."]
+        elif rule.report.workspace_id != rule.workspace_id:
+            errors["report"] = ["No such report in this workspace."]
+    if rule.condition == AlertCondition.CHANGE_PCT and rule.metric in INSTANT_METRICS:
+        errors["condition"] = [f"change_pct needs a windowed metric, not {rule.metric}."]
+    try:
+        parse_filters(rule.filters)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    rule.full_clean(exclude=["workspace", "owner", "report"])
+
+
+def alert_rule_create(*, workspace, owner, **fields) -> AlertRule:
+    """Create a rule, due for evaluation at once."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    rule = AlertRule(workspace=workspace, owner=owner, next_evaluation_at=timezone.now(), **fields)
+    _validate(rule)
+    rule.save()
+    logger.info("alert_rule_created rule=%s workspace=%s", rule.pk, workspace.pk)
+    return rule
+
+
+def alert_rule_update(*, rule: AlertRule, **changes) -> AlertRule:
+    """Change a rule's definition; it is evaluated again at the next minute."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    rule.next_evaluation_at = timezone.now()
+    _validate(rule)
+    rule.save()
+    return rule
+
+
+def alert_rule_delete(*, rule: AlertRule) -> None:
+    rule.delete()
+
+
+def alert_rule_pause(*, rule: AlertRule) -> AlertRule:
+    """Stop evaluating (and notifying) until resumed."""
+    rule.state = AlertState.PAUSED
+    rule.save(update_fields=["state", "updated_at"])
+    return rule
+
+
+def alert_rule_resume(*, rule: AlertRule) -> AlertRule:
+    """Evaluate again from now, starting from a clean ``ok`` state."""
+    rule.state = AlertState.OK
+    rule.snoozed_until = None
+    rule.next_evaluation_at = timezone.now()
+    rule.save(update_fields=["state", "snoozed_until", "next_evaluation_at", "updated_at"])
+    return rule
+
+
+def alert_rule_snooze(*, rule: AlertRule, minutes: int) -> AlertRule:
+    """Skip evaluations (and so notifications) for ``minutes``."""
+    rule.snoozed_until = timezone.now() + dt.timedelta(minutes=minutes)
+    rule.save(update_fields=["snoozed_until", "updated_at"])
+    return rule
+
+
+def alert_rule_check(*, rule: AlertRule, now: dt.datetime | None = None) -> Evaluation:
+    """Read the metric and compare it with the threshold; change nothing, notify no one."""
+    reading: MetricReading = alert_metric_read(rule=rule, now=now)
+    breached, change = condition_breached(
+        condition=rule.condition,
+        value=reading.value,
+        threshold=rule.threshold,
+        previous=reading.previous,
+    )
+    return Evaluation(reading.value, reading.previous, breached, change)
+
+
+def _due(now: dt.datetime) -> Q:
+    return (
+        ~Q(state=AlertState.PAUSED)
+        & Q(evaluating_since__isnull=True)
+        & (Q(next_evaluation_at__isnull=True) | Q(next_evaluation_at__lte=now))
+        & (Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+    )
+
+
+def alert_rules_claim_due(*, now: dt.datetime | None = None, limit: int = CLAIM_BATCH) -> list[int]:
+    """Mark up to ``limit`` due rules as being evaluated by this worker; return their ids.
+
+    Rows another worker is claiming at the same moment are skipped, not waited for.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            AlertRule.objects.select_for_update(skip_locked=True)
+            .filter(_due(now))
+            .order_by("next_evaluation_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        AlertRule.objects.filter(id__in=ids).update(evaluating_since=now)
+    return ids
+
+
+def _record_event(rule: AlertRule, kind: str, value, now) -> AlertEvent:
+    has_channels = bool(rule.channels.get("webhooks") or rule.channels.get("emails"))
+    event = AlertEvent.objects.create(
+        rule=rule,
+        workspace_id=rule.workspace_id,
+        kind=kind,
+        value=value,
+        threshold=rule.threshold,
+        created_at=now,
+        notification_status=(
+            NotificationStatus.PENDING if has_channels else NotificationStatus.NONE
+        ),
+    )
+    rule.last_notified_at = now
+    if has_channels:
+        from analytics.tasks import alert_event_notify_task
+
+        transaction.on_commit(lambda: alert_event_notify_task.delay(event.pk))
+    logger.info("alert_%s rule=%s value=%s threshold=%s", kind, rule.pk, value, rule.threshold)
+    return event
+
+
+def alert_rule_evaluate(*, rule_id: int, now: dt.datetime | None = None) -> AlertEvent | None:
+    """Evaluate one claimed rule; return the fired/resolved event it recorded, if any.
+
+    Crossing the threshold fires and notifies; staying over it notifies again only once the
+    cooldown has passed; coming back resolves and notifies. A metric that cannot be read puts
+    the rule in ``errored`` (with the error) instead of raising.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        rule = (
+            AlertRule.objects.select_for_update(of=("self",))
+            .select_related("report")
+            .get(pk=rule_id)
+        )
+        rule.evaluating_since = None
+        rule.next_evaluation_at = now + EVALUATION_INTERVAL
+        rule.last_evaluated_at = now
+        event = None
+        try:
+            with transaction.atomic():  # a failed query must not poison the outer transaction
+                evaluation = alert_rule_check(rule=rule, now=now)
+        except Exception as exc:
+            logger.warning("alert_rule_errored rule=%s error=%s", rule.pk, exc)
+            rule.state = AlertState.ERRORED
+            rule.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            rule.save()
+            return None
+        rule.last_value = evaluation.value
+        rule.last_error = ""
+        if rule.state == AlertState.PAUSED:
+            pass  # paused while this evaluation was queued: record the value, notify no one
+        elif evaluation.breached:
+            cooled_down = rule.last_notified_at is None or (
+                now - rule.last_notified_at >= dt.timedelta(minutes=rule.cooldown_minutes)
+            )
+            if rule.state != AlertState.FIRING:
+                rule.state = AlertState.FIRING
+                rule.last_triggered_at = now
+                event = _record_event(rule, AlertEventKind.FIRED, evaluation.value, now)
+            elif cooled_down:
+                event = _record_event(rule, AlertEventKind.FIRED, evaluation.value, now)
+        elif rule.state == AlertState.FIRING:
+            rule.state = AlertState.OK
+            event = _record_event(rule, AlertEventKind.RESOLVED, evaluation.value, now)
+        else:
+            rule.state = AlertState.OK
+        rule.save()
+        return event
+
+
+def alert_rules_evaluate_due(*, now: dt.datetime | None = None) -> list[AlertEvent]:
+    """Claim the due rules and evaluate each; return the events recorded."""
+    now = now or timezone.now()
+    events = []
+    for rule_id in alert_rules_claim_due(now=now):
+        try:
+            event = alert_rule_evaluate(rule_id=rule_id, now=now)
+        except AlertRule.DoesNotExist:
+            continue  # deleted since it was claimed
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def alert_rules_recover_stuck(*, now: dt.datetime | None = None) -> int:
+    """Release rules claimed more than ten minutes ago (their worker died); return how many."""
+    now = now or timezone.now()
+    released = AlertRule.objects.filter(evaluating_since__lt=now - STUCK_AFTER).update(
+        evaluating_since=None, next_evaluation_at=now
+    )
+    if released:
+        logger.warning("alert_rules_recovered count=%s", released)
+    return released

@@ -1,0 +1,274 @@
+"""Exports: request one, build its file on a worker in chunks, expire old files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from analytics.choices import ExportFormat, ExportSource, ExportStatus, RunStatus
+from analytics.filtersets import EventFilterSet
+from analytics.masking import mask_text, mask_value
+from analytics.models import Event, Export, ReportRun
+from analytics.selectors.events import events_filter_properties
+from executions.models import Execution
+from synapscale.choices import MANAGE_ROLES
+
+logger = logging.getLogger(__name__)
+
+EXPORT_TTL = timedelta(days=7)
+CHUNK_ROWS = 2000
+EVENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "user_id",
+    "distinct_id",
+    "session_id",
+    "properties",
+    "ip",
+    "user_agent",
+    "page_url",
+    "referrer",
+    "created_at",
+    "received_at",
+)
+EXECUTION_COLUMNS = (
+    "id",
+    "workflow_id",
+    "workflow__name",
+    "status",
+    "trigger",
+    "created_by__email",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+)
+# Columns that can hold personal data (emails, addresses) and are masked for non-admins.
+PERSONAL_COLUMNS = frozenset(
+    {"distinct_id", "properties", "ip", "page_url", "referrer", "created_by__email", "key"}
+)
+EXECUTION_FILTERS = frozenset({"status", "workflow", "created_after", "created_before"})
+
+
+def _events_filter_query(filters: dict) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, value in filters.items():
+        if name == "properties":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            query.appendlist(name, str(item))
+    return query
+
+
+def _events_queryset(workspace_id: int, filters: dict):
+    if not isinstance(filters, dict):
+        raise ValidationError({"filters": ["Must be an object."]})
+    known = set(EventFilterSet.base_filters) | {"properties"}
+    unknown = set(filters) - known
+    if unknown:
+        raise ValidationError({f"filters.{name}": ["Unknown filter."] for name in sorted(unknown)})
+    properties = filters.get("properties") or {}
+    if not isinstance(properties, dict) or not all(
+        isinstance(value, str | int | float | bool) for value in properties.values()
+    ):
+        raise ValidationError({"filters.properties": ["An object of property: scalar value."]})
+    filterset = EventFilterSet(
+        data=_events_filter_query(filters),
+        queryset=Event.objects.filter(workspace_id=workspace_id),
+    )
+    if not filterset.is_valid():
+        raise ValidationError({f"filters.{k}": v for k, v in filterset.errors.items()})
+    params = {
+        f"properties.{key}": str(value).lower() if isinstance(value, bool) else str(value)
+        for key, value in properties.items()
+    }
+    return events_filter_properties(filterset.qs, params)
+
+
+def _executions_queryset(workspace_id: int, filters: dict):
+    if not isinstance(filters, dict) or set(filters) - EXECUTION_FILTERS:
+        raise ValidationError({"filters": [f"Allowed filters: {sorted(EXECUTION_FILTERS)}."]})
+    queryset = Execution.objects.filter(workspace_id=workspace_id)
+    lookups = {
+        "status": "status",
+        "workflow": "workflow_id",
+        "created_after": "created_at__gte",
+        "created_before": "created_at__lt",
+    }
+    try:
+        for name, value in filters.items():
+            queryset = queryset.filter(**{lookups[name]: value})
+        str(queryset.query)
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise ValidationError({"filters": [f"Invalid filter value: {exc}"]}) from exc
+    return queryset
+
+
+def export_request(
+    *,
+    workspace,
+    user,
+    membership,
+    source: str,
+    format: str = ExportFormat.CSV,
+    filters: dict | None = None,
+    report_run_id: int | None = None,
+) -> Export:
+    """Validate and queue an export; personal data is masked unless the requester is an admin."""
+    filters = filters or {}
+    report_run = None
+    if source == ExportSource.EVENTS:
+        _events_queryset(workspace.id, filters)
+    elif source == ExportSource.EXECUTIONS:
+        _executions_queryset(workspace.id, filters)
+    elif source == ExportSource.REPORT_RUN:
+        report_run = ReportRun.objects.filter(
+            pk=report_run_id, workspace=workspace, status=RunStatus.SUCCEEDED
+        ).first()
+        if report_run is None:
+            raise ValidationError(
+                {"report_run": ["No succeeded run with this id in the workspace."]}
+            )
+    else:
+        raise ValidationError({"source": [f"One of {list(ExportSource.values)}."]})
+    if format not in ExportFormat.values:
+        raise ValidationError({"format": [f"One of {list(ExportFormat.values)}."]})
+    from analytics.tasks import export_build_task
+
+    with transaction.atomic():
+        export = Export.objects.create(
+            workspace=workspace,
+            requested_by=user,
+            source=source,
+            filters=filters,
+            report_run=report_run,
+            format=format,
+            masked=membership.role not in MANAGE_ROLES,
+        )
+        transaction.on_commit(lambda: export_build_task.delay(export.pk))
+    return export
+
+
+def _rows(export: Export) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    if export.source == ExportSource.EVENTS:
+        queryset = _events_queryset(export.workspace_id, export.filters).order_by(
+            "created_at", "id"
+        )
+        return EVENT_COLUMNS, queryset.values_list(*EVENT_COLUMNS).iterator(chunk_size=CHUNK_ROWS)
+    if export.source == ExportSource.EXECUTIONS:
+        queryset = _executions_queryset(export.workspace_id, export.filters).order_by(
+            "created_at", "id"
+        )
+        return EXECUTION_COLUMNS, queryset.values_list(*EXECUTION_COLUMNS).iterator(
+            chunk_size=CHUNK_ROWS
+        )
+    rows = (export.report_run.result or {}).get("rows", [])
+    return ("key", "value"), ((row["key"], row["value"]) for row in rows)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _masked(columns, row) -> tuple:
+    return tuple(
+        (mask_value(value) if isinstance(value, dict | list) else mask_text(str(value)))
+        if name in PERSONAL_COLUMNS and value is not None
+        else value
+        for name, value in zip(columns, row, strict=True)
+    )
+
+
+def _write(export: Export, handle) -> int:
+    columns, rows = _rows(export)
+    count = 0
+    if export.format == ExportFormat.CSV:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        for row in rows:
+            if export.masked:
+                row = _masked(columns, row)
+            writer.writerow([_cell(value) for value in row])
+            count += 1
+        text.flush()
+        text.detach()
+        return count
+    for row in rows:
+        if export.masked:
+            row = _masked(columns, row)
+        handle.write(orjson.dumps(dict(zip(columns, row, strict=True)), default=str))
+        handle.write(b"\n")
+        count += 1
+    return count
+
+
+def export_build(*, export_id: int) -> Export:
+    """Stream the export's rows in chunks into a temporary file, then into default storage."""
+    with transaction.atomic():
+        export = (
+            Export.objects.select_for_update(of=("self",))
+            .select_related("report_run")
+            .get(pk=export_id)
+        )
+        if export.status != ExportStatus.QUEUED:
+            return export
+        export.status = ExportStatus.RUNNING
+        export.save(update_fields=["status"])
+    try:
+        with tempfile.TemporaryFile() as handle:
+            row_count = _write(export, handle)
+            handle.seek(0)
+            name = f"exports/{export.workspace_id}/export-{export.pk}.{export.format}"
+            export.file.save(name, File(handle), save=False)
+        export.size_bytes = export.file.size
+        export.row_count = row_count
+        export.status = ExportStatus.SUCCEEDED
+        export.expires_at = timezone.now() + EXPORT_TTL
+    except Exception as exc:  # recorded on the export; the worker must not die on it
+        logger.exception("export_build_failed export_id=%s", export_id)
+        export.status, export.error = ExportStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+    export.finished_at = timezone.now()
+    export.save()
+    logger.info(
+        "export_built export_id=%s status=%s rows=%s", export.pk, export.status, export.row_count
+    )
+    return export
+
+
+def exports_expire(*, now=None) -> int:
+    """Delete the files of exports past ``expires_at``; return how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    for export in Export.objects.filter(status=ExportStatus.SUCCEEDED, expires_at__lt=now):
+        if export.file:
+            default_storage.delete(export.file.name)
+        export.file = ""
+        export.status = ExportStatus.EXPIRED
+        export.save(update_fields=["file", "status"])
+        expired += 1
+    return expired
+
+
+def export_can_download(*, export: Export, membership) -> bool:
+    """Unmasked files carry personal data: only workspace admins may fetch them."""
+    return export.masked or membership.role in MANAGE_ROLES
