@@ -144,7 +144,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name across apps get explicit component names.
+    "ENUM_NAME_OVERRIDES": {
+        "ExportSourceEnum": "analytics.choices.ExportSource",
+        "ReportSourceEnum": "analytics.choices.ReportSource",
+    },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "tokenAuth": {

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-
-import orjson
+import json
 
 KEY_ROOT = "synapscale:c"
 GLOBAL_SCOPE = "global"
 
 
 def normalize_params(params: dict | None) -> bytes:
-    """Serialise parameters so that equal queries give equal bytes (key order ignored)."""
-    return orjson.dumps(params or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    """Serialise parameters so that equal queries give equal bytes (key order ignored).
+
+    The standard library's encoder, not orjson: parameters come from requests and may hold
+    integers beyond 64 bits, which orjson refuses.
+    """
+    return json.dumps(
+        params or {}, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def version_key(namespace: str, workspace_id: int | None) -> str:
