@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from analytics.api.alerts import AlertRuleViewSet
 from analytics.api.analysis import AnalysisView
 from analytics.api.dashboards import DashboardViewSet, WidgetViewSet
 from analytics.api.events import EventViewSet
@@ -12,6 +13,7 @@ from analytics.api.reports import ReportViewSet
 
 router = SimpleRouter()
 router.register("analytics/events", EventViewSet, basename="analytics-event")
+router.register("analytics/alerts", AlertRuleViewSet, basename="analytics-alert")
 router.register("analytics/metrics", MetricsViewSet, basename="analytics-metrics")
 router.register("analytics/reports", ReportViewSet, basename="analytics-report")
 router.register("analytics/dashboards", DashboardViewSet, basename="analytics-dashboard")
