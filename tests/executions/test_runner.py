@@ -188,3 +188,48 @@ def test_execution_held_by_a_live_runner_is_not_run_twice(workspace, user):
         lease.release()
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.RUNNING
+
+
+def test_http_request_to_a_private_address_is_refused_when_blocking(workspace, user, settings):
+    settings.EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = True
+    with local_http_server(lambda *args: (200, {})) as server:
+        definition = {
+            "nodes": [
+                {
+                    "id": "call",
+                    "type": "http_request",
+                    "params": {"url": server_url(server)},
+                    "retry": {"max_attempts": 3, "backoff_seconds": 0},
+                }
+            ]
+        }
+        execution = run(workspace, user, definition)
+
+    assert execution.status == ExecutionStatus.FAILED
+    assert "non-public address" in execution.error["message"]
+    assert execution.node_runs.get().attempts == 1
+    assert server.requests == []
+
+
+def test_an_engine_failure_outside_nodes_fails_the_execution(workspace, user):
+    definition = {"nodes": [{"id": "a", "type": "set", "params": {"fields": {}}}]}
+    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+    cyclic = {
+        "nodes": [{"id": "a", "type": "set", "params": {"fields": {}}}],
+        "edges": [{"from": "a", "to": "a"}],
+    }
+    # A snapshot the engine cannot run (written around validation, e.g. by a bad migration).
+    execution = Execution.objects.create(
+        workspace=workspace,
+        workflow=workflow,
+        workflow_version=1,
+        definition=cyclic,
+        timeout_seconds=60,
+    )
+
+    with pytest.raises(ValueError):
+        execution_run(execution_id=execution.id)
+
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.FAILED
+    assert execution.error["type"] == ErrorType.INTERNAL
