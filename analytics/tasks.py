@@ -45,6 +45,48 @@ def realtime_rollups_prune(self) -> int:
     return prune()
 
 
+# --- Insights and alerts -----------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def insights_detect_all(self) -> int:
+    """Detect insights in every workspace active recently (hourly)."""
+    from analytics.services.insights import insights_detect_active_workspaces
+
+    return insights_detect_active_workspaces()
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def alerts_evaluate_due(self) -> int:
+    """Evaluate the alert rules that are due (every minute; safe on several workers)."""
+    from analytics.services.alerts import alert_rules_evaluate_due
+
+    return len(alert_rules_evaluate_due())
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def alerts_recover_stuck(self) -> int:
+    """Release alert rules whose evaluating worker died."""
+    from analytics.services.alerts import alert_rules_recover_stuck
+
+    return alert_rules_recover_stuck()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def alert_event_notify_task(self, alert_event_id: int) -> str:
+    """Send the notifications of one alert event (webhooks retry inside, per target)."""
+    from analytics.services.notifications import alert_event_notify
+
+    return alert_event_notify(alert_event_id=alert_event_id).notification_status
+
+
 @shared_task(
     bind=True,
     acks_late=True,

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "EXECUTIONS_HIGH_PRIORITY_MIN": 8,
     "EXECUTIONS_HTTP_CIRCUIT_THRESHOLD": 5,
     "EXECUTIONS_HTTP_CIRCUIT_COOLDOWN_SECONDS": 30,
+    # Refuse http_request to loopback, private, link-local and other non-public addresses,
+    # so a workflow cannot reach the platform's own services or cloud metadata endpoints.
+    "EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS": True,
     # How often waits (delay, retry backoff) look for a cancel request.
     "EXECUTIONS_CANCEL_POLL_SECONDS": 0.2,
     # A runner refreshes its lease on an execution; an expired lease means the runner died.

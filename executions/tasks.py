@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from executions.services.maintenance import executions_prune, executions_requeue_stalled
-from executions.services.running import execution_run
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+from executions.services.running import TRANSIENT_ERRORS, execution_run
 
 
 @shared_task(

@@ -3,15 +3,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from analytics.api.alerts import AlertRuleViewSet
 from analytics.api.analysis import AnalysisView
 from analytics.api.dashboards import DashboardViewSet, WidgetViewSet
 from analytics.api.events import EventViewSet
+from analytics.api.insights import InsightViewSet
 from analytics.api.exports import ExportViewSet
 from analytics.api.metrics import MetricsViewSet
 from analytics.api.reports import ReportViewSet
 
 router = SimpleRouter()
 router.register("analytics/events", EventViewSet, basename="analytics-event")
+router.register("analytics/alerts", AlertRuleViewSet, basename="analytics-alert")
+router.register("analytics/insights", InsightViewSet, basename="analytics-insight")
 router.register("analytics/metrics", MetricsViewSet, basename="analytics-metrics")
 router.register("analytics/reports", ReportViewSet, basename="analytics-report")
 router.register("analytics/dashboards", DashboardViewSet, basename="analytics-dashboard")

@@ -133,18 +133,62 @@ def realtime_metrics(*, workspace_id: int, now: datetime | None = None) -> dict:
     }
 
 
+# WAU/MAU for every day of a range in one pass over the daily-active rows: a person counts
+# towards WAU (MAU) on day d when active in (d-7, d] ((d-30, d]). Each person's active days
+# are merged into islands whose coverage windows overlap; every island adds +1 on its first
+# day and -1 once its coverage ends, and a running sum gives the count per day. The cost is
+# the person-day rows of the range (buckets), not a join of every day with a 30-day window.
 _ACTIVE_SERIES_SQL = """
-SELECT d.day,
-       count(DISTINCT p.distinct_id) FILTER (WHERE p.day = d.day) AS dau,
-       count(DISTINCT p.distinct_id) FILTER (WHERE p.day > d.day - 7) AS wau,
-       count(DISTINCT p.distinct_id) AS mau
-FROM (
+WITH marked AS (
+    SELECT distinct_id, day, day - lag(day) OVER (PARTITION BY distinct_id ORDER BY day) AS gap
+    FROM analytics_dailyactiveperson
+    WHERE workspace_id = %(workspace_id)s
+      AND day > %(date_from)s::date - 30 AND day <= %(date_to)s::date
+),
+islands AS (
+    SELECT distinct_id, day,
+           sum(CASE WHEN gap IS NULL OR gap >= 7 THEN 1 ELSE 0 END)
+               OVER (PARTITION BY distinct_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS week_island,
+           sum(CASE WHEN gap IS NULL OR gap >= 30 THEN 1 ELSE 0 END)
+               OVER (PARTITION BY distinct_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS month_island
+    FROM marked
+),
+week_spans AS (
+    SELECT min(day) AS first_day, max(day) + 7 AS end_day
+    FROM islands GROUP BY distinct_id, week_island
+),
+month_spans AS (
+    SELECT min(day) AS first_day, max(day) + 30 AS end_day
+    FROM islands GROUP BY distinct_id, month_island
+),
+deltas AS (
+    SELECT day, sum(wau) AS wau, sum(mau) AS mau FROM (
+        SELECT first_day AS day, 1 AS wau, 0 AS mau FROM week_spans
+        UNION ALL SELECT end_day, -1, 0 FROM week_spans
+        UNION ALL SELECT first_day, 0, 1 FROM month_spans
+        UNION ALL SELECT end_day, 0, -1 FROM month_spans
+    ) AS changes GROUP BY day
+),
+calendar AS (
     SELECT g::date AS day
-    FROM generate_series(%(date_from)s::date, %(date_to)s::date, interval '1 day') AS g
-) AS d
-LEFT JOIN analytics_dailyactiveperson p
-       ON p.workspace_id = %(workspace_id)s AND p.day > d.day - 30 AND p.day <= d.day
-GROUP BY d.day ORDER BY d.day
+    FROM generate_series(%(date_from)s::date - 30, %(date_to)s::date, interval '1 day') AS g
+),
+running AS (
+    SELECT c.day,
+           sum(coalesce(d.wau, 0)) OVER (ORDER BY c.day) AS wau,
+           sum(coalesce(d.mau, 0)) OVER (ORDER BY c.day) AS mau
+    FROM calendar c LEFT JOIN deltas d ON d.day = c.day
+),
+daily AS (
+    SELECT day, count(*) AS dau FROM analytics_dailyactiveperson
+    WHERE workspace_id = %(workspace_id)s
+      AND day >= %(date_from)s::date AND day <= %(date_to)s::date
+    GROUP BY day
+)
+SELECT r.day, coalesce(daily.dau, 0), r.wau::bigint, r.mau::bigint
+FROM running r LEFT JOIN daily ON daily.day = r.day
+WHERE r.day >= %(date_from)s::date
+ORDER BY r.day
 """
 
 

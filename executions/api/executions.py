@@ -31,18 +31,16 @@ from executions.selectors.executions import (
     execution_status_from_database,
 )
 from executions.selectors.queue import queue_overview
-from executions.selectors.stats import execution_stats
+from executions.selectors.stats import execution_stats_cached
 from executions.services.executions import (
     execution_cancel,
     execution_delete,
     execution_retry,
     executions_bulk,
 )
-from executions.services.lifecycle import STATS_NAMESPACE
 from synapscale.api.pagination import CreatedAtCursorPagination
 from synapscale.api.params import wants_refresh
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
-from synapscale.cache import Policy, cached_read
 
 
 class LogCursorPagination(CreatedAtCursorPagination):
@@ -192,16 +190,10 @@ class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         hours = query.validated_data["hours"]
-        workspace_id = request.workspace.id
-        result = cached_read(
-            namespace=STATS_NAMESPACE,
-            policy=Policy.REALTIME,
-            workspace_id=workspace_id,
-            params={"hours": hours},
-            compute=lambda: execution_stats(workspace_id=workspace_id, hours=hours),
-            refresh=wants_refresh(request),
+        payload = execution_stats_cached(
+            workspace_id=request.workspace.id, hours=hours, refresh=wants_refresh(request)
         )
-        return Response(result.as_payload())
+        return Response(payload)
 
     @extend_schema(
         summary="Job monitoring: queue depths, workers, queued/running/retrying executions",

@@ -149,7 +149,8 @@ class ExecutionStatusSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     started_at = serializers.CharField(allow_null=True)
     updated_at = serializers.FloatField(allow_null=True)
-    source = serializers.ChoiceField(choices=["redis", "database"])
+    # Plain strings, not enums: other apps have `source`/`scope` enums with other values.
+    source = serializers.CharField(help_text="`redis` (live progress) or `database`.")
 
 
 class RetryInputSerializer(serializers.Serializer):
@@ -235,7 +236,7 @@ class _QueueExecutionsSerializer(serializers.Serializer):
 
 
 class QueueOverviewSerializer(serializers.Serializer):
-    scope = serializers.ChoiceField(choices=["workspace", "all"])
+    scope = serializers.CharField(help_text="`workspace`, or `all` for staff.")
     broker_queues = serializers.DictField(child=serializers.IntegerField(allow_null=True))
     workers_online = serializers.IntegerField()
     workers = serializers.ListField(child=serializers.CharField())

@@ -11,8 +11,11 @@ from django.utils import timezone
 
 from executions.choices import ExecutionStatus
 from executions.models import Execution
+from synapscale.cache import Policy, cached_read
 
 TOP_WORKFLOWS = 5
+STATS_NAMESPACE = "executions.stats"
+DEFAULT_WINDOW_HOURS = 24
 
 
 class PercentileCont(Aggregate):
@@ -104,3 +107,32 @@ def execution_stats(*, workspace_id: int, hours: int = 24) -> dict[str, Any]:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def execution_stats_cached(
+    *, workspace_id: int, hours: int = DEFAULT_WINDOW_HOURS, refresh: bool = False
+) -> dict[str, Any]:
+    """Return execution_stats through the cache (realtime policy), with is_cached/cached_at."""
+    result = cached_read(
+        namespace=STATS_NAMESPACE,
+        policy=Policy.REALTIME,
+        workspace_id=workspace_id,
+        params={"hours": hours},
+        compute=lambda: execution_stats(workspace_id=workspace_id, hours=hours),
+        refresh=refresh,
+    )
+    return result.as_payload()
+
+
+def warm_execution_stats(workspace) -> None:
+    """Recompute the default stats window of a workspace (the cache warmer)."""
+    execution_stats_cached(workspace_id=workspace.id, refresh=True)
+
+
+def workspaces_with_recent_executions():
+    """Only workspaces that ran something in the window are worth warming."""
+    from synapscale.models import Workspace
+
+    since = timezone.now() - timedelta(hours=DEFAULT_WINDOW_HOURS)
+    active = Execution.objects.filter(created_at__gte=since).values("workspace_id")
+    return Workspace.objects.filter(id__in=active)

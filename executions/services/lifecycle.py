@@ -13,13 +13,13 @@ from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStat
 from executions.conf import app_setting
 from executions.engine import runtime
 from executions.models import Execution, ExecutionLog, NodeRun
+from executions.selectors.stats import STATS_NAMESPACE
 from synapscale import product_events
 from synapscale.cache import invalidate
 from synapscale.models import Workspace
 
 logger = logging.getLogger(__name__)
 
-STATS_NAMESPACE = "executions.stats"
 HIGH_QUEUE = "high"
 DEFAULT_QUEUE = "default"
 

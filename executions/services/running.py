@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus
 from executions.conf import app_setting
@@ -30,6 +33,9 @@ from executions.models import Execution, ExecutionLog, NodeRun
 from executions.services.lifecycle import execution_claim, execution_finish
 
 logger = logging.getLogger(__name__)
+
+# Infrastructure hiccups: the Celery task retries (with backoff) and the run resumes.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,21 @@ def execution_run(*, execution_id: int) -> Execution | None:
     execution, lease = claim
     try:
         return _Runner(execution, lease).run()
+    except TRANSIENT_ERRORS:
+        raise  # the task retries and resumes where the run stopped
+    except Exception as exc:
+        # A bug outside any node: end the execution instead of leaving it running forever.
+        logger.exception("executions.runner_crashed", extra={"execution": execution_id})
+        execution_finish(
+            execution=execution,
+            status=ExecutionStatus.FAILED,
+            error={
+                "node": None,
+                "type": ErrorType.INTERNAL,
+                "message": f"The engine failed: {type(exc).__name__}.",
+            },
+        )
+        raise
     finally:
         lease.release()
 

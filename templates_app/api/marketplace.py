@@ -15,7 +15,7 @@ from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceViewSet
-from synapscale.cache import Policy, cached_read
+from synapscale.cache import CachedResult, Policy, cached_read
 from templates_app.api.serializers.common import TemplateSummarySerializer
 from templates_app.api.serializers.marketplace import (
     CategoryPageSerializer,
@@ -56,6 +56,18 @@ def _marketplace_read(request, *, params: dict, compute):
         params=params,
         compute=compute,
         refresh=wants_refresh(request),
+    )
+
+
+def marketplace_home_read(*, refresh: bool = False) -> CachedResult:
+    """Return the home page sections through the cache (the view and the warmer share it)."""
+    return cached_read(
+        namespace=MARKETPLACE_CACHE_NAMESPACE,
+        policy=Policy.BUSINESS,
+        workspace_id=None,
+        params={"view": "home"},
+        compute=lambda: MarketplaceHomeSerializer(marketplace_home()).data,
+        refresh=refresh,
     )
 
 
@@ -182,12 +194,7 @@ class MarketplaceHomeViewSet(viewsets.ViewSet):
     )
     def home(self, request, *args, **kwargs):
         _reject_unknown_params(request, {"refresh", "format"})
-        payload = _marketplace_read(
-            request,
-            params={"view": "home"},
-            compute=lambda: MarketplaceHomeSerializer(marketplace_home()).data,
-        ).as_payload()
-        return Response(payload)
+        return Response(marketplace_home_read(refresh=wants_refresh(request)).as_payload())
 
     @extend_schema(
         summary="List the categories with their published template counts",

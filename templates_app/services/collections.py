@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.text import slugify
 
 from templates_app.models import Collection, CollectionItem, Favorite, Template
-from templates_app.services.common import conflict, invalidate_marketplace
+from templates_app.services.common import conflict, invalidate_marketplace, require_staff
 
 COLLECTION_FIELDS = frozenset({"name", "description", "is_public"})
 MAX_ITEMS = 500
@@ -148,3 +148,15 @@ def favorite_remove(*, user, template_id: int) -> None:
     deleted, _ = Favorite.objects.filter(user=user, template_id=template_id).delete()
     if not deleted:
         raise Http404("This template is not among your favorites.")
+
+
+@transaction.atomic
+def collection_set_featured(*, collection: Collection, user, featured: bool) -> Collection:
+    """Feature a public collection on the marketplace home (staff), or stop featuring it."""
+    require_staff(user)
+    if featured and not collection.is_public:
+        raise conflict("Only a public collection can be featured.", is_public="Is private.")
+    Collection.objects.filter(pk=collection.pk).update(is_featured=featured)
+    collection.is_featured = featured
+    invalidate_marketplace()
+    return collection

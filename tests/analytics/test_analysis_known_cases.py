@@ -126,3 +126,19 @@ def test_a_step_at_the_same_instant_as_the_previous_one_does_not_convert(analyze
     result = analyze("funnels", query, events)
     assert [step["count"] for step in result["steps"]] == [2, 1]
     assert result["steps"][1]["median_seconds_to_convert"] == 60.0
+
+
+def test_events_without_the_breakdown_property_form_their_own_series(analyze):
+    events = [("p1", "page_view", cases.at(1, 9), {})] * 3 + [
+        ("p2", "page_view", cases.at(1, 10), {"browser": "chrome"})
+    ]
+    query = {
+        "events": ["page_view"],
+        "date_from": "2026-01-01",
+        "date_to": "2026-01-01",
+        "breakdown": "properties.browser",
+        "breakdown_limit": 1,
+    }
+    result = analyze("trends", query, events)
+    summary = [(s["label"], s["is_other"], s["data"][0]["value"]) for s in result["series"]]
+    assert summary == [("(none)", False, 3), ("other", True, 1)]

@@ -300,3 +300,25 @@ def test_high_priority_execution_runs_from_the_high_queue(workspace, user):
 
     assert execution.status == ExecutionStatus.SUCCEEDED
     assert execution.queued_at is not None
+
+
+def test_cancel_during_retry_backoff_stops_at_once(workspace, user):
+    with local_http_server(lambda method, path, body: (503, {})) as server:
+        definition = {
+            "nodes": [
+                {
+                    "id": "call",
+                    "type": "http_request",
+                    "params": {"url": server_url(server)},
+                    "retry": {"max_attempts": 3, "backoff_seconds": 60},
+                }
+            ]
+        }
+        execution = start(workspace, user, definition)
+        wait_for(lambda: NodeRun.objects.filter(execution=execution, status="retrying"))
+
+        execution_cancel(execution=execution, user=user)
+        execution = wait_for_finish(execution.id, timeout=5)
+
+    assert execution.status == ExecutionStatus.CANCELLED
+    assert len(server.requests) == 1

@@ -120,3 +120,14 @@ def test_queue_covers_every_workspace_for_staff(staff_api_client, workspace, oth
 
     assert body["scope"] == "all"
     assert body["executions"]["running"] == 2
+
+
+def test_stats_warmer_fills_the_cache_for_active_workspaces(api_client, workspace, other_workspace):
+    from synapscale.cache import run_warmers
+
+    ExecutionFactory(workflow=WorkflowFactory(workspace=workspace))
+
+    outcomes = [o for o in run_warmers(policy_name="realtime") if o.warmer == "executions.stats"]
+
+    assert [outcome.ok for outcome in outcomes] == [True]
+    assert api_client.get(STATS).json()["is_cached"] is True

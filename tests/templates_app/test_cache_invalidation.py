@@ -98,3 +98,13 @@ def test_detail_and_home_share_the_invalidation(
     assert [row["slug"] for row in anon_client.get("/api/v1/marketplace/").json()["featured"]] == [
         published.slug
     ]
+
+
+def test_the_warmer_recomputes_the_home_page(anon_client, published, workspace):
+    from synapscale.cache import run_warmers
+
+    outcomes = [o for o in run_warmers(policy_name="business") if o.warmer.startswith("templates")]
+    assert [(o.warmer, o.ok) for o in outcomes] == [("templates.marketplace_home", True)]
+    body = anon_client.get("/api/v1/marketplace/").json()
+    assert body["is_cached"] is True
+    assert [row["slug"] for row in body["newest"]] == [published.slug]

@@ -108,3 +108,15 @@ def test_editing_text_moves_words_in_the_vocabulary(catalogue, user):
     assert not SearchTerm.objects.filter(word="slack").exists()
     assert SearchTerm.objects.get(word="teams").document_count == 1
     assert search("teams")[0] == ["Teams standup bot"]
+
+
+def test_rebuild_command_reports_the_vocabulary_size(catalogue):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    SearchTerm.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert f"{SearchTerm.objects.count()} vocabulary words" in out.getvalue()
+    assert SearchTerm.objects.filter(word="invoice").exists()

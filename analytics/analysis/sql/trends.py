@@ -69,14 +69,14 @@ def _series(query: TrendsQuery, *, workspace_id: int, date_range: DateRange, lab
             WHERE {where}
         ), labelled AS (
             SELECT key, distinct_id, bucket,
-                   coalesce(key = ANY(%s::text[]), key IS NULL AND %s) AS in_top
+                   CASE WHEN key IS NULL THEN %s ELSE key = ANY(%s::text[]) END AS in_top
             FROM scoped
         )
         SELECT CASE WHEN in_top THEN key END, NOT in_top, bucket, {AGGREGATES[query.metric]}
         FROM labelled
         GROUP BY 1, 2, 3
         """,
-        [*key_params, *where_params, named, includes_none],
+        [*key_params, *where_params, includes_none, named],
     )
     values = {}
     has_other = False

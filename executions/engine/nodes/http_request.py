@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from executions.choices import ErrorType
+from executions.conf import app_setting
 from executions.constants import DEFAULT_HTTP_TIMEOUT_SECONDS, MAX_HTTP_TIMEOUT_SECONDS
 from executions.engine.circuit import CircuitOpenError
 from executions.engine.errors import NodeFailure, NodeTimeout
@@ -63,7 +66,17 @@ class HttpRequestNode(NodeType):
     def run(self, params: dict[str, Any], context: NodeContext) -> Any:
         method = params.get("method", "GET")
         url = params["url"]
-        host = urlsplit(url).netloc
+        parts = urlsplit(url)
+        host = parts.netloc
+        if app_setting("EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS"):
+            blocked = non_public_address(parts.hostname or "")
+            if blocked:
+                raise NodeFailure(
+                    f"{url} resolves to {blocked}, a non-public address; requests to private "
+                    "networks are disabled (EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS).",
+                    type=ErrorType.HTTP_ERROR,
+                    retryable=False,
+                )
         breaker = circuit_breaker_for(host)
         try:
             breaker.before_request()
@@ -107,6 +120,23 @@ class HttpRequestNode(NodeType):
                 data={"status": response.status_code},
             )
         return output
+
+
+def non_public_address(hostname: str) -> str | None:
+    """Return the first address of hostname that is not globally routable, or None.
+
+    A name that does not resolve returns None: the request then fails with a clear
+    connection error from httpx.
+    """
+    try:
+        infos = socket.getaddrinfo(hostname, None)
+    except (socket.gaierror, UnicodeError):
+        return None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return str(address)
+    return None
 
 
 def _response_output(response: httpx.Response) -> dict[str, Any]:

@@ -1,0 +1,165 @@
+"""/api/v1/analytics/insights/: what the platform found, and the reader's response to it."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from analytics.models import Insight
+from analytics.models.insights import InsightKind, Severity
+from analytics.selectors.insights import (
+    insights_for_workspace,
+    insights_summary,
+    open_insights_q,
+)
+from analytics.services import insights as insight_services
+from synapscale.api.schema import PROBLEM_RESPONSES
+from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
+
+STATUSES = (("open", "Open"), ("dismissed", "Dismissed"), ("all", "All"))
+
+
+class InsightFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=InsightKind.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    unread = django_filters.BooleanFilter(method="filter_unread")
+    status = django_filters.ChoiceFilter(choices=STATUSES, method="filter_status", empty_label=None)
+
+    class Meta:
+        model = Insight
+        fields = ["kind", "severity", "unread", "status"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value)
+
+    def filter_status(self, queryset, name, value):
+        if value == "dismissed":
+            return queryset.filter(dismissed_at__isnull=False)
+        if value == "open":
+            return queryset.filter(open_insights_q(timezone.now()))
+        return queryset
+
+    @property
+    def qs(self):
+        # Open insights unless the caller asks for another status.
+        queryset = super().qs
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(open_insights_q(timezone.now()))
+        return queryset
+
+
+class InsightSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+    is_dismissed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Insight
+        fields = [
+            "id",
+            "kind",
+            "severity",
+            "title",
+            "description",
+            "data",
+            "detected_at",
+            "expires_at",
+            "is_read",
+            "read_at",
+            "is_dismissed",
+            "dismissed_at",
+            "feedback",
+            "feedback_comment",
+        ]
+        read_only_fields = fields
+
+    def get_is_read(self, insight) -> bool:
+        return insight.read_at is not None
+
+    def get_is_dismissed(self, insight) -> bool:
+        return insight.dismissed_at is not None
+
+
+class FeedbackSerializer(serializers.Serializer):
+    useful = serializers.BooleanField()
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+SummarySerializer = inline_serializer(
+    name="InsightSummary",
+    fields={
+        "open": serializers.IntegerField(),
+        "unread": serializers.IntegerField(),
+        "by_kind": serializers.DictField(child=serializers.IntegerField()),
+        "by_severity": serializers.DictField(child=serializers.IntegerField()),
+    },
+)
+
+
+@extend_schema(tags=["analytics: insights"])
+class InsightViewSet(WorkspaceReadOnlyModelViewSet):
+    """Insights of the request's workspace: open ones by default, newest first."""
+
+    serializer_class = InsightSerializer
+    filterset_class = InsightFilterSet
+    ordering_fields = ["detected_at", "severity"]
+    ordering = ["-detected_at", "-id"]
+    search_fields = ["title"]
+
+    def get_base_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Insight.objects.none()
+        return insights_for_workspace(workspace_id=self.request.workspace.id)
+
+    @extend_schema(summary="List insights (open ones unless status says otherwise)")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Get an insight")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Mark an insight read",
+        request=None,
+        responses={200: InsightSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request, *args, **kwargs):
+        insight = insight_services.insight_mark_read(insight=self.get_object())
+        return Response(InsightSerializer(insight).data)
+
+    @extend_schema(
+        summary="Dismiss an insight",
+        request=None,
+        responses={200: InsightSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, *args, **kwargs):
+        insight = insight_services.insight_dismiss(insight=self.get_object())
+        return Response(InsightSerializer(insight).data)
+
+    @extend_schema(
+        summary="Say whether an insight was useful",
+        request=FeedbackSerializer,
+        responses={200: InsightSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, *args, **kwargs):
+        serializer = FeedbackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        insight = insight_services.insight_give_feedback(
+            insight=self.get_object(), user=request.user, **serializer.validated_data
+        )
+        return Response(InsightSerializer(insight).data)
+
+    @extend_schema(
+        summary="Count open insights by kind and severity, and the unread ones",
+        responses={200: SummarySerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None)
+    def summary(self, request, *args, **kwargs):
+        return Response(insights_summary(workspace_id=request.workspace.id))
