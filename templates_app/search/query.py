@@ -32,7 +32,8 @@ CANDIDATE_LIMIT = 40
 # trigrams), pg_trgm's measure computed with core array functions only.
 _CANDIDATES_SQL = """
 SELECT word, document_count,
-       shared::float / (cardinality(trigrams) + %(size)s - shared) AS similarity
+       shared::float / (cardinality(trigrams) + %(size)s - shared) AS similarity,
+       to_tsvector(%(config)s, word) = to_tsvector(%(config)s, %(typed)s) AS same_stem
 FROM (
     SELECT word, document_count, trigrams,
            cardinality(ARRAY(
@@ -87,7 +88,10 @@ def correct_words(words: list[str]) -> dict[str, str]:
 
 
 def best_correction(word: str) -> str | None:
-    """Return the vocabulary word closest to `word` within its allowed edits, or None."""
+    """Return the vocabulary word closest to `word` within its allowed edits, or None.
+
+    None too when `word` is another form of a vocabulary word (same stem).
+    """
     grams = trigrams(word)
     allowed = max_edits_for(word)
     with connection.cursor() as cursor:
@@ -99,11 +103,17 @@ def best_correction(word: str) -> str | None:
                 "shortest": len(word) - allowed,
                 "longest": len(word) + allowed,
                 "limit": CANDIDATE_LIMIT,
+                "config": SEARCH_CONFIG,
+                "typed": word,
             },
         )
         rows = cursor.fetchall()
+    if any(same_stem for *_, same_stem in rows):
+        # Another form of a known word ("invoice" next to "invoices"): full-text search
+        # stems both alike, so there is nothing to correct.
+        return None
     ranked = []
-    for candidate, document_count, similarity in rows:
+    for candidate, document_count, similarity, _ in rows:
         distance = edit_distance(word, candidate)
         if distance <= allowed:
             ranked.append((distance, -similarity, -document_count, candidate))

@@ -224,3 +224,20 @@ def test_inactive_workflow_cannot_start(workspace, user):
     workflow = WorkflowFactory(workspace=workspace, is_active=False)
     with pytest.raises(ApplicationError):
         execution_start(workflow=workflow, user=user)
+
+
+def test_started_execution_is_sent_to_the_queue_of_its_priority(
+    workspace, user, django_capture_on_commit_callbacks
+):
+    current_app.control.purge()
+    workflow = WorkflowFactory(workspace=workspace)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        urgent = execution_start(workflow=workflow, user=user, priority=9)
+        execution_start(workflow=workflow, user=user, priority=3)
+
+    assert broker_queue_depths(current_app) == {"default": 1, "high": 1}
+    current_app.control.purge()
+    urgent.refresh_from_db()
+    assert urgent.status == ExecutionStatus.QUEUED
+    assert urgent.queued_at is not None

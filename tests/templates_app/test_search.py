@@ -120,3 +120,8 @@ def test_rebuild_command_reports_the_vocabulary_size(catalogue):
     call_command("rebuild_search_index", stdout=out)
     assert f"{SearchTerm.objects.count()} vocabulary words" in out.getvalue()
     assert SearchTerm.objects.filter(word="invoice").exists()
+
+
+def test_another_form_of_a_known_word_is_not_corrected(make_template):
+    make_template(published=True, name="Chase overdue invoices")
+    assert correct_words(["invoice", "invoicse"]) == {"invoicse": "invoices"}
