@@ -322,3 +322,34 @@ def test_cancel_during_retry_backoff_stops_at_once(workspace, user):
 
     assert execution.status == ExecutionStatus.CANCELLED
     assert len(server.requests) == 1
+
+
+def test_frontend_flow_run_poll_from_redis_then_read_the_result(api_client, workspace):
+    definition = {
+        "nodes": [
+            {"id": "wait", "type": "delay", "params": {"seconds": 1}},
+            {"id": "done", "type": "set", "params": {"fields": {"who": {"expr": "input.who"}}}},
+        ],
+        "edges": [{"from": "wait", "to": "done"}],
+    }
+    created = api_client.post(
+        "/api/v1/workflows/", {"name": "poll me", "definition": definition}, format="json"
+    )
+    run = api_client.post(
+        f"/api/v1/workflows/{created.json()['id']}/run/", {"input": {"who": "ada"}}, format="json"
+    )
+    assert run.status_code == 202
+    status_url = f"/api/v1/executions/{run.json()['id']}/status/"
+
+    live = wait_for(
+        lambda: (body := api_client.get(status_url).json())["source"] == "redis" and body
+    )
+    assert live["status"] == "running"
+    assert live["total"] == 2
+    final = wait_for(
+        lambda: (body := api_client.get(status_url).json())["status"] == "succeeded" and body
+    )
+    assert final["source"] == "database"
+    assert final["completed"] == 2
+    detail = api_client.get(f"/api/v1/executions/{run.json()['id']}/").json()
+    assert detail["output"] == {"done": {"who": "ada"}}
