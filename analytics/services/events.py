@@ -59,11 +59,17 @@ daily AS (
     SELECT DISTINCT %(workspace_id)s, (created_at AT TIME ZONE 'UTC')::date, distinct_id
     FROM inserted ORDER BY 2, 3
     ON CONFLICT DO NOTHING
+    RETURNING day, distinct_id
 ),
 people AS (
+    -- Only a new person-day can move someone's first-seen time earlier, so only the rows
+    -- `daily` just created are upserted (first_seen_at is exact to the day).
     INSERT INTO analytics_person (workspace_id, distinct_id, first_seen_at)
-    SELECT %(workspace_id)s, distinct_id, min(created_at)
-    FROM inserted GROUP BY distinct_id ORDER BY distinct_id
+    SELECT %(workspace_id)s, i.distinct_id, min(i.created_at)
+    FROM inserted i
+    JOIN daily d ON d.distinct_id = i.distinct_id
+                AND d.day = (i.created_at AT TIME ZONE 'UTC')::date
+    GROUP BY i.distinct_id ORDER BY i.distinct_id
     ON CONFLICT (workspace_id, distinct_id) DO UPDATE SET first_seen_at = EXCLUDED.first_seen_at
     WHERE analytics_person.first_seen_at > EXCLUDED.first_seen_at
 ),

@@ -218,3 +218,18 @@ def test_null_characters_are_rejected_not_a_500(api_client):
     ]
     body = post_json(api_client, {"batch": batch}).json()
     assert [item["index"] for item in body["rejected"]] == [0, 1, 2]
+
+
+def test_first_seen_moves_earlier_only_when_an_older_event_arrives(ingest, workspace):
+    from analytics.models import Person
+
+    now = timezone.now()
+    ingest(workspace, [{"event_type": "click", "distinct_id": "p"}], received_at=now)
+    ten_days_ago = now - timedelta(days=10)
+    ingest(
+        workspace,
+        [{"event_type": "click", "distinct_id": "p", "timestamp": ten_days_ago.isoformat()}],
+    )
+    five_days_ago = (now - timedelta(days=5)).isoformat()
+    ingest(workspace, [{"event_type": "click", "distinct_id": "p", "timestamp": five_days_ago}])
+    assert Person.objects.get(workspace=workspace, distinct_id="p").first_seen_at == ten_days_ago
