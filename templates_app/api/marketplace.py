@@ -34,6 +34,7 @@ from templates_app.models import TemplateInstall
 from templates_app.selectors.marketplace import (
     categories_with_counts,
     marketplace_home,
+    marketplace_page,
     marketplace_template_detail,
     marketplace_templates,
 )
@@ -102,15 +103,16 @@ def _page_links(request, *, page: int, page_size: int, count: int) -> dict:
     return {"next": following, "previous": previous}
 
 
-def _paged_payload(request, *, params: dict, queryset_fn, serializer_class, extra=None) -> dict:
+def _paged_payload(
+    request, *, params: dict, queryset_fn, serializer_class, extra=None, has_text=False
+) -> dict:
     page, page_size = _page_request(request)
     offset = (page - 1) * page_size
 
     def compute():
-        queryset = queryset_fn()
-        count = queryset.count()
-        rows = serializer_class(queryset[offset : offset + page_size], many=True).data
-        return {"count": count, "results": rows, **(extra() if extra else {})}
+        result = marketplace_page(queryset_fn(), offset=offset, limit=page_size, has_text=has_text)
+        rows = serializer_class(result.rows, many=True).data
+        return {"count": result.count, "results": rows, **(extra() if extra else {})}
 
     result = _marketplace_read(
         request, params={**params, "page": page, "page_size": page_size}, compute=compute
@@ -157,6 +159,7 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
             queryset_fn=lambda: filterset.qs,
             serializer_class=TemplateSummarySerializer,
             extra=lambda: {"corrections": filterset.corrections},
+            has_text=filterset.has_text,
         )
         return Response(payload)
 

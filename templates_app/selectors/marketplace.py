@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 
 from templates_app.choices import MarketplaceSort, TemplateStatus
 from templates_app.constants import HOME_SECTION_SIZE
@@ -32,13 +32,61 @@ class SearchOutcome:
     corrections: dict[str, str] = field(default_factory=dict)
 
 
+# What a template card shows (TemplateSummarySerializer) and the services check: loading only
+# these keeps 50-row pages narrow (no description, definition, vector or user columns).
+SUMMARY_FIELDS = (
+    "id",
+    "slug",
+    "name",
+    "short_description",
+    "tags",
+    "version",
+    "status",
+    "license",
+    "price",
+    "complexity",
+    "is_featured",
+    "is_verified",
+    "install_count",
+    "view_count",
+    "rating_avg",
+    "rating_count",
+    "published_at",
+    "workspace_id",
+    "author__username",
+    "category__slug",
+    "category__name",
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    count: int
+    rows: list
+
+
 def marketplace_templates() -> QuerySet[Template]:
     """Return the published templates, with what list serializers read."""
     return (
         Template.objects.filter(PUBLISHED)
         .select_related("category", "author")
-        .defer("search_vector", "definition", "description")
+        .only(*SUMMARY_FIELDS)
     )
+
+
+def marketplace_page(queryset: QuerySet, *, offset: int, limit: int, has_text: bool) -> Page:
+    """Return one page of a sorted queryset and the total number of rows.
+
+    With a text query every match is visited anyway (to rank or sort it), so the total is
+    computed in the same pass with a window count instead of a second scan of the matches.
+    Without text the page comes from a sort index and stops early, so the count is separate.
+    """
+    if not has_text:
+        return Page(count=queryset.count(), rows=list(queryset[offset : offset + limit]))
+    rows = list(queryset.annotate(total=Window(Count("id")))[offset : offset + limit])
+    if rows:
+        return Page(count=rows[0].total, rows=rows)
+    return Page(count=queryset.count() if offset else 0, rows=[])
 
 
 def marketplace_template_detail() -> QuerySet[Template]:

@@ -176,6 +176,11 @@ def test_pages_link_to_each_other(anon_client, make_template):
     last = anon_client.get(f"{SEARCH_URL}?page_size=2&page=3").json()
     assert last["next"] is None and len(last["results"]) == 1
     assert anon_client.get(f"{SEARCH_URL}?page_size=2&page=4").status_code == 404
+    # With text the total comes from the same query as the page (a window count).
+    texted = anon_client.get(f"{SEARCH_URL}?q=paged&page_size=2&page=3").json()
+    assert (texted["count"], len(texted["results"])) == (5, 1)
+    assert anon_client.get(f"{SEARCH_URL}?q=paged&page_size=2&page=4").status_code == 404
+    assert anon_client.get(f"{SEARCH_URL}?q=nothingmatches").json()["count"] == 0
     assert anon_client.get(f"{SEARCH_URL}?page=zero").status_code == 404
 
 
