@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -179,8 +179,12 @@ class _Runner:
                 failure = NodeFailure(f"{type(exc).__name__}: {exc}", type=ErrorType.INTERNAL)
                 failure.retryable = False
                 return self._handle_failure(spec, run, failure, attempt)
-            self._finish_run(run, status=NodeRunStatus.SUCCEEDED, output=output)
-            self._log(LogLevel.INFO, f"Node {spec.id} succeeded.", {"attempts": attempt}, spec.id)
+            # The result and its log line in one commit: one round trip to disk, not two.
+            with transaction.atomic():
+                self._finish_run(run, status=NodeRunStatus.SUCCEEDED, output=output)
+                self._log(
+                    LogLevel.INFO, f"Node {spec.id} succeeded.", {"attempts": attempt}, spec.id
+                )
             return NodeOutcome(status=ExecutionStatus.RUNNING)
 
     def _handle_failure(
@@ -211,8 +215,9 @@ class _Runner:
                 error = timeout.as_error(spec.id)
             else:
                 return None
-        self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
-        self._log(LogLevel.ERROR, f"Node {spec.id} failed: {failure.message}", error, spec.id)
+        with transaction.atomic():
+            self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
+            self._log(LogLevel.ERROR, f"Node {spec.id} failed: {failure.message}", error, spec.id)
         timed_out = isinstance(failure, NodeTimeout)
         return NodeOutcome(
             status=ExecutionStatus.TIMED_OUT if timed_out else ExecutionStatus.FAILED, error=error
