@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus
 from executions.conf import app_setting
@@ -31,13 +33,22 @@ def queue_for_priority(priority: int) -> str:
 
 
 def execution_enqueue(*, execution_id: int, priority: int) -> None:
-    """Mark a pending execution queued and send its task. Call it on commit, never inside."""
+    """Send a pending execution's task and mark it queued. Call it on commit, never inside.
+
+    With the broker unreachable the execution stays pending (the request that created it
+    still succeeds) and the periodic `requeue_stalled` task sends it later.
+    """
     from executions.tasks import run_execution
 
+    try:
+        run_execution.apply_async(args=[execution_id], queue=queue_for_priority(priority))
+    except (BrokerError, RedisError):
+        logger.warning("executions.enqueue_failed execution=%s", execution_id, exc_info=True)
+        return
+    # Conditional: a fast worker may already have claimed it.
     Execution.objects.filter(id=execution_id, status=ExecutionStatus.PENDING).update(
         status=ExecutionStatus.QUEUED, queued_at=timezone.now()
     )
-    run_execution.apply_async(args=[execution_id], queue=queue_for_priority(priority))
 
 
 def execution_claim(*, execution_id: int) -> tuple[Execution, runtime.Lease] | None:
