@@ -241,4 +241,3 @@ def test_started_execution_is_sent_to_the_queue_of_its_priority(
     urgent.refresh_from_db()
     assert urgent.status == ExecutionStatus.QUEUED
     assert urgent.queued_at is not None
-
