@@ -78,11 +78,6 @@ class MarketplaceTemplateFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.corrections: dict[str, str] = {}
 
-    @property
-    def has_text(self) -> bool:
-        """Tell whether the validated parameters hold a text query (`q`)."""
-        return bool((self.form.cleaned_data.get("q") or "").strip())
-
     def filter_noop(self, queryset, name, value):
         # `q` and `sort` are applied together in filter_queryset, after every other filter,
         # because the sort depends on whether there is a text query.

@@ -103,14 +103,12 @@ def _page_links(request, *, page: int, page_size: int, count: int) -> dict:
     return {"next": following, "previous": previous}
 
 
-def _paged_payload(
-    request, *, params: dict, queryset_fn, serializer_class, extra=None, has_text=False
-) -> dict:
+def _paged_payload(request, *, params: dict, queryset_fn, serializer_class, extra=None) -> dict:
     page, page_size = _page_request(request)
     offset = (page - 1) * page_size
 
     def compute():
-        result = marketplace_page(queryset_fn(), offset=offset, limit=page_size, has_text=has_text)
+        result = marketplace_page(queryset_fn(), offset=offset, limit=page_size)
         rows = serializer_class(result.rows, many=True).data
         return {"count": result.count, "results": rows, **(extra() if extra else {})}
 
@@ -159,7 +157,6 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
             queryset_fn=lambda: filterset.qs,
             serializer_class=TemplateSummarySerializer,
             extra=lambda: {"corrections": filterset.corrections},
-            has_text=filterset.has_text,
         )
         return Response(payload)
 

@@ -74,14 +74,15 @@ def marketplace_templates() -> QuerySet[Template]:
     )
 
 
-def marketplace_page(queryset: QuerySet, *, offset: int, limit: int, has_text: bool) -> Page:
+def marketplace_page(queryset: QuerySet, *, offset: int, limit: int) -> Page:
     """Return one page of a sorted queryset and the total number of rows.
 
-    With a text query every match is visited anyway (to rank or sort it), so the total is
-    computed in the same pass with a window count instead of a second scan of the matches.
-    Without text the page comes from a sort index and stops early, so the count is separate.
+    Ranked by relevance, every match must be scored before the first row is known, so the
+    total comes from the same pass (a window count) instead of a second scan. Any other sort
+    reads its index and stops after the page (a window count would force reading every
+    match in index order), so the total is a separate count over the text/filter bitmap.
     """
-    if not has_text:
+    if tuple(queryset.query.order_by[:1]) != SORT_ORDERINGS[MarketplaceSort.RELEVANCE][:1]:
         return Page(count=queryset.count(), rows=list(queryset[offset : offset + limit]))
     rows = list(queryset.annotate(total=Window(Count("id")))[offset : offset + limit])
     if rows:

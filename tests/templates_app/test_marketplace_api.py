@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from templates_app.models import Category, Template, TemplateInstall
+from templates_app.ranking import trending_weight
 from templates_app.services.marketplace import trending_scores_refresh
 from templates_app.services.moderation import template_set_featured, template_set_verified
 from templates_app.services.reviews import review_create
@@ -136,7 +137,8 @@ def test_trending_weights_recent_installs_and_ignores_old_ones(anon_client, cata
     ]
     scores = dict(Template.objects.values_list("name", "trending_score"))
     assert scores["Weekly sales digest"] == 0
-    assert scores["CRM lead sync"] == pytest.approx(0.375, rel=1e-3)
+    # The SQL refresh agrees with the Python formula of templates_app.ranking.
+    assert scores["CRM lead sync"] == pytest.approx(3 * trending_weight(timedelta(days=6)))
 
 
 def test_top_rated_uses_a_bayesian_average(anon_client, catalogue):
@@ -176,9 +178,10 @@ def test_pages_link_to_each_other(anon_client, make_template):
     last = anon_client.get(f"{SEARCH_URL}?page_size=2&page=3").json()
     assert last["next"] is None and len(last["results"]) == 1
     assert anon_client.get(f"{SEARCH_URL}?page_size=2&page=4").status_code == 404
-    # With text the total comes from the same query as the page (a window count).
-    texted = anon_client.get(f"{SEARCH_URL}?q=paged&page_size=2&page=3").json()
-    assert (texted["count"], len(texted["results"])) == (5, 1)
+    # Ranked by relevance the total comes from the page query itself (a window count).
+    for sort in ("relevance", "newest"):
+        texted = anon_client.get(f"{SEARCH_URL}?q=paged&page_size=2&page=3&sort={sort}").json()
+        assert (texted["count"], len(texted["results"])) == (5, 1)
     assert anon_client.get(f"{SEARCH_URL}?q=paged&page_size=2&page=4").status_code == 404
     assert anon_client.get(f"{SEARCH_URL}?q=nothingmatches").json()["count"] == 0
     assert anon_client.get(f"{SEARCH_URL}?page=zero").status_code == 404

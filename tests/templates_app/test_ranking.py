@@ -1,0 +1,27 @@
+"""The ranking formulas: Bayesian rating and trending decay."""
+
+from datetime import timedelta
+
+import pytest
+
+from templates_app.ranking import bayesian_rating, trending_weight
+
+
+def test_one_five_star_review_does_not_beat_a_hundred_at_4_8():
+    single = bayesian_rating(rating_sum=5, rating_count=1)
+    many = bayesian_rating(rating_sum=480, rating_count=100)
+    assert single == pytest.approx(3.636, abs=1e-3)
+    assert many == pytest.approx(4.682, abs=1e-3)
+    assert many > single
+
+
+def test_no_reviews_score_the_prior():
+    assert bayesian_rating(rating_sum=0, rating_count=0) == 3.5
+
+
+def test_trending_weight_halves_every_two_days_and_stops_after_seven():
+    assert trending_weight(timedelta(0)) == 1.0
+    assert trending_weight(timedelta(days=2)) == pytest.approx(0.5)
+    assert trending_weight(timedelta(days=6)) == pytest.approx(0.125)
+    assert trending_weight(timedelta(days=7, seconds=1)) == 0.0
+    assert trending_weight(timedelta(seconds=-5)) == 1.0
