@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
@@ -135,39 +135,33 @@ def realtime_metrics(*, workspace_id: int, now: datetime | None = None) -> dict:
 
 # WAU/MAU for every day of a range in one pass over the daily-active rows: a person counts
 # towards WAU (MAU) on day d when active in (d-7, d] ((d-30, d]). Each person's active days
-# are merged into islands whose coverage windows overlap; every island adds +1 on its first
-# day and -1 once its coverage ends, and a running sum gives the count per day. The cost is
-# the person-day rows of the range (buckets), not a join of every day with a 30-day window.
+# form islands whose coverage windows overlap: an island starts at a day with no activity in
+# the W days before it (+1 on that day) and ends at a day with none in the W days after it
+# (-1 on day + W); a running sum of those changes gives the count per day. The cost is one
+# sorted pass over the person-day rows of the range (buckets), not a join of every day with
+# a 30-day window.
 _ACTIVE_SERIES_SQL = """
 WITH marked AS (
-    SELECT distinct_id, day, day - lag(day) OVER (PARTITION BY distinct_id ORDER BY day) AS gap
+    SELECT day,
+           day - lag(day) OVER person_days AS gap_before,
+           lead(day) OVER person_days - day AS gap_after
     FROM analytics_dailyactiveperson
     WHERE workspace_id = %(workspace_id)s
       AND day > %(date_from)s::date - 30 AND day <= %(date_to)s::date
-),
-islands AS (
-    SELECT distinct_id, day,
-           sum(CASE WHEN gap IS NULL OR gap >= 7 THEN 1 ELSE 0 END)
-               OVER (PARTITION BY distinct_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS week_island,
-           sum(CASE WHEN gap IS NULL OR gap >= 30 THEN 1 ELSE 0 END)
-               OVER (PARTITION BY distinct_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS month_island
-    FROM marked
-),
-week_spans AS (
-    SELECT min(day) AS first_day, max(day) + 7 AS end_day
-    FROM islands GROUP BY distinct_id, week_island
-),
-month_spans AS (
-    SELECT min(day) AS first_day, max(day) + 30 AS end_day
-    FROM islands GROUP BY distinct_id, month_island
+    WINDOW person_days AS (PARTITION BY distinct_id COLLATE "C" ORDER BY day)
 ),
 deltas AS (
     SELECT day, sum(wau) AS wau, sum(mau) AS mau FROM (
-        SELECT first_day AS day, 1 AS wau, 0 AS mau FROM week_spans
-        UNION ALL SELECT end_day, -1, 0 FROM week_spans
-        UNION ALL SELECT first_day, 0, 1 FROM month_spans
-        UNION ALL SELECT end_day, 0, -1 FROM month_spans
-    ) AS changes GROUP BY day
+        SELECT day,
+               CASE WHEN gap_before IS NULL OR gap_before >= 7 THEN 1 ELSE 0 END AS wau,
+               CASE WHEN gap_before IS NULL OR gap_before >= 30 THEN 1 ELSE 0 END AS mau
+        FROM marked
+        UNION ALL
+        SELECT day + 7, -1, 0 FROM marked WHERE gap_after IS NULL OR gap_after >= 7
+        UNION ALL
+        SELECT day + 30, 0, -1 FROM marked WHERE gap_after IS NULL OR gap_after >= 30
+    ) AS changes
+    GROUP BY day
 ),
 calendar AS (
     SELECT g::date AS day
@@ -194,7 +188,9 @@ ORDER BY r.day
 
 def active_people_series(*, workspace_id: int, date_from: date, date_to: date) -> list[dict]:
     """Return DAU, WAU (7 days) and MAU (30 days) for each day of the range."""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One sort of the range's person-days; enough memory keeps it off disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             _ACTIVE_SERIES_SQL,
             {"workspace_id": workspace_id, "date_from": date_from, "date_to": date_to},

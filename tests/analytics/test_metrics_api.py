@@ -235,3 +235,26 @@ def test_prune_drops_realtime_rows_older_than_two_hours(ingest, workspace):
     ingest(workspace, [{"event_type": "click", "distinct_id": "x"}], received_at=now)
     assert realtime_rollups_prune(now=now) == 0
     assert realtime_rollups_prune(now=now + timedelta(hours=3)) == 2
+
+
+def test_rebuild_rollups_command(ingest, workspace):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    ingest(workspace, [{"event_type": "click", "distinct_id": "a"}] * 3)
+    EventHourlyCount.objects.all().delete()
+    today = timezone.now().date().isoformat()
+    out = StringIO()
+    call_command(
+        "rebuild_rollups", "--from", today, "--to", today, "--workspace", workspace.slug, stdout=out
+    )
+    assert "1 hourly rows" in out.getvalue()
+    assert EventHourlyCount.objects.get(workspace=workspace).count == 3
+    call_command("rebuild_rollups", "--from", today, "--to", today, stdout=StringIO())
+    assert EventHourlyCount.objects.get(workspace=workspace).count == 3
+    for bad in (["--from", "x", "--to", today], ["--from", today, "--to", "2000-01-01"]):
+        with pytest.raises(CommandError):
+            call_command("rebuild_rollups", *bad)
+    with pytest.raises(CommandError):
+        call_command("rebuild_rollups", "--from", today, "--to", today, "--workspace", "nope")
