@@ -177,3 +177,18 @@ def _as_text(match: re.Match, values: dict[str, Any]) -> str:
         return ""
     value = values[name]
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def definition_outline(definition: Any) -> dict:
+    """Return the shape of a definition (node ids and types, edges) without its parameters.
+
+    What a paid template shows before it is installed: enough to judge it, not to copy it.
+    """
+    if not isinstance(definition, dict):
+        return {"nodes": [], "edges": []}
+    nodes = [
+        {"id": node.get("id"), "type": node.get("type")}
+        for node in definition.get("nodes", [])
+        if isinstance(node, dict)
+    ]
+    return {"nodes": nodes, "edges": list(definition.get("edges", []))}

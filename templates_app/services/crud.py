@@ -187,7 +187,8 @@ def template_update(*, template: Template, user, **changes) -> Template:
     )
     if new_version:
         _check_new_version(template, changed)
-    if "name" in changed:
+    if "name" in changed and template.published_at is None:
+        # Once published, the slug is the template's public address: it stays.
         template.slug = unique_slug(changed["name"], exclude_pk=template.pk)
     for key, value in changed.items():
         setattr(template, key, value)

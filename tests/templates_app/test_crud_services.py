@@ -145,7 +145,7 @@ def test_published_text_edit_updates_the_vocabulary(published, user):
     assert not SearchTerm.objects.filter(word="payments").exists()
     assert SearchTerm.objects.get(word="invoices").document_count == 1
     published.refresh_from_db()
-    assert published.slug == "slack-alerts-for-failed-invoices"
+    assert published.slug == "slack-alerts-for-failed-payments"  # a public address stays
 
 
 def test_only_never_published_templates_can_be_deleted(make_template, published, user):
@@ -158,3 +158,9 @@ def test_only_never_published_templates_can_be_deleted(make_template, published,
 def test_a_stranger_cannot_deprecate(published, other_user):
     with pytest.raises(PermissionDenied):
         template_deprecate(template=published, user=other_user)
+
+
+def test_renaming_a_draft_renames_its_slug(make_template, user):
+    draft = make_template(name="Working title")
+    assert template_update(template=draft, user=user, name="Final title").slug == "final-title"
+    assert template_update(template=draft, user=user, name="Final title").slug == "final-title"

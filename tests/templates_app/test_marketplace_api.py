@@ -243,3 +243,14 @@ def test_categories_list_all_thirteen_with_counts(anon_client, catalogue):
     counts = {row["slug"]: row["template_count"] for row in body["results"]}
     assert counts["sales"] == 1 and counts["hr"] == 0
     assert body["results"][0]["slug"] == "automation"
+
+
+def test_paid_templates_show_only_the_outline_of_their_definition(anon_client, catalogue):
+    body = anon_client.get(f"{SEARCH_URL}{catalogue['crm'].slug}/").json()
+    assert body["license"] == "premium"
+    assert body["definition"] == {"nodes": [{"id": "a", "type": "set"}], "edges": []}
+
+
+@pytest.mark.parametrize("query", ["tags=,,,", f"q={'x' * 201}", "page_size=abc&price_max=x"])
+def test_malformed_values_are_a_400_not_a_500(anon_client, query):
+    assert anon_client.get(f"{SEARCH_URL}?{query}").status_code == 400

@@ -9,12 +9,25 @@ from templates_app.api.serializers.common import (
     CategoryRefSerializer,
     TemplateSummarySerializer,
 )
+from templates_app.choices import License
 from templates_app.models import Category, Collection, Template, TemplateInstall
+from templates_app.variables import definition_outline
 
 
 class MarketplaceTemplateDetailSerializer(serializers.ModelSerializer):
+    """A template's public page: the full definition for free ones, its outline otherwise."""
+
     author = AuthorSerializer(read_only=True)
     category = CategoryRefSerializer(read_only=True)
+    definition = serializers.SerializerMethodField(
+        help_text="Free templates: the definition. Paid ones: nodes (id, type) and edges only."
+    )
+
+    @extend_schema_field(serializers.JSONField())
+    def get_definition(self, template) -> dict:
+        if template.license == License.FREE:
+            return template.definition
+        return definition_outline(template.definition)
 
     class Meta:
         model = Template
