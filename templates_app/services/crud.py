@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
 from templates_app.choices import EDITABLE_STATUSES, License, ModerationAction, TemplateStatus
 from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
@@ -43,19 +43,10 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class TemplateChanges:
-    """The validated fields of a create or an update (only those given)."""
-
-    values: dict[str, Any]
-
-
 def normalize_tags(tags) -> list[str]:
     """Return tags as distinct lower-case slugs, in the order given; raise on bad ones."""
     if not isinstance(tags, list | tuple):
         raise ValidationError({"tags": ["Must be a list of tags."]})
-    from django.utils.text import slugify
-
     normalized: list[str] = []
     for index, tag in enumerate(tags):
         slug = slugify(tag) if isinstance(tag, str) else ""
