@@ -21,4 +21,22 @@ SCHEDULE = [
         every=timedelta(hours=1),
         why="Delete export files past their expiry so personal data does not linger.",
     ),
+    PeriodicEntry(
+        name="analytics.insights.detect",
+        task="analytics.tasks.insights_detect_all",
+        every=timedelta(hours=1),
+        why="Find anomalies, week-over-week trends and top movers once each hour closes.",
+    ),
+    PeriodicEntry(
+        name="analytics.alerts.evaluate",
+        task="analytics.tasks.alerts_evaluate_due",
+        every=timedelta(minutes=1),
+        why="Alert rules watch windows as short as a minute; evaluate the due ones.",
+    ),
+    PeriodicEntry(
+        name="analytics.alerts.recover_stuck",
+        task="analytics.tasks.alerts_recover_stuck",
+        every=timedelta(minutes=5),
+        why="Release alert rules whose evaluating worker died so they are evaluated again.",
+    ),
 ]

@@ -26,16 +26,21 @@ def ab_test(query: AbTestQuery, *, workspace_id: int) -> dict:
             FROM scoped
             WHERE event_type = %s AND properties ->> %s IS NOT NULL
             ORDER BY distinct_id, created_at, id
+        ), goals AS (
+            SELECT distinct_id, created_at FROM scoped WHERE event_type = %s
+        ), per_person AS (
+            -- A hash join on the person, not a correlated lookup per exposure.
+            SELECT x.variant, bool_or(g.created_at IS NOT NULL) AS converted
+            FROM exposures AS x
+            LEFT JOIN goals AS g
+              ON g.distinct_id = x.distinct_id
+             AND g.created_at > x.exposed_at
+             AND g.created_at <= x.exposed_at + %s * interval '1 second'
+            GROUP BY x.distinct_id, x.variant
         )
-        SELECT x.variant, count(*),
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM scoped AS g
-                   WHERE g.distinct_id = x.distinct_id AND g.event_type = %s
-                     AND g.created_at > x.exposed_at
-                     AND g.created_at <= x.exposed_at + %s * interval '1 second'
-               ))
-        FROM exposures AS x
-        GROUP BY x.variant
+        SELECT variant, count(*), count(*) FILTER (WHERE converted)
+        FROM per_person
+        GROUP BY variant
         """,
         [
             *params,

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 
 from analytics.analysis.specs import DateRange, PropertyFilter
 from analytics.models import Event
@@ -63,7 +63,13 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
+# Analyses sort and hash millions of rows; the server default (4 MB) spills them to disk.
+ANALYSIS_WORK_MEM = "64MB"
+
+
 def fetch_all(sql: str, params: Sequence) -> list[tuple]:
-    with connection.cursor() as cursor:
+    """Run one analysis statement with a larger ``work_mem`` for its own transaction only."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{ANALYSIS_WORK_MEM}'")
         cursor.execute(sql, params)
         return cursor.fetchall()
