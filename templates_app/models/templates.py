@@ -81,6 +81,24 @@ class Template(models.Model):
             models.Index(
                 fields=["-published_at", "-id"], condition=PUBLISHED, name="templates_newest_idx"
             ),
+            # The marketplace filters: with a text query the planner ANDs these bitmaps with
+            # the search vector's, so only rows matching both are read from the table.
+            models.Index(
+                fields=["is_verified"],
+                condition=PUBLISHED & Q(is_verified=True),
+                name="templates_verified_idx",
+            ),
+            models.Index(
+                fields=["is_featured"],
+                condition=PUBLISHED & Q(is_featured=True),
+                name="templates_featured_idx",
+            ),
+            models.Index(
+                fields=["complexity"], condition=PUBLISHED, name="templates_complexity_idx"
+            ),
+            models.Index(fields=["license"], condition=PUBLISHED, name="templates_license_idx"),
+            models.Index(fields=["price"], condition=PUBLISHED, name="templates_price_idx"),
+            models.Index(fields=["rating_avg"], condition=PUBLISHED, name="templates_rating_idx"),
         ]
         constraints = [
             models.CheckConstraint(
