@@ -82,7 +82,8 @@ class Template(models.Model):
                 fields=["-published_at", "-id"], condition=PUBLISHED, name="templates_newest_idx"
             ),
             # The marketplace filters: with a text query the planner ANDs these bitmaps with
-            # the search vector's, so only rows matching both are read from the table.
+            # the search vector's, so only rows matching both are read from the table; without
+            # text, counting a filter's matches is an index-only scan.
             models.Index(
                 fields=["is_verified"],
                 condition=PUBLISHED & Q(is_verified=True),
@@ -92,6 +93,9 @@ class Template(models.Model):
                 fields=["is_featured"],
                 condition=PUBLISHED & Q(is_featured=True),
                 name="templates_featured_idx",
+            ),
+            models.Index(
+                fields=["category"], condition=PUBLISHED, name="templates_pub_category_idx"
             ),
             models.Index(
                 fields=["complexity"], condition=PUBLISHED, name="templates_complexity_idx"
