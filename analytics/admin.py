@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from analytics import admin_alerts  # noqa: F401 - registers insights and alert rules
 from analytics.choices import RunTrigger
 from analytics.models import (
     Dashboard,

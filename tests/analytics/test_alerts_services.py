@@ -299,3 +299,21 @@ def test_events_recorded_per_rule(workspace, user, now, django_capture_on_commit
     errors_at(workspace, now - dt.timedelta(minutes=1), 5)
     evaluate(rule, now, django_capture_on_commit_callbacks)
     assert AlertEvent.objects.filter(rule=rule, kind="fired").count() == 1
+
+
+def test_unreachable_mail_server_is_recorded_and_webhooks_still_sent(
+    settings, workspace, user, now, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    with WebhookReceiver() as receiver:
+        rule = make_rule(
+            workspace, user, channels={"webhooks": [receiver.url], "emails": ["ops@example.com"]}
+        )
+        errors_at(workspace, now - dt.timedelta(minutes=1), 5)
+        [event] = evaluate(rule, now, django_capture_on_commit_callbacks)
+    assert len(receiver.requests) == 1
+    assert event.notification_status == NotificationStatus.PARTIAL
+    email = event.targets[1]
+    assert (email["channel"], email["ok"]) == ("email", False)
+    assert "ConnectionRefusedError" in email["error"]

@@ -82,3 +82,15 @@ def test_unknown_event_type_answers_zeros(api_client):
     )
     assert response.status_code == 200
     assert [p["value"] for p in response.json()["series"][0]["data"]] == [0, 0, 0]
+
+
+def test_uncached_compute_gives_the_same_answer_as_the_cached_read(workspace):
+    from analytics.selectors.analysis import analysis_compute, analysis_run
+
+    insert_events(workspace, cases.RETENTION_EVENTS)
+    computed = analysis_compute(
+        kind="retention", data=cases.RETENTION_QUERY, workspace_id=workspace.id
+    )
+    cached = analysis_run(kind="retention", data=cases.RETENTION_QUERY, workspace_id=workspace.id)
+    assert computed == cached.value
+    assert computed["cohorts"] == cases.RETENTION_EXPECTED
