@@ -107,3 +107,13 @@ def test_favorites_are_personal_and_idempotent(api_client, other_api_client, thr
     assert Favorite.objects.count() == 1
     assert api_client.post("/api/v1/favorites/", {"template": 999999}).status_code == 404
     assert anon_client.get("/api/v1/favorites/").status_code == 401
+
+
+def test_favorites_list_does_a_bounded_number_of_queries(
+    api_client, make_template, django_assert_max_num_queries
+):
+    for index in range(8):
+        template = make_template(name=f"Fav {index}", published=True)
+        api_client.post("/api/v1/favorites/", {"template": template.pk})
+    with django_assert_max_num_queries(5):
+        assert api_client.get("/api/v1/favorites/").json()["count"] == 8

@@ -254,3 +254,10 @@ def test_paid_templates_show_only_the_outline_of_their_definition(anon_client, c
 @pytest.mark.parametrize("query", ["tags=,,,", f"q={'x' * 201}", "page_size=abc&price_max=x"])
 def test_malformed_values_are_a_400_not_a_500(anon_client, query):
     assert anon_client.get(f"{SEARCH_URL}?{query}").status_code == 400
+
+
+def test_home_page_does_a_bounded_number_of_queries(
+    anon_client, catalogue, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        assert anon_client.get("/api/v1/marketplace/").status_code == 200
