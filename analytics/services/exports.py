@@ -23,6 +23,7 @@ from analytics.filtersets import EventFilterSet
 from analytics.masking import mask_text, mask_value
 from analytics.models import Event, Export, ReportRun
 from analytics.selectors.events import events_filter_properties
+from analytics.services.reports import run_is_claimable
 from executions.models import Execution
 from synapscale.choices import MANAGE_ROLES
 
@@ -230,10 +231,11 @@ def export_build(*, export_id: int) -> Export:
             .select_related("report_run")
             .get(pk=export_id)
         )
-        if export.status != ExportStatus.QUEUED:
+        if not run_is_claimable(status=export.status, started_at=export.started_at):
             return export
         export.status = ExportStatus.RUNNING
-        export.save(update_fields=["status"])
+        export.started_at = timezone.now()
+        export.save(update_fields=["status", "started_at"])
     try:
         with tempfile.TemporaryFile() as handle:
             row_count = _write(export, handle)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from celery.schedules import crontab
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -167,11 +169,19 @@ def report_run_request(*, report: Report, trigger: str, user=None) -> ReportRun:
     return run
 
 
+def run_is_claimable(*, status: str, started_at) -> bool:
+    """Queued, or "running" past the hard time limit (its worker died: nothing still runs it)."""
+    if status == RunStatus.QUEUED:
+        return True
+    stale_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return status == RunStatus.RUNNING and started_at is not None and started_at < stale_before
+
+
 def report_run_execute(*, run_id: int) -> ReportRun:
     """Execute a queued run: compute the spec, store rows, row count, duration or the error."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().select_related("report").get(pk=run_id)
-        if run.status != RunStatus.QUEUED:
+        if not run_is_claimable(status=run.status, started_at=run.started_at):
             return run  # a redelivered task: the run already happened or is happening
         run.status = RunStatus.RUNNING
         run.started_at = timezone.now()

@@ -233,3 +233,13 @@ def test_worker_builds_the_requested_export(celery_worker, user, workspace):
         time.sleep(0.1)
     assert export.status == ExportStatus.SUCCEEDED, export.error
     assert export.row_count == 1
+
+
+def test_an_export_left_running_by_a_dead_worker_is_rebuilt(api_client, events, settings):
+    export_id = request_export(api_client).json()["id"]
+    Export.objects.filter(pk=export_id).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now() - timedelta(seconds=30)
+    )
+    assert export_build(export_id=export_id).status == ExportStatus.RUNNING
+    settings.CELERY_TASK_TIME_LIMIT = 10
+    assert export_build(export_id=export_id).status == ExportStatus.SUCCEEDED

@@ -327,3 +327,17 @@ def test_viewer_cannot_run(api_client, other_user, workspace, make_member):
     make_member(workspace, other_user, Role.VIEWER)
     viewer = client_for(other_user)
     assert viewer.post(f"{URL}{report_id}/run/", HTTP_X_WORKSPACE=workspace.slug).status_code == 403
+
+
+def test_a_run_left_running_by_a_dead_worker_is_taken_over_after_the_time_limit(
+    user, workspace, settings
+):
+    from datetime import timedelta
+
+    report = report_create(workspace=workspace, owner=user, name="r", query=COUNT_BY_TYPE)
+    run = queued_run(report)
+    recent = timezone.now() - timedelta(seconds=10)
+    ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=recent)
+    assert report_run_execute(run_id=run.pk).status == RunStatus.RUNNING  # maybe still running
+    settings.CELERY_TASK_TIME_LIMIT = 5
+    assert report_run_execute(run_id=run.pk).status == RunStatus.SUCCEEDED
