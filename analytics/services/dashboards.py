@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from analytics.choices import Sharing, WidgetType
 from analytics.models import Dashboard, Widget
 from analytics.query_spec import date_range_parse
 from analytics.selectors.dashboards import NAMED_METRICS, WIDGET_KINDS, dashboard_namespace
 from analytics.services.reports import query_spec_validate
+from synapscale.api.exceptions import ApplicationError
 from synapscale.cache import invalidate
 
 DASHBOARD_FIELDS = {
@@ -42,6 +43,17 @@ def _validate_dashboard(values: dict) -> None:
         raise ValidationError(errors)
 
 
+def _save(dashboard: Dashboard) -> None:
+    try:
+        with transaction.atomic():
+            dashboard.save()
+    except IntegrityError as exc:
+        # Two requests made different dashboards the default at the same moment.
+        raise ApplicationError(
+            "Another dashboard became the default meanwhile; retry.", status=409
+        ) from exc
+
+
 def _unset_other_defaults(dashboard: Dashboard) -> None:
     if dashboard.is_default:
         Dashboard.objects.filter(workspace_id=dashboard.workspace_id, is_default=True).exclude(
@@ -61,7 +73,7 @@ def dashboard_create(*, workspace, owner, name: str, **fields: Any) -> Dashboard
     dashboard.full_clean(validate_constraints=False)  # the one-default rule is kept below
     if dashboard.is_default:
         Dashboard.objects.filter(workspace=workspace, is_default=True).update(is_default=False)
-    dashboard.save()
+    _save(dashboard)
     return dashboard
 
 
@@ -75,7 +87,7 @@ def dashboard_update(*, dashboard: Dashboard, **changes: Any) -> Dashboard:
         setattr(dashboard, name, value)
     dashboard.full_clean(validate_constraints=False)  # the one-default rule is kept below
     _unset_other_defaults(dashboard)
-    dashboard.save()
+    _save(dashboard)
     _invalidate_on_commit(dashboard)
     return dashboard
 

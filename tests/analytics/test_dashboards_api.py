@@ -203,3 +203,34 @@ def test_list_queries_are_bounded(api_client, django_assert_max_num_queries):
     assert body["count"] == 4
     with django_assert_max_num_queries(6):
         assert api_client.get(WIDGETS).json()["count"] == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_default_dashboards_leave_exactly_one_default(user, workspace):
+    import threading
+
+    from django.db import connection
+
+    from analytics.services.dashboards import dashboard_create
+    from synapscale.api.exceptions import ApplicationError
+
+    barrier, outcomes = threading.Barrier(4), []
+
+    def make(index):
+        try:
+            barrier.wait()
+            dashboard_create(workspace=workspace, owner=user, name=f"D{index}", is_default=True)
+            outcomes.append("created")
+        except ApplicationError:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=make, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(set(outcomes)) <= ["conflict", "created"] and len(outcomes) == 4
+    assert Dashboard.objects.filter(workspace=workspace, is_default=True).count() == 1
+    assert Dashboard.objects.count() == outcomes.count("created")
