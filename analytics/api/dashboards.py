@@ -239,6 +239,8 @@ class WidgetViewSet(_EditableMixin, WorkspaceModelViewSet):
         partial = kwargs.pop("partial", False)
         widget = self.get_object()
         self._require_editor(widget.dashboard)
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
         data = WidgetInSerializer(
             data={**request.data, "dashboard": widget.dashboard_id}, partial=partial
         )

@@ -234,3 +234,19 @@ def test_concurrent_default_dashboards_leave_exactly_one_default(user, workspace
     assert sorted(set(outcomes)) <= ["conflict", "created"] and len(outcomes) == 4
     assert Dashboard.objects.filter(workspace=workspace, is_default=True).count() == 1
     assert Dashboard.objects.count() == outcomes.count("created")
+
+
+@pytest.mark.parametrize("body", [[1, 2], "text", 5])
+def test_non_object_bodies_are_400(api_client, dashboard, body):
+    widget = add_widget(api_client, dashboard["id"], query=CLICK_COUNT).json()
+    for method, url in [
+        (api_client.patch, f"{WIDGETS}{widget['id']}/"),
+        (api_client.put, f"{WIDGETS}{widget['id']}/"),
+        (api_client.patch, f"{DASHBOARDS}{dashboard['id']}/"),
+        (api_client.post, WIDGETS),
+        (api_client.post, DASHBOARDS),
+        (api_client.post, "/api/v1/analytics/reports/"),
+        (api_client.post, "/api/v1/analytics/exports/"),
+    ]:
+        response = method(url, body, format="json")
+        assert response.status_code == 400, (url, response.content)
