@@ -124,7 +124,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "EXCEPTION_HANDLER": "synapscale.api.exceptions.problem_exception_handler",
+    "EXCEPTION_HANDLER": "synapscale.api.handler.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "synapscale.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -148,6 +148,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ExportSourceEnum": "analytics.choices.ExportSource",
         "ReportSourceEnum": "analytics.choices.ReportSource",
+        "ExecutionStatusEnum": "executions.choices.ExecutionStatus",
+        "NodeRunStatusEnum": "executions.choices.NodeRunStatus",
+        "ExecutionTriggerEnum": "executions.choices.Trigger",
+        "ExecutionLogLevelEnum": "executions.choices.LogLevel",
+        "ExecutionRetryModeEnum": "executions.choices.RetryMode",
+        "ExecutionBulkActionEnum": "executions.choices.BulkAction",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
@@ -187,6 +193,16 @@ HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default
 # Cache: how long a request waits for another process computing the same entry.
 CACHE_LOCK_SECONDS = 30
 CACHE_WAIT_SECONDS = 5.0
+
+# Executions (the other EXECUTIONS_* settings and their defaults: executions/conf.py).
+EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = env.int(
+    "EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE", default=5
+)
+EXECUTIONS_RETENTION_DAYS = env.int("EXECUTIONS_RETENTION_DAYS", default=30)
+# Refuse http_request nodes to loopback/private addresses (the platform's own services).
+EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = env.bool(
+    "EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS", default=True
+)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
