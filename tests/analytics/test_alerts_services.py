@@ -33,8 +33,9 @@ def _fast_retries(settings):
 
 @pytest.fixture
 def now():
-    # A moment just after the rules a test creates (they are due from their creation).
-    return timezone.now().replace(microsecond=0) + dt.timedelta(seconds=1)
+    # A moment after the rules a test creates (they are due from their creation), with room
+    # for a slow machine between this fixture and the rule's creation.
+    return timezone.now().replace(microsecond=0) + dt.timedelta(minutes=1)
 
 
 def errors_at(workspace, moment, count):
