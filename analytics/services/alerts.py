@@ -15,7 +15,7 @@ import operator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from analytics.models.alerts import (
     NotificationStatus,
 )
 from analytics.selectors.alerts import INSTANT_METRICS, MetricReading, alert_metric_read
+from analytics.services.notifications import alert_setting
 
 logger = logging.getLogger("analytics.alerts")
 
@@ -217,6 +218,13 @@ def _record_event(rule: AlertRule, kind: str, value, now) -> AlertEvent:
     return event
 
 
+def _limit_statement_time() -> None:
+    """Bound this evaluation's metric queries: one slow rule must not hold up the others."""
+    timeout_ms = int(alert_setting("METRIC_TIMEOUT_MS"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
+
+
 def alert_rule_evaluate(*, rule_id: int, now: dt.datetime | None = None) -> AlertEvent | None:
     """Evaluate one claimed rule; return the fired/resolved event it recorded, if any.
 
@@ -237,6 +245,7 @@ def alert_rule_evaluate(*, rule_id: int, now: dt.datetime | None = None) -> Aler
         event = None
         try:
             with transaction.atomic():  # a failed query must not poison the outer transaction
+                _limit_statement_time()
                 evaluation = alert_rule_check(rule=rule, now=now)
         except Exception as exc:
             logger.warning("alert_rule_errored rule=%s error=%s", rule.pk, exc)

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
+import socket
 import time
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
@@ -43,6 +45,11 @@ DEFAULTS = {
     "WEBHOOK_BACKOFF_SECONDS": 0.5,
     "BREAKER_FAILURES": 5,
     "BREAKER_OPEN_SECONDS": 60,
+    # Webhooks to loopback, private, link-local (cloud metadata) or reserved addresses are
+    # refused unless allowed: a rule's URL must not become a way into the internal network.
+    "ALLOW_PRIVATE_WEBHOOK_HOSTS": False,
+    # A rule's metric query is cancelled after this long and the rule marked errored.
+    "METRIC_TIMEOUT_MS": 30_000,
 }
 SIGNATURE_HEADER = "X-SynapScale-Signature"
 TIMESTAMP_HEADER = "X-SynapScale-Timestamp"
@@ -115,8 +122,28 @@ class CircuitBreaker:
             logger.warning("alert_breaker_unavailable host=%s", self.host)
 
 
+def webhook_destination_error(url: str) -> str:
+    """Return why ``url`` may not be called ("" when it may): internal addresses are refused."""
+    if alert_setting("ALLOW_PRIVATE_WEBHOOK_HOSTS"):
+        return ""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"cannot resolve {parts.hostname}: {exc}"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            return f"{parts.hostname} resolves to a non-public address ({address}); refused"
+    return ""
+
+
 def webhook_deliver(*, url: str, payload: dict, secret: str) -> Delivery:
     """POST ``payload`` signed with ``secret``; retry 5xx, 429 and network errors with backoff."""
+    refused = webhook_destination_error(url)
+    if refused:
+        logger.warning("alert_webhook_refused host=%s", urlsplit(url).hostname)
+        return Delivery("webhook", url, False, 0, None, refused)
     breaker = CircuitBreaker(urlsplit(url).netloc.lower())
     body = orjson.dumps(payload)
     attempts_allowed = int(alert_setting("WEBHOOK_ATTEMPTS"))

@@ -11,7 +11,11 @@ from django.utils import timezone
 from analytics.models import AlertEvent, AlertRule
 from analytics.models.alerts import AlertState, NotificationStatus
 from analytics.services import alerts as alert_services
-from analytics.services.notifications import alert_event_notify, webhook_signature
+from analytics.services.notifications import (
+    alert_event_notify,
+    webhook_deliver,
+    webhook_signature,
+)
 from tests.analytics.analysis_fixtures import insert_events
 from tests.analytics.webhook_receiver import WebhookReceiver
 
@@ -23,6 +27,7 @@ FAST_RETRIES = {
     "WEBHOOK_TIMEOUT_SECONDS": 2,
     "BREAKER_FAILURES": 5,
     "BREAKER_OPEN_SECONDS": 60,
+    "ALLOW_PRIVATE_WEBHOOK_HOSTS": True,  # the receivers listen on 127.0.0.1
 }
 
 
@@ -33,8 +38,9 @@ def _fast_retries(settings):
 
 @pytest.fixture
 def now():
-    # A moment just after the rules a test creates (they are due from their creation).
-    return timezone.now().replace(microsecond=0) + dt.timedelta(seconds=1)
+    # A moment after the rules a test creates (they are due from their creation), with room
+    # for a slow machine between this fixture and the rule's creation.
+    return timezone.now().replace(microsecond=0) + dt.timedelta(minutes=1)
 
 
 def errors_at(workspace, moment, count):
@@ -317,3 +323,50 @@ def test_unreachable_mail_server_is_recorded_and_webhooks_still_sent(
     email = event.targets[1]
     assert (email["channel"], email["ok"]) == ("email", False)
     assert "ConnectionRefusedError" in email["error"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://localhost/hook",
+        "http://[::1]/hook",
+    ],
+)
+def test_webhooks_to_internal_addresses_are_refused_by_default(settings, url):
+    settings.ANALYTICS_ALERTS = {**FAST_RETRIES, "ALLOW_PRIVATE_WEBHOOK_HOSTS": False}
+    delivery = webhook_deliver(url=url, payload={"type": "alert.fired"}, secret="s")
+    assert (delivery.ok, delivery.attempts) == (False, 0)
+    assert "non-public address" in delivery.error
+
+
+def test_unresolvable_webhook_host_is_recorded(settings):
+    settings.ANALYTICS_ALERTS = {**FAST_RETRIES, "ALLOW_PRIVATE_WEBHOOK_HOSTS": False}
+    delivery = webhook_deliver(
+        url="http://no-such-host.invalid/hook", payload={"type": "alert.fired"}, secret="s"
+    )
+    assert delivery.ok is False
+    assert "cannot resolve" in delivery.error
+
+
+def test_a_metric_query_over_the_time_limit_errors_the_rule(
+    settings, workspace, user, now, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    settings.ANALYTICS_ALERTS = {**FAST_RETRIES, "METRIC_TIMEOUT_MS": 1}
+    with connection.cursor() as cursor:  # 200k matching events: far more than 1 ms to count
+        cursor.execute(
+            "INSERT INTO analytics_event (workspace_id, event_id, event_type, distinct_id,"
+            " session_id, properties, user_agent, page_url, referrer, created_at, received_at)"
+            " SELECT %s, gen_random_uuid(), 'error', 'p' || n, '', '{\"plan\": \"pro\"}', '',"
+            " '', '', %s, %s FROM generate_series(1, 200000) AS n",
+            [workspace.id, now - dt.timedelta(minutes=1), now],
+        )
+    rule = make_rule(workspace, user, filters={"plan": "pro"})
+    assert evaluate(rule, now, django_capture_on_commit_callbacks) == []
+    rule.refresh_from_db()
+    assert rule.state == AlertState.ERRORED
+    assert "statement timeout" in rule.last_error

@@ -29,7 +29,10 @@ def test_schedule_declares_insights_and_alert_tasks_that_exist():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_periodic_evaluation_on_a_worker_notifies_the_webhook(celery_worker, workspace, user):
+def test_periodic_evaluation_on_a_worker_notifies_the_webhook(
+    settings, celery_worker, workspace, user
+):
+    settings.ANALYTICS_ALERTS = {"ALLOW_PRIVATE_WEBHOOK_HOSTS": True, "WEBHOOK_BACKOFF_SECONDS": 0}
     with WebhookReceiver() as receiver:
         rule = alert_rule_create(
             workspace=workspace,
