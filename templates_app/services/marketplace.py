@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_redis import get_redis_connection
-from executions.services.workflows import workflow_create
 from redis.exceptions import RedisError
 
+from executions.services.workflows import workflow_create
 from synapscale import product_events
 from templates_app.constants import VIEW_COUNTS_KEY
 from templates_app.models import Template, TemplateInstall, TemplateVersion
@@ -144,23 +144,26 @@ def _flush_views(conn) -> int:
     return total
 
 
-_TRENDING_SQL = """
-WITH recent AS (
-    SELECT template_id,
-           SUM(power(0.5, EXTRACT(EPOCH FROM (%(now)s - created_at)) / %(half_life)s)) AS score
-    FROM templates_app_templateinstall
-    WHERE created_at > %(since)s AND created_at <= %(now)s
-    GROUP BY template_id
-), zeroed AS (
-    UPDATE templates_app_template SET trending_score = 0
-    WHERE trending_score <> 0 AND id NOT IN (SELECT template_id FROM recent)
-    RETURNING id
-), scored AS (
-    UPDATE templates_app_template AS t SET trending_score = recent.score
-    FROM recent WHERE t.id = recent.template_id AND t.trending_score <> recent.score
-    RETURNING t.id
-)
-SELECT (SELECT count(*) FROM zeroed) + (SELECT count(*) FROM scored)
+# A recomputed score within this fraction of the stored one is not written: between two
+# refreshes (15 min, half-life 2 days) every score decays by 0.4%, so without a tolerance each
+# refresh would rewrite every row with recent installs (and its index entries). With it a row
+# is rewritten about every 45 minutes, or as soon as new installs move it.
+TRENDING_TOLERANCE = 0.01
+# Rows per transaction: short row locks, so installs of those templates never wait long.
+TRENDING_BATCH_SIZE = 2000
+
+_RECENT_SCORES_SQL = """
+SELECT template_id,
+       SUM(power(0.5, EXTRACT(EPOCH FROM (%(now)s - created_at)) / %(half_life)s))
+FROM templates_app_templateinstall
+WHERE created_at > %(since)s AND created_at <= %(now)s
+GROUP BY template_id
+"""
+
+_APPLY_SCORES_SQL = """
+UPDATE templates_app_template AS t SET trending_score = c.score
+FROM unnest(%s::bigint[], %s::float8[]) AS c(id, score)
+WHERE t.id = c.id AND abs(t.trending_score - c.score) > %s * greatest(t.trending_score, c.score)
 """
 
 
@@ -168,17 +171,29 @@ def trending_scores_refresh(*, now: datetime | None = None) -> int:
     """Recompute every template's trending score from its installs; return rows changed.
 
     Score = sum over installs of the last 7 days of 0.5 ** (age / half-life), so recent
-    installs weigh most (templates_app.ranking).
+    installs weigh most (templates_app.ranking). Templates whose installs all left the
+    window go back to 0. Written in batches, skipping changes under TRENDING_TOLERANCE.
     """
     now = now or timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
-            _TRENDING_SQL,
+            _RECENT_SCORES_SQL,
             {
                 "now": now,
                 "since": now - TRENDING_WINDOW,
                 "half_life": TRENDING_HALF_LIFE.total_seconds(),
             },
         )
-        (changed,) = cursor.fetchone()
+        scores = dict(cursor.fetchall())
+        cursor.execute("SELECT id FROM templates_app_template WHERE trending_score <> 0")
+        for (template_id,) in cursor.fetchall():
+            scores.setdefault(template_id, 0.0)
+    changed = 0
+    items = sorted(scores.items())  # by id: concurrent refreshes lock rows in one order
+    for start in range(0, len(items), TRENDING_BATCH_SIZE):
+        ids, values = zip(*items[start : start + TRENDING_BATCH_SIZE], strict=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_APPLY_SCORES_SQL, [list(ids), list(values), TRENDING_TOLERANCE])
+            changed += cursor.rowcount
+    logger.info("trending_scores_refreshed scored=%s changed=%s", len(items), changed)
     return changed

@@ -261,3 +261,15 @@ def test_home_page_does_a_bounded_number_of_queries(
 ):
     with django_assert_max_num_queries(8):
         assert anon_client.get("/api/v1/marketplace/").status_code == 200
+
+
+def test_trending_refresh_skips_changes_within_the_tolerance(catalogue, user):
+    now = timezone.now()
+    _install_at(catalogue["slack"], user, now - timedelta(days=1))
+    assert trending_scores_refresh(now=now) == 1
+    # 15 minutes of decay (0.4%) is not worth a write; a day of it (29%) is.
+    assert trending_scores_refresh(now=now + timedelta(minutes=15)) == 0
+    assert trending_scores_refresh(now=now + timedelta(days=1)) == 1
+    # Once its installs leave the 7-day window the template goes back to 0.
+    assert trending_scores_refresh(now=now + timedelta(days=7)) == 1
+    assert Template.objects.get(pk=catalogue["slack"].pk).trending_score == 0
