@@ -4,7 +4,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=config.settings.production
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 synapscale
@@ -14,11 +15,12 @@ RUN pip install --no-cache-dir -r requirements/prod.txt
 
 COPY . .
 # collectstatic imports the production settings, which insist on every variable being set;
-# placeholders are enough because nothing is connected at build time.
+# placeholders are enough because nothing is connected at build time, and they exist only
+# in this RUN step, never in the image's environment.
 RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     CELERY_BROKER_URL=redis://localhost:6379/0 DJANGO_SECRET_KEY=build-only \
     python manage.py collectstatic --noinput
 
 USER synapscale
 EXPOSE 8000
-CMD ["sh", "-c", "gunicorn config.wsgi --bind 0.0.0.0:${PORT:-8000} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]

@@ -38,7 +38,12 @@ class RequestIdFilter(logging.Filter):
     """Attach the current request id (``-`` outside a request) to every record."""
 
     def filter(self, record):
-        record.request_id = request_id_var.get()
+        request_id = request_id_var.get()
+        if request_id == "-":
+            # django.request logs 4xx/5xx after the middleware has returned; its records
+            # carry the request itself.
+            request_id = getattr(getattr(record, "request", None), "request_id", "-")
+        record.request_id = request_id
         return True
 
 
@@ -46,6 +51,7 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
     "message",
     "asctime",
     "request_id",
+    "request",  # django.request attaches the request object itself: not a log field
 }
 
 

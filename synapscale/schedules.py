@@ -25,10 +25,22 @@ class PeriodicEntry:
     crontab: crontab | None = None
     kwargs: dict = field(default_factory=dict)
     queue: str | None = None
+    expire_seconds: int | None = None
 
     def __post_init__(self):
         if (self.every is None) == (self.crontab is None):
             raise ValueError(f"{self.name}: give exactly one of every= or crontab=")
+
+    @property
+    def effective_expire_seconds(self) -> int | None:
+        """How long a queued run stays worth running; an interval task's next run replaces it.
+
+        Without it, workers coming back after an outage would work through every run that
+        piled up meanwhile.
+        """
+        if self.expire_seconds is not None:
+            return self.expire_seconds
+        return int(self.every.total_seconds()) if self.every is not None else None
 
 
 def collect_schedule() -> list[PeriodicEntry]:
@@ -73,6 +85,7 @@ def schedules_sync(entries: list[PeriodicEntry] | None = None) -> SyncResult:
             "kwargs": json.dumps(entry.kwargs, sort_keys=True),
             "description": entry.why,
             "queue": entry.queue,
+            "expire_seconds": entry.effective_expire_seconds,
             "enabled": True,
             "interval": None,
             "crontab": None,

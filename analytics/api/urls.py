@@ -7,8 +7,8 @@ from analytics.api.alerts import AlertRuleViewSet
 from analytics.api.analysis import AnalysisView
 from analytics.api.dashboards import DashboardViewSet, WidgetViewSet
 from analytics.api.events import EventViewSet
-from analytics.api.insights import InsightViewSet
 from analytics.api.exports import ExportViewSet
+from analytics.api.insights import InsightViewSet
 from analytics.api.metrics import MetricsViewSet
 from analytics.api.reports import ReportViewSet
 

@@ -13,7 +13,7 @@ from analytics.query_spec import date_range_parse
 from analytics.selectors.dashboards import NAMED_METRICS, WIDGET_KINDS, dashboard_namespace
 from analytics.services.reports import query_spec_validate
 from synapscale.api.exceptions import ApplicationError
-from synapscale.cache import invalidate
+from synapscale.cache import invalidate_on_commit
 
 DASHBOARD_FIELDS = {
     "name",
@@ -28,8 +28,7 @@ MIN_REFRESH_SECONDS = 30
 
 
 def _invalidate_on_commit(dashboard: Dashboard) -> None:
-    namespace, workspace_id = dashboard_namespace(dashboard.pk), dashboard.workspace_id
-    transaction.on_commit(lambda: invalidate(namespace, workspace_id))
+    invalidate_on_commit(dashboard_namespace(dashboard.pk), dashboard.workspace_id)
 
 
 def _validate_dashboard(values: dict) -> None:

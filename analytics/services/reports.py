@@ -20,7 +20,7 @@ from analytics.models import Report, ReportRun
 from analytics.query_spec import QuerySpec, QuerySpecError, query_spec_parse
 from analytics.selectors.queries import query_run, query_spec_check_compiles
 from analytics.selectors.reports import REPORT_RESULT_NAMESPACE
-from synapscale.cache import invalidate
+from synapscale.cache import invalidate, invalidate_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +143,7 @@ def report_update(*, report: Report, **changes: Any) -> Report:
     report.full_clean()
     report.save()
     _schedule_sync(report)
-    workspace_id = report.workspace_id
-    transaction.on_commit(lambda: invalidate(REPORT_RESULT_NAMESPACE, workspace_id))
+    invalidate_on_commit(REPORT_RESULT_NAMESPACE, report.workspace_id)
     return report
 
 

@@ -112,11 +112,8 @@ REST_FRAMEWORK = {
         "synapscale.api.renderers.ProblemJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "synapscale.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: form and multipart bodies would bypass the size limit on their file parts.
+    "DEFAULT_PARSER_CLASSES": ["synapscale.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "synapscale.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -126,7 +123,6 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "synapscale.api.handler.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "synapscale.api.schema.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -178,7 +174,6 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 # Above the longest task, or Redis redelivers tasks that are still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ("default", "high")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -186,13 +181,24 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# With acks_late, a task still running when the broker connection drops is redelivered; stop
+# it rather than let two copies run.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# seed_demo creates accounts with published passwords: only where this is on (local, test).
+SEED_DEMO_ALLOWED = env.bool("SEED_DEMO_ALLOWED", default=False)
+
+# When set, /metrics answers only requests with "Authorization: Bearer <token>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Health checks give each dependency this long before calling it down.
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
 
-# Cache: how long a request waits for another process computing the same entry.
+# Cache single flight: the computing process holds a lock this long at most; others serve the
+# stale copy, or wait up to CACHE_WAIT_SECONDS for the fresh one before computing themselves
+# (long enough that a slow report is not computed once per waiting request).
 CACHE_LOCK_SECONDS = 30
-CACHE_WAIT_SECONDS = 5.0
+CACHE_WAIT_SECONDS = env.float("CACHE_WAIT_SECONDS", default=20.0)
 
 # Executions (the other EXECUTIONS_* settings and their defaults: executions/conf.py).
 EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = env.int(
@@ -238,3 +244,6 @@ def build_logging(log_format: str, level: str) -> dict:
 
 LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
 AUTH_RATE_LIMIT = env.str("AUTH_RATE_LIMIT", default="30/m")
+# Behind a proxy every client shares its address: name the header that carries the client's
+# (e.g. HTTP_X_REAL_IP) so rate limits apply per client. Set only for a trusted proxy.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")

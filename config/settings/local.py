@@ -21,3 +21,4 @@ globals().update(
     )
 )
 SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}
+SEED_DEMO_ALLOWED = True

@@ -23,6 +23,7 @@ globals().update(
     )
 )
 SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}
+SEED_DEMO_ALLOWED = True
 # Close connections after each request/task: worker threads in tests must not keep the test
 # database open past its teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

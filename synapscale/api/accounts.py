@@ -1,9 +1,12 @@
 """Registration, token exchange and the current user."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import extend_schema
+from redis.exceptions import RedisError
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled, ValidationError
@@ -17,11 +20,24 @@ from synapscale.selectors.workspaces import workspaces_for_user
 from synapscale.services.accounts import user_register
 
 
-def _check_rate(request, group: str) -> None:
-    if is_ratelimited(
-        request, group=group, key="ip", rate=settings.AUTH_RATE_LIMIT, increment=True
-    ):
-        raise Throttled(detail="Too many attempts from this address; try again in a minute.")
+def _check_rate(request, group: str, key="ip") -> None:
+    try:
+        limited = is_ratelimited(
+            request, group=group, key=key, rate=settings.AUTH_RATE_LIMIT, increment=True
+        )
+    except RedisError:
+        # Signing in must keep working while Redis is down: fail open, and say so in the log.
+        logger.warning("auth_rate_limit_unavailable group=%s", group)
+        return
+    if limited:
+        raise Throttled(detail="Too many attempts; try again in a minute.")
+
+
+def _username_key(group, request) -> str:
+    return str(request.data.get("username", "")).lower()[:150]
+
+
+logger = logging.getLogger(__name__)
 
 
 def roles_by_workspace(user) -> dict[int, str]:
@@ -68,6 +84,8 @@ class TokenView(APIView):
     )
     def post(self, request, *args, **kwargs):
         _check_rate(request, "auth.token")
+        # Per account too: guessing one user's password from many addresses is also limited.
+        _check_rate(request, "auth.token.user", key=_username_key)
         data = s.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request._request, **data.validated_data)

@@ -4,12 +4,10 @@ DRF's exception handler covers errors raised inside API views; these cover what 
 before a view is found (an unknown URL) or after everything else failed (an uncaught bug).
 """
 
-from http import HTTPStatus
-
 from django.http import JsonResponse
 from django.views import defaults
 
-from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE, problem_body
 
 API_PREFIXES = ("/api/", "/capture", "/batch", "/e/", "/i/v0/")
 
@@ -19,12 +17,7 @@ def _is_api(request) -> bool:
 
 
 def _problem(request, status: int, code: str, detail: str) -> JsonResponse:
-    body = {
-        "type": PROBLEM_TYPE_BASE + code,
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
+    body = problem_body(status_code=status, detail=detail, code=code)
     request_id = getattr(request, "request_id", None)
     if request_id:
         body["request_id"] = request_id
@@ -48,7 +41,7 @@ class ApiNotFoundMiddleware:
             and _is_api(request)
             and not response.get("Content-Type", "").startswith(("application/", "text/json"))
         ):
-            return _problem(request, 404, "not-found", f"No endpoint at {request.path}.")
+            return _problem(request, 404, "not_found", f"No endpoint at {request.path}.")
         return response
 
 
@@ -57,7 +50,7 @@ def server_error(request):
         return _problem(
             request,
             500,
-            "server-error",
+            "server_error",
             "An unexpected error occurred; it has been logged with this request id.",
         )
     return defaults.server_error(request)

@@ -67,10 +67,8 @@ def problem_type(code: str) -> str:
     return PROBLEM_TYPE_BASE + code.replace("_", "-")
 
 
-def problem_response(
-    *, status_code: int, detail: str, code: str, errors=None, headers=None
-) -> Response:
-    """Build a problem-details response."""
+def problem_body(*, status_code: int, detail: str, code: str, errors=None) -> dict:
+    """The problem-details object: ``type``, ``title``, ``status``, ``detail`` [, ``errors``]."""
     body = {
         "type": problem_type(code),
         "title": HTTPStatus(status_code).phrase,
@@ -79,6 +77,14 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem_response(
+    *, status_code: int, detail: str, code: str, errors=None, headers=None
+) -> Response:
+    """Build a problem-details response (for DRF views)."""
+    body = problem_body(status_code=status_code, detail=detail, code=code, errors=errors)
     response = Response(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

@@ -62,8 +62,17 @@ class WorkspaceCreateInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=80, required=False)
 
 
+class MemberUserSerializer(serializers.ModelSerializer):
+    """What members see of each other: no email, no staff flag."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "first_name", "last_name"]
+        read_only_fields = fields
+
+
 class MembershipSerializer(serializers.ModelSerializer):
-    user = UserSerializer(read_only=True)
+    user = MemberUserSerializer(read_only=True)
 
     class Meta:
         model = Membership

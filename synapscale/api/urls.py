@@ -4,10 +4,10 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from synapscale.api.accounts import MeView, RegisterView, TokenView
-from synapscale.api.workspaces_views import WorkspaceViewSet
+from synapscale.api.workspaces_views import WorkspaceManagementViewSet
 
 router = DefaultRouter()
-router.register("workspaces", WorkspaceViewSet, basename="workspace")
+router.register("workspaces", WorkspaceManagementViewSet, basename="workspace")
 
 urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="auth-register"),

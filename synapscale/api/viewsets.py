@@ -9,10 +9,13 @@ from synapscale.api.workspaces import resolve_workspace
 
 
 class WorkspaceScopedMixin:
-    """Scope to ``request.workspace``; ``get_queryset`` cannot be overridden by subclasses.
+    """Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
 
-    Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the already
-    scoped queryset in ``scope_queryset()``.
+    Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+    queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+    narrowing that returns an unscoped queryset still only sees the workspace. Objects
+    created or updated through the default ``perform_create``/``perform_update`` are pinned
+    to the request's workspace whatever the body says.
     """
 
     workspace_field = "workspace"
@@ -20,19 +23,21 @@ class WorkspaceScopedMixin:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__:
+        # Looked up through the MRO, so a mixin listed first cannot slip its own in either.
+        if cls.get_queryset is not WorkspaceScopedMixin.get_queryset:
             raise TypeError(
                 f"{cls.__name__} must not override get_queryset(); implement "
                 "get_base_queryset() or scope_queryset() so workspace scoping stays in force."
             )
 
-    def initial(self, request, *args, **kwargs):
-        # Authentication happens in super().initial(); resolve the workspace right after it
-        # and before permissions, which read the membership.
-        self.perform_authentication(request)
+    def check_permissions(self, request):
+        # Runs right after authentication: the workspace is known before any permission,
+        # which reads the caller's membership, and before any queryset is built.
         if request.user and request.user.is_authenticated:
             resolve_workspace(request)
-        super().initial(request, *args, **kwargs)
+        else:
+            request.workspace = request.membership = None
+        super().check_permissions(request)
 
     def get_base_queryset(self):
         return self.queryset.all()
@@ -41,10 +46,24 @@ class WorkspaceScopedMixin:
         return queryset
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no workspace
+        workspace = getattr(self.request, "workspace", None)
+        if getattr(self, "swagger_fake_view", False) or workspace is None:
             return self.get_base_queryset().none()
-        queryset = self.get_base_queryset().filter(**{self.workspace_field: self.request.workspace})
-        return self.scope_queryset(queryset)
+        scope = {self.workspace_field: workspace}
+        return self.scope_queryset(self.get_base_queryset().filter(**scope)).filter(**scope)
+
+    def perform_create(self, serializer):
+        serializer.save(**self._workspace_pin())
+
+    def perform_update(self, serializer):
+        serializer.save(**self._workspace_pin())
+
+    def _workspace_pin(self) -> dict:
+        # Only a direct foreign key can be pinned; nested scopes (``workflow__workspace``)
+        # are pinned by the service that creates the object.
+        if "__" in self.workspace_field:
+            return {}
+        return {self.workspace_field: self.request.workspace}
 
     @property
     def workspace(self):

@@ -26,7 +26,9 @@ from synapscale.services.workspaces import (
     list=extend_schema(summary="List the workspaces you belong to"),
     retrieve=extend_schema(summary="Get a workspace you belong to"),
 )
-class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WorkspaceManagementViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Workspaces are addressed by slug and visible to their members only."""
 
     serializer_class = s.WorkspaceSerializer
@@ -89,6 +91,7 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         methods=["POST"],
         summary="Add a member or change their role (owners and admins)",
+        description="Admins manage members and admins; only owners grant or change owners.",
         request=s.MembershipInputSerializer,
         responses={200: s.MembershipSerializer},
     )
@@ -102,7 +105,7 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data.is_valid(raise_exception=True)
         user = get_object_or_404(get_user_model(), username=data.validated_data["username"])
         membership = membership_set(
-            workspace=workspace, user=user, role=data.validated_data["role"]
+            workspace=workspace, user=user, role=data.validated_data["role"], actor=request.user
         )
         return Response(s.MembershipSerializer(membership).data)
 
@@ -115,5 +118,5 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         membership = get_object_or_404(
             Membership.objects.select_related("user"), workspace=workspace, user__username=username
         )
-        membership_remove(workspace=workspace, user=membership.user)
+        membership_remove(workspace=workspace, user=membership.user, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

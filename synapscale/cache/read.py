@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.db import transaction
 from django_redis import get_redis_connection
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -128,41 +129,67 @@ def cached_read(
 def _single_flight(conn, key: str, policy: CachePolicy, compute) -> CachedResult:
     lock_key, token = key + ":lock", uuid.uuid4().hex
     try:
-        acquired = conn.set(lock_key, token, nx=True, ex=settings.CACHE_LOCK_SECONDS)
-    except RedisError:
-        acquired = True  # Redis went away between calls: compute rather than fail
-    if acquired:
-        CACHE_REQUESTS.labels(policy.name, "miss").inc()
-        try:
-            return _compute_and_store(conn, key, policy, compute)
-        finally:
-            try:
-                conn.eval(_RELEASE_LOCK, 1, lock_key, token)
-            except RedisError:
-                logger.warning("cache_lock_release_failed key=%s", lock_key)
-    return _wait_for_other(conn, key, policy, compute)
-
-
-def _wait_for_other(conn, key: str, policy: CachePolicy, compute) -> CachedResult:
-    try:
+        if _take_lock(conn, lock_key, token):
+            CACHE_REQUESTS.labels(policy.name, "miss").inc()
+            return _compute_holding_lock(conn, key, lock_key, token, policy, compute)
         stale = conn.get(key + ":stale")
         if stale is not None:
             CACHE_REQUESTS.labels(policy.name, "stale").inc()
             value, cached_at = _decode(stale)
             return CachedResult(value=value, is_cached=True, cached_at=cached_at)
-        deadline = time.monotonic() + settings.CACHE_WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            raw = conn.get(key)
-            if raw is not None:
-                CACHE_REQUESTS.labels(policy.name, "hit").inc()
-                value, cached_at = _decode(raw)
-                return CachedResult(value=value, is_cached=True, cached_at=cached_at)
+        return _wait_for_holder(conn, key, lock_key, token, policy, compute)
     except RedisError:
-        logger.warning("cache_wait_failed key=%s", key)
+        # Redis went away between calls: compute rather than fail.
+        CACHE_REQUESTS.labels(policy.name, "error").inc()
+        logger.warning("cache_unavailable key=%s computing_directly", key)
+        value = orjson.loads(orjson.dumps(compute(), default=str))
+        return CachedResult(value=value, is_cached=False, cached_at=None)
+
+
+def _take_lock(conn, lock_key: str, token: str) -> bool:
+    return bool(conn.set(lock_key, token, nx=True, ex=settings.CACHE_LOCK_SECONDS))
+
+
+def _compute_holding_lock(conn, key, lock_key, token, policy, compute) -> CachedResult:
+    try:
+        return _compute_and_store(conn, key, policy, compute)
+    finally:
+        try:
+            conn.eval(_RELEASE_LOCK, 1, lock_key, token)
+        except RedisError:
+            logger.warning("cache_lock_release_failed key=%s", lock_key)
+
+
+def _wait_for_holder(conn, key, lock_key, token, policy, compute) -> CachedResult:
+    """Wait for the process holding the lock; take over if it gives up or dies.
+
+    Only one process computes at a time: a waiter computes when it gets the lock itself (the
+    holder failed and released it, or died and the lock expired). A wait longer than
+    CACHE_WAIT_SECONDS computes anyway, so a request is never held much longer than that.
+    """
+    deadline = time.monotonic() + settings.CACHE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        raw = conn.get(key)
+        if raw is not None:
+            CACHE_REQUESTS.labels(policy.name, "hit").inc()
+            value, cached_at = _decode(raw)
+            return CachedResult(value=value, is_cached=True, cached_at=cached_at)
+        if _take_lock(conn, lock_key, token):
+            CACHE_REQUESTS.labels(policy.name, "miss").inc()
+            return _compute_holding_lock(conn, key, lock_key, token, policy, compute)
     CACHE_REQUESTS.labels(policy.name, "miss").inc()
-    logger.info("cache_wait_timed_out key=%s computing", key)
+    logger.warning("cache_wait_timed_out key=%s computing_without_lock", key)
     return _compute_and_store(conn, key, policy, compute)
+
+
+def invalidate_on_commit(namespace: str, workspace_id: int | None = None) -> None:
+    """Invalidate once the current transaction commits (at once outside a transaction).
+
+    Invalidating before the commit would let a concurrent reader cache the old rows under
+    the new version; every service that invalidates after a write should call this.
+    """
+    transaction.on_commit(lambda: invalidate(namespace, workspace_id))
 
 
 def invalidate(namespace: str, workspace_id: int | None = None) -> None:

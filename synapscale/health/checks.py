@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ import psycopg
 import redis
 from django.conf import settings
 from kombu import Connection
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,11 @@ class CheckResult:
 
 def check_database(timeout: float) -> None:
     db = settings.DATABASES["default"]
-    # A fresh connection, not the request's pooled one: readiness is about reachability.
+    options = dict(db.get("OPTIONS") or {})
+    # The server ends the probe itself if it hangs, so no thread is left waiting on it.
+    options["options"] = f"{options.get('options', '')} -c statement_timeout={int(timeout * 1000)}"
+    # A fresh connection with the app's options, not the request's pooled one: readiness is
+    # about whether a new connection can be made now.
     with psycopg.connect(
         host=db.get("HOST") or None,
         port=db.get("PORT") or None,
@@ -36,6 +43,7 @@ def check_database(timeout: float) -> None:
         user=db.get("USER") or None,
         password=db.get("PASSWORD") or None,
         connect_timeout=max(1, int(timeout)),
+        **options,
     ) as conn:
         conn.execute("SELECT 1")
 
@@ -64,8 +72,10 @@ def _timed(name: str, check, timeout: float) -> CheckResult:
     started = time.perf_counter()
     try:
         check(timeout)
-    except Exception as exc:
-        return CheckResult(name, False, (time.perf_counter() - started) * 1000, str(exc)[:300])
+    except Exception:
+        # The details (host names, user names) go to the log, not to an anonymous caller.
+        logger.warning("health_check_failed check=%s", name, exc_info=True)
+        return CheckResult(name, False, (time.perf_counter() - started) * 1000, "unavailable")
     return CheckResult(name, True, (time.perf_counter() - started) * 1000)
 
 

@@ -1,7 +1,10 @@
 """Liveness and readiness endpoints for load balancers and orchestrators."""
 
+from django.conf import settings
 from django.http import JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
 
 from synapscale.health.checks import run_checks
 
@@ -23,3 +26,13 @@ def readiness(request):
         "checks": {result.name: result.as_dict() for result in results},
     }
     return JsonResponse(body, status=503 if failing else 200)
+
+
+def metrics(request):
+    """Prometheus metrics; with METRICS_TOKEN set, only for ``Authorization: Bearer <token>``."""
+    token = settings.METRICS_TOKEN
+    if token and not constant_time_compare(
+        request.headers.get("Authorization", ""), f"Bearer {token}"
+    ):
+        return JsonResponse({"status": 401, "detail": "A metrics token is required."}, status=401)
+    return ExportToDjangoView(request)

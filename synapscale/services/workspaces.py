@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -12,11 +14,17 @@ from synapscale.models import Membership, User, Workspace, new_ingestion_key
 
 def _unique_slug(base: str) -> str:
     root = slugify(base)[:70] or "workspace"
-    slug, suffix = root, 1
-    while Workspace.objects.filter(slug=slug).exists():
+    taken = set(
+        Workspace.objects.filter(slug__regex=rf"^{re.escape(root)}(-[0-9]+)?$").values_list(
+            "slug", flat=True
+        )
+    )
+    if root not in taken:
+        return root
+    suffix = 2
+    while f"{root}-{suffix}" in taken:
         suffix += 1
-        slug = f"{root}-{suffix}"
-    return slug
+    return f"{root}-{suffix}"
 
 
 @transaction.atomic
@@ -39,15 +47,37 @@ def workspace_create(
     return workspace
 
 
+def _lock_workspace(workspace: Workspace) -> None:
+    # Every membership change of a workspace takes this row lock first, so two changes that
+    # each check "another owner remains" cannot both pass and leave no owner.
+    Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+
+
+def _check_actor(workspace: Workspace, actor: User | None, *, touches_owner: bool) -> None:
+    """Only owners may grant the owner role or change an owner's membership."""
+    if actor is None or not touches_owner:
+        return
+    is_owner = Membership.objects.filter(workspace=workspace, user=actor, role=Role.OWNER).exists()
+    if not is_owner:
+        raise PermissionDenied("Only an owner may grant the owner role or change an owner.")
+
+
 @transaction.atomic
-def membership_set(*, workspace: Workspace, user: User, role: str) -> Membership:
-    """Add ``user`` to ``workspace`` with ``role``, or change the role they have."""
+def membership_set(
+    *, workspace: Workspace, user: User, role: str, actor: User | None = None
+) -> Membership:
+    """Add ``user`` to ``workspace`` with ``role``, or change the role they have.
+
+    ``actor`` is who asks (None for the system: demo data, the admin): admins may manage
+    members and admins, only owners may touch owners.
+    """
     if role not in Role.values:
         raise ValidationError({"role": [f"Unknown role {role!r}."]})
-    membership = (
-        Membership.objects.select_for_update().filter(workspace=workspace, user=user).first()
-    )
-    if membership is not None and membership.role == Role.OWNER and role != Role.OWNER:
+    _lock_workspace(workspace)
+    current = Membership.objects.filter(workspace=workspace, user=user).first()
+    was_owner = current is not None and current.role == Role.OWNER
+    _check_actor(workspace, actor, touches_owner=role == Role.OWNER or was_owner)
+    if was_owner and role != Role.OWNER:
         _ensure_other_owner(workspace, user)
     membership, _ = Membership.objects.update_or_create(
         workspace=workspace, user=user, defaults={"role": role}
@@ -56,13 +86,13 @@ def membership_set(*, workspace: Workspace, user: User, role: str) -> Membership
 
 
 @transaction.atomic
-def membership_remove(*, workspace: Workspace, user: User) -> None:
+def membership_remove(*, workspace: Workspace, user: User, actor: User | None = None) -> None:
     """Remove ``user`` from ``workspace``; the last owner cannot be removed."""
-    membership = (
-        Membership.objects.select_for_update().filter(workspace=workspace, user=user).first()
-    )
+    _lock_workspace(workspace)
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
     if membership is None:
         raise ValidationError({"user": ["This user is not a member of the workspace."]})
+    _check_actor(workspace, actor, touches_owner=membership.role == Role.OWNER)
     if membership.role == Role.OWNER:
         _ensure_other_owner(workspace, user)
     membership.delete()

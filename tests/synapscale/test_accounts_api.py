@@ -77,3 +77,40 @@ def test_me_requires_authentication(anon_client):
     response = anon_client.get("/api/v1/auth/me/")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_sign_in_and_registration_work_while_redis_is_down(anon_client, user, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    token = anon_client.post(
+        "/api/v1/auth/token/",
+        {"username": user.username, "password": "correct-horse-battery"},
+        format="json",
+    )
+    assert token.status_code == 200
+    registered = anon_client.post(
+        REGISTER,
+        {"username": "erin", "email": "erin@example.com", "password": "s3cure-Passw0rd"},
+        format="json",
+    )
+    assert registered.status_code == 201
+    assert "auth_rate_limit_unavailable" in caplog.text
+
+
+def test_token_attempts_are_limited_per_username_across_addresses(anon_client, user, settings):
+    settings.AUTH_RATE_LIMIT = "3/m"
+    statuses = [
+        anon_client.post(
+            "/api/v1/auth/token/",
+            {"username": user.username, "password": "guess"},
+            format="json",
+            REMOTE_ADDR=f"10.0.0.{index}",
+        ).status_code
+        for index in range(4)
+    ]
+    assert statuses == [400, 400, 400, 429]

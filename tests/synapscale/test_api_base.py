@@ -226,3 +226,80 @@ def test_session_authentication_works_for_the_browsable_api(client, user):
     client.force_login(user)
     response = client.get("/api/v1/scoped/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
+
+
+def test_a_mixin_listed_first_cannot_bring_its_own_get_queryset():
+    class UnscopedMixin:
+        def get_queryset(self):
+            return Membership.objects.all()
+
+    with pytest.raises(TypeError, match="must not override get_queryset"):
+
+        class Sneaky(UnscopedMixin, WorkspaceModelViewSet):
+            pass
+
+
+def test_scope_queryset_returning_everything_is_still_scoped(rf, user, workspace, other_workspace):
+    class Widening(WorkspaceModelViewSet):
+        queryset = Membership.objects.all()
+
+        def scope_queryset(self, queryset):
+            return Membership.objects.all()  # a bug in a subclass: the scope is applied again
+
+    view = Widening()
+    view.request = rf.get("/")
+    view.request.workspace = workspace
+    assert set(view.get_queryset()) == set(Membership.objects.filter(workspace=workspace))
+
+
+def test_a_body_naming_another_workspace_is_ignored_on_create(
+    api_client, workspace, other_workspace
+):
+    from tests.synapscale.scoped_views import MembershipSerializer
+
+    newcomer = make_user("carla")
+    MembershipSerializer.Meta.fields = ["id", "role", "user", "workspace"]
+    try:
+        response = api_client.post(
+            "/api/v1/scoped/",
+            {"user": newcomer.id, "role": "member", "workspace": other_workspace.id},
+            format="json",
+        )
+    finally:
+        MembershipSerializer.Meta.fields = ["id", "role", "user"]
+    assert response.status_code == 201, response.content
+    assert Membership.objects.get(pk=response.json()["id"]).workspace == workspace
+
+
+def test_anonymous_on_a_view_that_allows_them_sees_nothing_instead_of_a_500(anon_client, workspace):
+    response = anon_client.get("/api/v1/public/")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("header", ["a\x00b", "x" * 81, "../etc", "space here"])
+def test_malformed_workspace_header_is_404_not_500(api_client, header):
+    assert_problem(api_client.get("/api/v1/scoped/", HTTP_X_WORKSPACE=header), 404)
+
+
+def test_page_size_above_the_maximum_is_capped_at_200(api_client, workspace, settings):
+    users = [make_user(f"bulk{index}") for index in range(205)]
+    Membership.objects.bulk_create(
+        [Membership(workspace=workspace, user=u, role=Role.VIEWER) for u in users]
+    )
+    body = api_client.get("/api/v1/scoped/?page_size=1000").json()
+    assert body["count"] == 206
+    assert len(body["results"]) == 200
+
+
+def test_workspace_related_field_refuses_another_workspaces_object(
+    api_client, workspace, other_workspace
+):
+    mine = Membership.objects.get(workspace=workspace)
+    theirs = Membership.objects.get(workspace=other_workspace)
+    ok = api_client.post("/api/v1/refs/", {"membership": mine.id}, format="json")
+    assert ok.status_code == 200 and ok.json() == {"membership": mine.id}
+    body = assert_problem(
+        api_client.post("/api/v1/refs/", {"membership": theirs.id}, format="json"), 400
+    )
+    assert "does not exist" in body["errors"]["membership"][0]

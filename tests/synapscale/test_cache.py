@@ -268,3 +268,48 @@ def test_cache_warm_task_runs_the_policy(clean_registry, workspace):
     register_warmer("test.task", policy=Policy.REALTIME, warm=lambda ws: None)
     assert cache_warm.run(policy="realtime") == 1
     assert cache_warm.run(policy="business") == 0
+
+
+def test_a_computation_slower_than_the_wait_is_still_computed_once(settings):
+    settings.CACHE_WAIT_SECONDS = 3
+    compute = Counter(delay=1.0)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(read(compute))) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert compute.calls == 1
+    assert len(results) == 5
+
+
+def test_when_the_holder_fails_a_waiter_takes_over():
+    attempts = []
+    gate = threading.Event()
+
+    def flaky():
+        attempts.append(threading.get_ident())
+        if len(attempts) == 1:
+            gate.wait(1)
+            raise RuntimeError("database hiccup")
+        return {"value": "second try"}
+
+    results, errors = [], []
+
+    def call():
+        try:
+            results.append(read(flaky))
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=call)
+    first.start()
+    time.sleep(0.1)  # let the first take the lock
+    second = threading.Thread(target=call)
+    second.start()
+    gate.set()
+    first.join()
+    second.join()
+    assert len(errors) == 1  # the failing computation's own caller sees its error
+    assert [r.value for r in results] == [{"value": "second try"}]
+    assert len(attempts) == 2

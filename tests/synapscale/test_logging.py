@@ -26,3 +26,13 @@ def test_outside_a_request_the_id_is_a_dash():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", (), None)
     RequestIdFilter().filter(record)
     assert record.request_id == "-"
+
+
+def test_a_requests_log_lines_carry_the_id_of_its_response(client, caplog, db):
+    import logging as std_logging
+
+    caplog.set_level(std_logging.WARNING, logger="django.request")
+    response = client.get("/api/v1/auth/me/", HTTP_X_REQUEST_ID="trace-me-0001")
+    assert response["X-Request-ID"] == "trace-me-0001"
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(r.request_id == "trace-me-0001" for r in records)

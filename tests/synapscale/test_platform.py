@@ -116,3 +116,39 @@ def test_a_real_worker_runs_the_warm_task_through_the_broker(celery_worker, clea
         compute=lambda: {"by": "test"},
     )
     assert hit.is_cached and hit.value == {"by": "worker"}
+
+
+def test_seed_demo_refuses_where_it_is_not_allowed(settings):
+    from django.core.management.base import CommandError
+
+    settings.SEED_DEMO_ALLOWED = False
+    with pytest.raises(CommandError, match="refuses to run here"):
+        call_command("seed_demo")
+    assert not Workspace.objects.filter(slug="demo").exists()
+
+
+def test_metrics_token_when_configured(client, settings):
+    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    ok = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
+    assert ok.status_code == 200
+    assert b"synapscale_cache_requests_total" in ok.content
+
+
+def test_gunicorn_hooks_reset_and_reap_multiprocess_metrics(tmp_path, monkeypatch):
+    import config.gunicorn as gunicorn_conf
+
+    directory = tmp_path / "prom"
+    directory.mkdir()
+    (directory / "counter_999.db").write_bytes(b"old run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
+    gunicorn_conf.on_starting(server=None)
+    assert list(directory.iterdir()) == []
+    (directory / "gauge_livesum_123.db").write_bytes(b"")
+
+    class Worker:
+        pid = 123
+
+    gunicorn_conf.child_exit(server=None, worker=Worker())
+    assert not (directory / "gauge_livesum_123.db").exists()

@@ -84,3 +84,39 @@ def _interval(seconds):
     from django_celery_beat.models import IntervalSchedule
 
     return IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")[0]
+
+
+def test_interval_tasks_expire_after_one_interval_and_crons_when_told():
+    schedules_sync(
+        [
+            PeriodicEntry(
+                name="t.every",
+                task="synapscale.tasks.cache_warm",
+                every=timedelta(minutes=5),
+                why="w",
+            ),
+            PeriodicEntry(
+                name="t.cron",
+                task="synapscale.tasks.cache_warm",
+                crontab=crontab(minute="0"),
+                why="c",
+            ),
+            PeriodicEntry(
+                name="t.cron2",
+                task="synapscale.tasks.cache_warm",
+                crontab=crontab(minute="0"),
+                why="c",
+                expire_seconds=600,
+            ),
+        ]
+    )
+    expiry = dict(
+        PeriodicTask.objects.filter(name__startswith="synapscale:t.").values_list(
+            "name", "expire_seconds"
+        )
+    )
+    assert expiry == {
+        "synapscale:t.every": 300,
+        "synapscale:t.cron": None,
+        "synapscale:t.cron2": 600,
+    }

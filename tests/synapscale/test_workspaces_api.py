@@ -2,7 +2,7 @@ import pytest
 
 from synapscale.choices import Role
 from synapscale.models import Membership, Workspace
-from tests.conftest import client_for
+from tests.conftest import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,53 @@ def test_user_without_personal_workspace_acts_in_their_oldest(db):
     team = Workspace.objects.create(name="Team", slug="team")
     Membership.objects.create(workspace=team, user=lonely, role=Role.MEMBER)
     assert membership_for(user=lonely, slug=None).workspace == team
+
+
+def test_admin_manages_members_but_cannot_make_or_touch_owners(
+    user, other_user, other_workspace, make_member
+):
+    make_member(other_workspace, user, Role.ADMIN)
+    admin = client_for(user)
+    members = f"/api/v1/workspaces/{other_workspace.slug}/members/"
+    carol = make_user("carol")
+    added = admin.post(members, {"username": "carol", "role": "member"}, format="json")
+    assert added.status_code == 200
+    self_promotion = admin.post(
+        members, {"username": user.username, "role": "owner"}, format="json"
+    )
+    assert self_promotion.status_code == 403
+    demote_owner = admin.post(
+        members, {"username": other_user.username, "role": "viewer"}, format="json"
+    )
+    assert demote_owner.status_code == 403
+    remove_owner = admin.delete(f"{members}{other_user.username}/")
+    assert remove_owner.status_code == 403
+    roles = dict(other_workspace.memberships.values_list("user__username", "role"))
+    assert roles == {"bob": "owner", "alice": "admin", carol.username: "member"}
+
+
+def test_owner_may_hand_over_ownership(api_client, workspace, other_user, user):
+    members = f"/api/v1/workspaces/{workspace.slug}/members/"
+    assert (
+        api_client.post(members, {"username": "bob", "role": "owner"}, format="json").status_code
+        == 200
+    )
+    assert (
+        api_client.post(members, {"username": "alice", "role": "member"}, format="json").status_code
+        == 200
+    )
+    assert dict(workspace.memberships.values_list("user__username", "role")) == {
+        "bob": "owner",
+        "alice": "member",
+    }
+
+
+def test_members_list_shows_no_email_or_staff_flag(api_client, workspace):
+    row = api_client.get(f"/api/v1/workspaces/{workspace.slug}/members/").json()[0]
+    assert set(row["user"]) == {"id", "username", "first_name", "last_name"}
+
+
+def test_workspace_of_others_is_a_404_problem(api_client, other_workspace):
+    response = api_client.get(f"/api/v1/workspaces/{other_workspace.slug}/")
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from synapscale.demo import (
     DEMO_PASSWORD,
@@ -14,6 +15,11 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent): a demo user, a staff user, a workspace and app data."
 
     def handle(self, *args, **options):
+        if not settings.SEED_DEMO_ALLOWED:
+            raise CommandError(
+                "seed_demo creates accounts with published passwords and refuses to run here "
+                "(set SEED_DEMO_ALLOWED=true only on a development or demo instance)."
+            )
         accounts = seed_accounts()
         seeded = seed_apps(accounts, self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
