@@ -384,9 +384,7 @@ def main() -> None:
     changed = timed("trending_scores_refresh", trending_scores_refresh)
     print(f"  trending scores changed: {changed}")
     later = datetime.now(UTC) + timedelta(minutes=15)  # the next scheduled refresh
-    changed = timed(
-        "trending_scores_refresh 15 min later", lambda: trending_scores_refresh(now=later)
-    )
+    changed = timed("refresh 15 min later", lambda: trending_scores_refresh(now=later))
     print(f"  trending scores changed: {changed}")
     # What autovacuum/autoanalyze would have done by now in production.
     with connection.cursor() as cursor:

@@ -26,25 +26,28 @@ from templates_app.search.text import (
 # Words beyond this are ignored: a search box is not a document.
 MAX_QUERY_WORDS = 8
 # How many trigram neighbours are re-ranked by edit distance.
-CANDIDATE_LIMIT = 40
+CANDIDATE_LIMIT = 100
 
 # Similarity is |shared| / (|mine| + |theirs| - |shared|) (both arrays hold distinct
-# trigrams), pg_trgm's measure computed with core array functions only.
+# trigrams), pg_trgm's measure computed with core array functions only. The GIN index finds
+# the words sharing a trigram; unnesting them counts how many they share.
 _CANDIDATES_SQL = """
-SELECT word, document_count,
-       shared::float / (cardinality(trigrams) + %(size)s - shared) AS similarity,
+SELECT word, document_count, similarity,
        to_tsvector(%(config)s, word) = to_tsvector(%(config)s, %(typed)s) AS same_stem
 FROM (
-    SELECT word, document_count, trigrams,
-           cardinality(ARRAY(
-               SELECT unnest(trigrams) INTERSECT SELECT unnest(%(grams)s::varchar[])
-           )) AS shared
-    FROM templates_app_searchterm
-    WHERE trigrams && %(grams)s::varchar[]
-      AND char_length(word) BETWEEN %(shortest)s AND %(longest)s
+    SELECT word, document_count,
+           shared::float / (cardinality(trigrams) + %(size)s - shared) AS similarity
+    FROM (
+        SELECT term.word, term.document_count, term.trigrams, count(*) AS shared
+        FROM templates_app_searchterm AS term CROSS JOIN LATERAL unnest(term.trigrams) AS gram
+        WHERE term.trigrams && %(grams)s::varchar[]
+          AND char_length(term.word) BETWEEN %(shortest)s AND %(longest)s
+          AND gram = ANY(%(grams)s::varchar[])
+        GROUP BY term.word
+    ) AS overlapping
+    ORDER BY similarity DESC, document_count DESC, word
+    LIMIT %(limit)s
 ) AS candidate
-ORDER BY similarity DESC, document_count DESC, word
-LIMIT %(limit)s
 """
 
 
@@ -116,5 +119,7 @@ def best_correction(word: str) -> str | None:
     for candidate, document_count, similarity, _ in rows:
         distance = edit_distance(word, candidate)
         if distance <= allowed:
-            ranked.append((distance, -similarity, -document_count, candidate))
+            # Fewest edits first; among those the word more templates use (what people most
+            # likely meant), then the closer spelling.
+            ranked.append((distance, -document_count, -similarity, candidate))
     return min(ranked)[3] if ranked else None

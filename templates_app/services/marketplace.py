@@ -154,7 +154,8 @@ TRENDING_BATCH_SIZE = 2000
 
 _RECENT_SCORES_SQL = """
 SELECT template_id,
-       SUM(power(0.5, EXTRACT(EPOCH FROM (%(now)s - created_at)) / %(half_life)s))
+       SUM(power(0.5::float8, EXTRACT(EPOCH FROM (%(now)s - created_at))::float8
+                              / %(half_life)s))::float8
 FROM templates_app_templateinstall
 WHERE created_at > %(since)s AND created_at <= %(now)s
 GROUP BY template_id
@@ -184,7 +185,7 @@ def trending_scores_refresh(*, now: datetime | None = None) -> int:
                 "half_life": TRENDING_HALF_LIFE.total_seconds(),
             },
         )
-        scores = dict(cursor.fetchall())
+        scores = {template_id: float(score) for template_id, score in cursor.fetchall()}
         cursor.execute("SELECT id FROM templates_app_template WHERE trending_score <> 0")
         for (template_id,) in cursor.fetchall():
             scores.setdefault(template_id, 0.0)

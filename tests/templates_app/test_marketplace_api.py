@@ -273,3 +273,15 @@ def test_trending_refresh_skips_changes_within_the_tolerance(catalogue, user):
     # Once its installs leave the 7-day window the template goes back to 0.
     assert trending_scores_refresh(now=now + timedelta(days=7)) == 1
     assert Template.objects.get(pk=catalogue["slack"].pk).trending_score == 0
+
+
+def test_trending_refresh_writes_decayed_and_expired_scores_in_one_batch(catalogue, user):
+    now = timezone.now()
+    _install_at(catalogue["slack"], user, now - timedelta(days=1))
+    _install_at(catalogue["crm"], user, now - timedelta(days=6, hours=23))
+    assert trending_scores_refresh(now=now) == 2
+    later = now + timedelta(hours=6)  # crm's install leaves the window, slack's decays 9%
+    assert trending_scores_refresh(now=later) == 2
+    scores = dict(Template.objects.values_list("name", "trending_score"))
+    assert scores["CRM lead sync"] == 0
+    assert scores["Slack incident alerts"] == pytest.approx(trending_weight(timedelta(hours=30)))

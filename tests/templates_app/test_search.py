@@ -125,3 +125,12 @@ def test_rebuild_command_reports_the_vocabulary_size(catalogue):
 def test_another_form_of_a_known_word_is_not_corrected(make_template):
     make_template(published=True, name="Chase overdue invoices")
     assert correct_words(["invoice", "invoicse"]) == {"invoicse": "invoices"}
+
+
+def test_among_equally_distant_words_the_common_one_beats_the_closer_spelling(make_template):
+    # "emal" is one deletion from "emial" and shares more trigrams with it than "email"
+    # (one transposition) does; "email" is what three templates use, "emal" one.
+    make_template(published=True, name="Emal importer")
+    for index in range(3):
+        make_template(published=True, name=f"Email digest {index}")
+    assert best_correction("emial") == "email"
