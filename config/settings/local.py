@@ -22,3 +22,12 @@ globals().update(
 )
 SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}
 SEED_DEMO_ALLOWED = True
+
+# On a developer's machine workflows and alert webhooks may call local services (a mock
+# receiver on localhost); production keeps both guards on.
+EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = env.bool(
+    "EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS", default=False
+)
+ANALYTICS_ALERTS = {
+    "ALLOW_PRIVATE_WEBHOOK_HOSTS": env.bool("ANALYTICS_ALLOW_PRIVATE_WEBHOOK_HOSTS", default=True)
+}
