@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.text import slugify
 
 from executions.engine.validation import validate_definition
 from synapscale.api.exceptions import ApplicationError
-from synapscale.cache import invalidate
+from synapscale.cache import invalidate_on_commit
 from templates_app.choices import ModerationAction
 from templates_app.constants import MARKETPLACE_CACHE_NAMESPACE, MAX_DEFINITION_BYTES
 from templates_app.models import ModerationEntry, Template
@@ -22,7 +21,7 @@ def lock_template(template: Template) -> Template:
 
 def invalidate_marketplace() -> None:
     """Drop every cached marketplace read once the current transaction commits."""
-    transaction.on_commit(lambda: invalidate(MARKETPLACE_CACHE_NAMESPACE))
+    invalidate_on_commit(MARKETPLACE_CACHE_NAMESPACE)
 
 
 def history_record(*, template: Template, actor, action: ModerationAction, reason: str = ""):
