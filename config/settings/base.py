@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "synapscale.logging.RequestIdMiddleware",
     "synapscale.api.errors.ApiNotFoundMiddleware",
+    "synapscale.api.errors.ApiQueryGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves admin and API-docs static files from the app server in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",

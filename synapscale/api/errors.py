@@ -16,12 +16,36 @@ def _is_api(request) -> bool:
     return request.path.startswith(API_PREFIXES)
 
 
-def _problem(request, status: int, code: str, detail: str) -> JsonResponse:
-    body = problem_body(status_code=status, detail=detail, code=code)
+def _problem(request, status: int, code: str, detail: str, errors=None) -> JsonResponse:
+    body = problem_body(status_code=status, detail=detail, code=code, errors=errors)
     request_id = getattr(request, "request_id", None)
     if request_id:
         body["request_id"] = request_id
     return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+class ApiQueryGuardMiddleware:
+    """Refuse a NUL character in the query string of an API request (400).
+
+    PostgreSQL cannot compare text with U+0000 in it; refusing it here covers every filter of
+    every endpoint at once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _is_api(request):
+            for name, values in request.GET.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return _problem(
+                        request,
+                        400,
+                        "validation_error",
+                        "The request has invalid fields.",
+                        errors={name.replace("\x00", ""): ["The NUL character is not allowed."]},
+                    )
+        return self.get_response(request)
 
 
 class ApiNotFoundMiddleware:

@@ -1,8 +1,11 @@
 """The DRF exception handler: every error a view raises becomes problem details."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
@@ -15,6 +18,14 @@ from synapscale.api.exceptions import (
     problem_response,
 )
 
+logger = logging.getLogger(__name__)
+
+
+class InputOutOfRange(exceptions.APIException):
+    status_code = 400
+    default_detail = "A value in the request is out of range or nested too deeply."
+    default_code = "invalid_input"
+
 
 def _as_api_exception(exc):
     if isinstance(exc, DjangoValidationError):
@@ -25,6 +36,12 @@ def _as_api_exception(exc):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
+    if isinstance(exc, RecursionError | OverflowError | DataError):
+        # A safety net: these come from input (a date past year 9999, a number beyond what
+        # PostgreSQL holds, JSON nested hundreds deep) that a validator should have caught.
+        # Logged as an error so the missing validation gets written.
+        logger.error("input_out_of_range_unvalidated", exc_info=exc)
+        return InputOutOfRange()
     return exc
 
 

@@ -6,7 +6,7 @@ import zlib
 
 import orjson
 from django.conf import settings
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import BaseParser
 
 from synapscale.api.exceptions import PayloadTooLarge
@@ -52,6 +52,37 @@ class JSONParser(BaseParser):
         if not raw.strip():
             return {}
         try:
-            return orjson.loads(raw)
+            data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
+        # PostgreSQL cannot store U+0000 in text or jsonb; refuse it here, once for every
+        # endpoint, instead of letting it fail at the database as a 500.
+        if b"\\u0000" in raw:
+            path = nul_path(data)
+            if path is not None:
+                raise ValidationError(
+                    {path or "non_field_errors": ["The NUL character is not allowed."]}
+                )
+        return data
+
+
+def nul_path(data) -> str | None:
+    """Return the dotted path of the first key or string holding a NUL character, or None."""
+    stack = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    return child
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend(
+                (f"{path}.{index}" if path else str(index), item)
+                for index, item in enumerate(value)
+            )
+    return None

@@ -303,3 +303,47 @@ def test_workspace_related_field_refuses_another_workspaces_object(
         api_client.post("/api/v1/refs/", {"membership": theirs.id}, format="json"), 400
     )
     assert "does not exist" in body["errors"]["membership"][0]
+
+
+def test_nul_character_in_a_json_body_is_400_naming_the_path(api_client):
+    body = assert_problem(
+        api_client.post(
+            "/api/v1/scoped/",
+            data=b'{"role": "member", "meta": {"notes": ["ok", "bad\\u0000"]}}',
+            content_type="application/json",
+        ),
+        400,
+    )
+    assert body["errors"] == {"meta.notes.1": ["The NUL character is not allowed."]}
+
+
+def test_nul_character_in_a_json_key_is_400(api_client):
+    body = assert_problem(
+        api_client.post(
+            "/api/v1/scoped/", data=b'{"ro\\u0000le": 1}', content_type="application/json"
+        ),
+        400,
+    )
+    assert list(body["errors"]) == ["ro\x00le"]
+
+
+def test_an_escaped_backslash_before_u0000_is_not_a_nul(api_client, other_user):
+    response = api_client.post(
+        "/api/v1/scoped/",
+        data=b'{"role": "member", "user": %d, "note": "C:\\\\u0000"}' % other_user.id,
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("query", ["role=a%00b", "role=x&role=%00", "ro%00le=x"])
+def test_nul_character_in_the_query_string_is_400(api_client, query):
+    body = assert_problem(api_client.get(f"/api/v1/scoped/?{query}"), 400)
+    assert body["errors"]
+
+
+def test_json_nested_too_deeply_for_python_is_400_not_500(api_client):
+    deep = b'{"role": "member", "meta": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = api_client.post("/api/v1/scoped/", data=deep, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM

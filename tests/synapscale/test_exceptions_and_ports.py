@@ -130,3 +130,38 @@ def test_a_failing_recorder_never_breaks_the_caller(recorder_slot, caplog):
     product_events.set_recorder(broken)
     product_events.record(workspace_id=1, event_type="x", distinct_id="1")
     assert "product_event_failed" in caplog.text
+
+
+class RangeView(APIView):
+    permission_classes = ()
+    authentication_classes = ()
+
+    def get(self, request, kind):
+        import datetime
+
+        from django.db import connection
+
+        if kind == "overflow":
+            datetime.date(9999, 12, 31) + datetime.timedelta(days=1)
+        if kind == "recursion":
+
+            def down(n):
+                return down(n + 1)
+
+            down(0)
+        if kind == "data":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT %s::smallint", [10**9])
+        return Response({})
+
+
+urlpatterns.append(path("range/<str:kind>/", RangeView.as_view()))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["overflow", "recursion", "data"])
+def test_unvalidated_out_of_range_input_is_a_400_problem_and_logged(client, kind, caplog):
+    response = client.get(f"/range/{kind}/")
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("invalid-input")
+    assert "input_out_of_range_unvalidated" in caplog.text
