@@ -72,9 +72,9 @@ def definition_errors(definition: Any) -> Errors:
     return dict(errors)
 
 
-def _check_nodes(nodes: list, errors: Errors) -> dict[str, str]:
-    """Check each node; return the type of every node with a usable, unique id."""
-    node_types: dict[str, str] = {}
+def _check_nodes(nodes: list, errors: Errors) -> dict[str, str | None]:
+    """Check each node; return the type (None if unknown) of every node with a unique id."""
+    node_types: dict[str, str | None] = {}
     for index, node in enumerate(nodes):
         path = f"nodes.{index}"
         if not isinstance(node, dict):
@@ -94,8 +94,10 @@ def _check_nodes(nodes: list, errors: Errors) -> dict[str, str]:
             errors[f"{path}.type"].append(
                 f"{label}: unknown node type {type_name!r}; known: {', '.join(node_type_names())}."
             )
-        elif isinstance(node_id, str) and node_id not in node_types:
-            node_types[node_id] = type_name
+        if isinstance(node_id, str) and _node_id_re.match(node_id) and node_id not in node_types:
+            # A node whose type is wrong still exists: its edges are checked against it (and
+            # cycles through it found) rather than reported as pointing at nothing.
+            node_types[node_id] = type_name if node_type is not None else None
         if node_type is not None:
             params = node.get("params", {})
             for param_path, messages in _params_errors(node_type, params).items():
@@ -148,7 +150,7 @@ def _schema_errors(schema: dict, instance: Any) -> Errors:
     return dict(errors)
 
 
-def _check_edges(edges: list, node_types: dict[str, str], errors: Errors) -> None:
+def _check_edges(edges: list, node_types: dict[str, str | None], errors: Errors) -> None:
     valid_pairs: list[tuple[str, str]] = []
     pair_index: dict[tuple[str, str], int] = {}
     for index, edge in enumerate(edges):
@@ -169,7 +171,7 @@ def _check_edges(edges: list, node_types: dict[str, str], errors: Errors) -> Non
             when = edge["when"]
             if when not in CONDITION_BRANCHES:
                 errors[f"{path}.when"].append(f'{label}: `when` is "true" or "false".')
-            elif ends_ok and node_types[source] != "condition":
+            elif ends_ok and node_types[source] not in ("condition", None):
                 errors[f"{path}.when"].append(
                     f"{label}: `when` is only allowed on edges leaving a condition node."
                 )

@@ -150,3 +150,21 @@ def test_duplicate_edge_is_rejected():
     definition = three_node_definition()
     definition["edges"].append({"from": "greet", "to": "shout"})
     assert "duplicate" in errors_of(definition)["edges.2"][0]
+
+
+def test_a_node_of_unknown_type_is_still_a_node_for_its_edges_and_cycles():
+    errors = definition_errors(
+        {
+            "nodes": [
+                {"id": "a", "type": "nope"},
+                {"id": "b", "type": "transform", "params": {"expr": "input"}},
+            ],
+            "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}],
+        }
+    )
+    assert "nodes.0.type" in errors
+    assert not any(
+        path.startswith("edges.") and "no node" in " ".join(messages)
+        for path, messages in errors.items()
+    )
+    assert any("cycle" in " ".join(messages).lower() for messages in errors.values())
