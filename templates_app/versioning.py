@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass
 
 # The regular expression recommended by semver.org, without build metadata's effect on order.
+# ASCII only (\d would accept "٣") and matched with fullmatch ($ would accept a trailing "\n").
 _SEMVER_RE = re.compile(
-    r"^(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
+    r"(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
     r"(?:-(?P<prerelease>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?",
+    re.ASCII,
 )
 MAX_VERSION_LENGTH = 64
 
@@ -42,7 +44,7 @@ def parse_version(value: str) -> SemanticVersion:
     """
     if not isinstance(value, str) or len(value) > MAX_VERSION_LENGTH:
         raise ValueError(f"Enter a semantic version such as 1.0.0 (at most {MAX_VERSION_LENGTH}).")
-    match = _SEMVER_RE.match(value)
+    match = _SEMVER_RE.fullmatch(value)
     if match is None:
         raise ValueError(f"'{value}' is not a semantic version such as 1.0.0 or 2.1.0-beta.1.")
     prerelease = match.group("prerelease")

@@ -47,6 +47,8 @@ def test_create_returns_the_draft(draft, user):
     ("overrides", "field"),
     [
         ({"version": "one"}, "version"),
+        ({"version": "1.0.0\n"}, "version"),
+        ({"version": "1.0.1\u0663"}, "version"),
         ({"category": "astrology"}, "category"),
         ({"definition": {"nodes": [], "edges": []}}, "definition.nodes"),
         ({"definition": {"nodes": [{"id": "a", "type": "nope"}], "edges": []}}, "definition"),

@@ -12,7 +12,23 @@ def test_valid_versions_parse(value):
     assert parse_version(value).major >= 0
 
 
-@pytest.mark.parametrize("value", ["1", "1.0", "v1.0.0", "01.0.0", "1.0.0-", "1.0.0.0", "", None])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1",
+        "1.0",
+        "v1.0.0",
+        "01.0.0",
+        "1.0.0-",
+        "1.0.0.0",
+        "",
+        None,
+        "1.0.0\n",  # `$` matched before a final newline
+        "1.0.1\u0663",  # an Arabic-Indic digit: `\d` is Unicode without re.ASCII
+        "\u0661.0.0",
+        "1.0.0-rc.\u0661",
+    ],
+)
 def test_invalid_versions_are_rejected_with_a_message(value):
     with pytest.raises(ValueError, match="semantic version"):
         parse_version(value)

@@ -60,7 +60,10 @@ class TemplateWriteSerializer(serializers.Serializer):
         max_length=MAX_TAGS,
         required=False,
     )
-    version = serializers.CharField(max_length=64, required=False, help_text="Semver: 1.2.0")
+    # Not trimmed: "1.0.0\n" is not a version, and a silently edited one would surprise.
+    version = serializers.CharField(
+        max_length=64, required=False, trim_whitespace=False, help_text="Semver: 1.2.0"
+    )
     changelog = serializers.CharField(max_length=10000, required=False, allow_blank=True)
     license = serializers.ChoiceField(choices=License.choices, required=False)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
