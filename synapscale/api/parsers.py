@@ -55,6 +55,7 @@ class JSONParser(BaseParser):
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
+        _check_depth(data)
         # PostgreSQL cannot store U+0000 in text or jsonb; refuse it here, once for every
         # endpoint, instead of letting it fail at the database as a 500.
         if b"\\u0000" in raw:
@@ -64,6 +65,29 @@ class JSONParser(BaseParser):
                     {path or "non_field_errors": ["The NUL character is not allowed."]}
                 )
         return data
+
+
+# orjson renders at most 254 levels; a body deeper than this could be stored and then never
+# read back (a response wraps it in a few levels of its own).
+MAX_JSON_DEPTH = 128
+_ORJSON_MAX_DEPTH = 254
+
+
+def _check_depth(data) -> None:
+    """Refuse a body nested deeper than MAX_JSON_DEPTH, at the cost of one serialisation.
+
+    Wrapping the body in enough lists that a deeper one would exceed orjson's own limit lets
+    orjson's C code do the measuring, instead of walking every value in Python.
+    """
+    wrapped = data
+    for _ in range(_ORJSON_MAX_DEPTH - MAX_JSON_DEPTH):
+        wrapped = [wrapped]
+    try:
+        orjson.dumps(wrapped)
+    except orjson.JSONEncodeError as exc:
+        raise ValidationError(
+            {"non_field_errors": [f"The body is nested more than {MAX_JSON_DEPTH} levels deep."]}
+        ) from exc
 
 
 def nul_path(data) -> str | None:

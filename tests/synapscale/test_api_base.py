@@ -347,3 +347,22 @@ def test_json_nested_too_deeply_for_python_is_400_not_500(api_client):
     response = api_client.post("/api/v1/scoped/", data=deep, content_type="application/json")
     assert response.status_code == 400
     assert response["Content-Type"] == PROBLEM
+
+
+def test_json_deeper_than_the_limit_is_refused_and_at_the_limit_accepted(api_client, other_user):
+    from synapscale.api.parsers import MAX_JSON_DEPTH
+
+    def nested(levels):
+        return b"[" * (levels - 1) + b"1" + b"]" * (levels - 1)
+
+    too_deep = b'{"role": "member", "meta": ' + nested(MAX_JSON_DEPTH + 1) + b"}"
+    body = assert_problem(
+        api_client.post("/api/v1/scoped/", data=too_deep, content_type="application/json"), 400
+    )
+    assert "nested more than 128" in body["detail"]
+    fits = b'{"role": "member", "user": %d, "meta": %s}' % (
+        other_user.id,
+        nested(MAX_JSON_DEPTH - 1),
+    )
+    response = api_client.post("/api/v1/scoped/", data=fits, content_type="application/json")
+    assert response.status_code == 201, response.content
