@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -46,6 +48,9 @@ REFRESH_PARAMETER = OpenApiParameter(
 # Unknown or invalid parameters answer 400; a page past the end answers 404.
 LIST_ERRORS = {400: PROBLEM_RESPONSES[400], 404: PROBLEM_RESPONSES[404]}
 PAGE_PARAMS = frozenset({"page", "page_size", "refresh", "format"})
+# A page number as typed in a URL: ASCII digits, no sign, at most 7 of them. str.isdigit()
+# accepts "²" (which int() refuses) and int() of 20 digits makes an offset PostgreSQL refuses.
+PAGE_NUMBER_RE = re.compile(r"[1-9][0-9]{0,6}")
 
 
 def _marketplace_read(request, *, params: dict, compute):
@@ -82,8 +87,8 @@ def _page_request(request) -> tuple[int, int]:
     """Return (page, page_size) read the way the API's page-number pagination reads them."""
     paginator = PageNumberPagination()
     page_size = paginator.get_page_size(request)
-    raw_page = request.query_params.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
+    raw_page = request.query_params.get("page") or "1"  # empty means the first, as in DRF
+    if not PAGE_NUMBER_RE.fullmatch(raw_page):
         raise NotFound("Invalid page.")
     return int(raw_page), page_size
 

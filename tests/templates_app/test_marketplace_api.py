@@ -187,6 +187,23 @@ def test_pages_link_to_each_other(anon_client, make_template):
     assert anon_client.get(f"{SEARCH_URL}?page=zero").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "page",
+    ["%C2%B2", "99999999999999999999", "9" * 5000, "0", "-1", "+2", "1.0", "%D9%A3", "10000000"],
+)
+@pytest.mark.parametrize("url", [SEARCH_URL, "/api/v1/marketplace/categories/"])
+def test_malformed_or_huge_page_numbers_answer_404(anon_client, published, url, page):
+    response = anon_client.get(f"{url}?page={page}")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_page_past_the_last_answers_404(anon_client, published):
+    assert anon_client.get(f"{SEARCH_URL}?page=9999999").status_code == 404
+    assert anon_client.get("/api/v1/marketplace/categories/?page=9999999").status_code == 404
+    assert anon_client.get(f"{SEARCH_URL}?page=").json()["count"] == 1
+
+
 def test_search_list_does_a_bounded_number_of_queries(
     anon_client, make_template, django_assert_max_num_queries
 ):
