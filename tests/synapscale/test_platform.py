@@ -152,3 +152,17 @@ def test_gunicorn_hooks_reset_and_reap_multiprocess_metrics(tmp_path, monkeypatc
 
     gunicorn_conf.child_exit(server=None, worker=Worker())
     assert not (directory / "gauge_livesum_123.db").exists()
+
+
+def test_durable_tasks_ack_late_and_retry_only_transient_errors():
+    from django.db import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from synapscale.tasks import cache_warm
+
+    assert cache_warm.acks_late is True
+    assert cache_warm.max_retries == 3
+    assert OperationalError in cache_warm.autoretry_for
+    assert RedisConnectionError in cache_warm.autoretry_for
+    assert ValueError not in cache_warm.autoretry_for
+    assert cache_warm.retry_backoff and cache_warm.retry_jitter

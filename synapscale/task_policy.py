@@ -1,0 +1,27 @@
+"""The one way SynapScale declares Celery tasks: late acks and retries for transient errors."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+# Errors that a retry a little later can cure: a database or Redis that blinked. Anything
+# else is a bug or bad data, and retrying would only repeat it.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+
+
+def durable_task(*, max_retries: int = 3, **options):
+    """``shared_task`` with the house policy; task bodies take ids and call a service.
+
+    Acknowledged after they finish (a task from a worker that died is redelivered), retried
+    with exponential backoff and jitter on transient errors only.
+    """
+    return shared_task(
+        bind=True,
+        acks_late=True,
+        autoretry_for=TRANSIENT_ERRORS,
+        retry_backoff=True,
+        retry_jitter=True,
+        max_retries=max_retries,
+        **options,
+    )
