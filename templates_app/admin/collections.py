@@ -46,7 +46,7 @@ class CollectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Feature the selected public collections")
+    @admin.action(description="Feature the selected public collections", permissions=["change"])
     def feature(self, request, queryset):
         apply_to_each(
             self,
@@ -58,7 +58,7 @@ class CollectionAdmin(admin.ModelAdmin):
             done="Featured",
         )
 
-    @admin.action(description="Stop featuring the selected collections")
+    @admin.action(description="Stop featuring the selected collections", permissions=["change"])
     def unfeature(self, request, queryset):
         apply_to_each(
             self,

@@ -42,7 +42,7 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # hiding keeps the evidence and the aggregates right
 
-    @admin.action(description="Hide the selected reviews")
+    @admin.action(description="Hide the selected reviews", permissions=["change"])
     def hide(self, request, queryset):
         apply_to_each(
             self,
@@ -52,7 +52,7 @@ class ReviewAdmin(admin.ModelAdmin):
             done="Hidden",
         )
 
-    @admin.action(description="Show the selected reviews again")
+    @admin.action(description="Show the selected reviews again", permissions=["change"])
     def unhide(self, request, queryset):
         apply_to_each(
             self,

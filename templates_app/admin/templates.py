@@ -97,7 +97,7 @@ class TemplateAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Template._meta.fields if field.name != "search_vector"]
 
-    @admin.action(description="Approve and publish the selected templates")
+    @admin.action(description="Approve and publish the selected templates", permissions=["change"])
     def approve(self, request, queryset):
         apply_to_each(
             self,
@@ -107,7 +107,9 @@ class TemplateAdmin(admin.ModelAdmin):
             done="Approved",
         )
 
-    @admin.action(description="Reject the selected templates (asks for a reason)")
+    @admin.action(
+        description="Reject the selected templates (asks for a reason)", permissions=["change"]
+    )
     def reject(self, request, queryset):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -135,7 +137,7 @@ class TemplateAdmin(admin.ModelAdmin):
             request, "admin/templates_app/template/reject_confirmation.html", context
         )
 
-    @admin.action(description="Feature the selected templates")
+    @admin.action(description="Feature the selected templates", permissions=["change"])
     def feature(self, request, queryset):
         apply_to_each(
             self,
@@ -147,7 +149,7 @@ class TemplateAdmin(admin.ModelAdmin):
             done="Featured",
         )
 
-    @admin.action(description="Stop featuring the selected templates")
+    @admin.action(description="Stop featuring the selected templates", permissions=["change"])
     def unfeature(self, request, queryset):
         apply_to_each(
             self,
@@ -159,7 +161,7 @@ class TemplateAdmin(admin.ModelAdmin):
             done="Unfeatured",
         )
 
-    @admin.action(description="Mark the selected templates as verified")
+    @admin.action(description="Mark the selected templates as verified", permissions=["change"])
     def verify(self, request, queryset):
         apply_to_each(
             self,
@@ -171,7 +173,7 @@ class TemplateAdmin(admin.ModelAdmin):
             done="Verified",
         )
 
-    @admin.action(description="Deprecate the selected templates")
+    @admin.action(description="Deprecate the selected templates", permissions=["change"])
     def deprecate(self, request, queryset):
         apply_to_each(
             self,

@@ -74,7 +74,8 @@ def template_reject(*, template: Template, user, reason: str) -> Template:
 def template_set_featured(*, template: Template, user, featured: bool) -> Template:
     """Feature a published template on the marketplace home, or stop featuring it."""
     template = lock_template(template)
-    require_staff(user)
+    # Featuring is promotion: a staff author does not promote their own template.
+    require_staff(user, template=template)
     if featured:
         _require_status(template, TemplateStatus.PUBLISHED, action="featured")
     if template.is_featured == featured:
@@ -92,6 +93,9 @@ def template_set_verified(*, template: Template, user, verified: bool) -> Templa
     """Mark a template as checked by staff (a badge and a search filter), or unmark it."""
     template = lock_template(template)
     require_staff(user, template=template)
+    if verified:
+        # The badge vouches for what the marketplace serves; a draft can still change.
+        _require_status(template, TemplateStatus.PUBLISHED, action="verified")
     if template.is_verified == verified:
         return template
     template.is_verified = verified

@@ -139,3 +139,28 @@ def test_non_staff_cannot_open_the_console(user, pending):
     client.force_login(user)
     response = client.get(CHANGELIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_moderation_actions_need_the_change_permission(staff_user, published):
+    from django.contrib.auth.models import Permission
+
+    client = Client()
+    client.force_login(staff_user)  # staff, not a superuser: may only view templates
+    view = Permission.objects.filter(
+        codename__in=["view_template", "view_review", "view_collection"]
+    )
+    staff_user.user_permissions.add(*view)
+    for url in (CHANGELIST, "/admin/templates_app/review/", "/admin/templates_app/collection/"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert page.context["action_form"] is None or not [
+            choice
+            for choice in page.context["action_form"].fields["action"].choices
+            if choice[0] in {"approve", "feature", "verify", "hide", "unfeature"}
+        ]
+    act(client, "feature", [published])
+    assert Template.objects.get(pk=published.pk).is_featured is False
+    staff_user.user_permissions.add(Permission.objects.get(codename="change_template"))
+    client.force_login(staff_user)
+    act(client, "feature", [published])
+    assert Template.objects.get(pk=published.pk).is_featured is True

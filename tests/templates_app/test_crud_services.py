@@ -5,13 +5,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from synapscale.api.exceptions import ApplicationError
 from templates_app.choices import ModerationAction, TemplateStatus
-from templates_app.models import ModerationEntry, SearchTerm, TemplateVersion
+from templates_app.models import ModerationEntry, SearchTerm, Template, TemplateVersion
 from templates_app.services.crud import template_delete, template_submit, template_update
 from templates_app.services.moderation import (
     template_approve,
     template_deprecate,
     template_reject,
     template_set_featured,
+    template_set_verified,
 )
 from tests.templates_app.factories import set_definition
 
@@ -164,3 +165,23 @@ def test_renaming_a_draft_renames_its_slug(make_template, user):
     draft = make_template(name="Working title")
     assert template_update(template=draft, user=user, name="Final title").slug == "final-title"
     assert template_update(template=draft, user=user, name="Final title").slug == "final-title"
+
+
+def test_a_staff_author_cannot_feature_their_own_template(make_template, staff_user, user):
+    own = make_template(name="Staff's own", author=staff_user, published=True)
+    with pytest.raises(PermissionDenied, match="your own template"):
+        template_set_featured(template=own, user=staff_user, featured=True)
+    with pytest.raises(PermissionDenied):
+        template_set_featured(template=own, user=staff_user, featured=False)
+    assert Template.objects.get(pk=own.pk).is_featured is False
+
+
+def test_only_published_templates_can_be_verified(make_template, user, staff_user):
+    draft = make_template(name="Just a draft")
+    with pytest.raises(ApplicationError) as caught:
+        template_set_verified(template=draft, user=staff_user, verified=True)
+    assert caught.value.status_code == 409
+    pending = template_submit(template=draft, user=user)
+    with pytest.raises(ApplicationError):
+        template_set_verified(template=pending, user=staff_user, verified=True)
+    assert Template.objects.get(pk=draft.pk).is_verified is False
