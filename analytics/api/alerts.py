@@ -14,9 +14,11 @@ from analytics.models import AlertEvent, AlertRule, Report
 from analytics.models.alerts import AlertCondition, AlertMetric, AlertState
 from analytics.models.insights import Severity
 from analytics.selectors.alerts import alert_events, alert_rules
+from analytics.selectors.reports import reports_visible
 from analytics.services import alerts as alert_services
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceModelViewSet
+from synapscale.choices import MANAGE_ROLES, WRITE_ROLES
 
 MAX_WEBHOOKS = 10
 MAX_EMAILS = 20
@@ -59,10 +61,13 @@ class AlertRuleInputSerializer(serializers.Serializer):
     channels = ChannelsSerializer(required=False)
     cooldown_minutes = serializers.IntegerField(min_value=0, max_value=7 * 1440, required=False)
 
-    def __init__(self, *args, workspace=None, **kwargs):
+    def __init__(self, *args, workspace=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if workspace is not None:
-            self.fields["report"].queryset = Report.objects.filter(workspace=workspace)
+            # A private report of someone else answers like a wrong id: its value would leak.
+            self.fields["report"].queryset = reports_visible(
+                queryset=Report.objects.filter(workspace=workspace), user=user
+            )
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
@@ -83,7 +88,6 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             "window_minutes",
             "severity",
             "channels",
-            "webhook_secret",
             "cooldown_minutes",
             "state",
             "snoozed_until",
@@ -95,6 +99,14 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        read_only_fields = fields
+
+
+class AlertRuleWithSecretSerializer(AlertRuleSerializer):
+    """A rule with the secret its webhooks are signed with: for its creator and managers."""
+
+    class Meta(AlertRuleSerializer.Meta):
+        fields = [*AlertRuleSerializer.Meta.fields, "webhook_secret"]
         read_only_fields = fields
 
 
@@ -134,9 +146,14 @@ AlertTestSerializer = inline_serializer(
 
 @extend_schema(tags=["analytics: alerts"])
 class AlertRuleViewSet(WorkspaceModelViewSet):
-    """Alert rules of the request's workspace."""
+    """Alert rules of the request's workspace.
+
+    The webhook secret is shown in the create response and to workspace owners/admins only:
+    whoever holds it can forge notifications the receivers would trust.
+    """
 
     serializer_class = AlertRuleSerializer
+    write_roles = WRITE_ROLES
     filterset_class = AlertRuleFilterSet
     ordering_fields = ["created_at", "name", "state", "last_triggered_at"]
     ordering = ["-created_at", "-id"]
@@ -147,9 +164,24 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
             return AlertRule.objects.none()
         return alert_rules(workspace_id=self.request.workspace.id)
 
+    def _may_see_secret(self) -> bool:
+        membership = getattr(self.request, "membership", None)
+        return membership is not None and membership.role in MANAGE_ROLES
+
+    def get_serializer_class(self):
+        if self._may_see_secret():
+            return AlertRuleWithSecretSerializer
+        return AlertRuleSerializer
+
+    def _out(self, rule: AlertRule) -> dict:
+        return self.get_serializer_class()(rule).data
+
     def _input(self, *, partial: bool):
         serializer = AlertRuleInputSerializer(
-            data=self.request.data, partial=partial, workspace=self.request.workspace
+            data=self.request.data,
+            partial=partial,
+            workspace=self.request.workspace,
+            user=self.request.user,
         )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
@@ -165,13 +197,14 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Create an alert rule",
         request=AlertRuleInputSerializer,
-        responses={201: AlertRuleSerializer, **PROBLEM_RESPONSES},
+        responses={201: AlertRuleWithSecretSerializer, **PROBLEM_RESPONSES},
     )
     def create(self, request, *args, **kwargs):
         rule = alert_services.alert_rule_create(
             workspace=request.workspace, owner=request.user, **self._input(partial=False)
         )
-        return Response(AlertRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+        # The creator configures the receiver, so the secret is shown to them once here.
+        return Response(AlertRuleWithSecretSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Replace an alert rule",
@@ -183,7 +216,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
         rule = alert_services.alert_rule_update(
             rule=self.get_object(), **self._input(partial=partial)
         )
-        return Response(AlertRuleSerializer(rule).data)
+        return Response(self._out(rule))
 
     @extend_schema(
         summary="Change an alert rule",
@@ -206,7 +239,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @action(detail=True, methods=["post"])
     def pause(self, request, *args, **kwargs):
         rule = alert_services.alert_rule_pause(rule=self.get_object())
-        return Response(AlertRuleSerializer(rule).data)
+        return Response(self._out(rule))
 
     @extend_schema(
         summary="Resume a paused alert rule",
@@ -216,7 +249,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @action(detail=True, methods=["post"])
     def resume(self, request, *args, **kwargs):
         rule = alert_services.alert_rule_resume(rule=self.get_object())
-        return Response(AlertRuleSerializer(rule).data)
+        return Response(self._out(rule))
 
     @extend_schema(
         summary="Snooze an alert rule for some minutes",
@@ -230,7 +263,17 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
         rule = alert_services.alert_rule_snooze(
             rule=self.get_object(), minutes=serializer.validated_data["minutes"]
         )
-        return Response(AlertRuleSerializer(rule).data)
+        return Response(self._out(rule))
+
+    @extend_schema(
+        summary="Replace the rule's webhook secret and return the new one (owners/admins)",
+        request=None,
+        responses={200: AlertRuleWithSecretSerializer, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret", write_roles=MANAGE_ROLES)
+    def rotate_secret(self, request, *args, **kwargs):
+        rule = alert_services.alert_rule_rotate_secret(rule=self.get_object())
+        return Response(AlertRuleWithSecretSerializer(rule).data)
 
     @extend_schema(
         summary="Evaluate a rule now and show the value (changes nothing, notifies no one)",

@@ -27,6 +27,7 @@ from analytics.models.alerts import (
     AlertMetric,
     AlertState,
     NotificationStatus,
+    new_webhook_secret,
 )
 from analytics.selectors.alerts import INSTANT_METRICS, MetricReading, alert_metric_read
 from analytics.services.notifications import alert_setting
@@ -155,6 +156,14 @@ def alert_rule_snooze(*, rule: AlertRule, minutes: int) -> AlertRule:
     """Skip evaluations (and so notifications) for ``minutes``."""
     rule.snoozed_until = timezone.now() + dt.timedelta(minutes=minutes)
     rule.save(update_fields=["snoozed_until", "updated_at"])
+    return rule
+
+
+def alert_rule_rotate_secret(*, rule: AlertRule) -> AlertRule:
+    """Give the rule a new webhook secret; notifications are signed with it from now on."""
+    rule.webhook_secret = new_webhook_secret()
+    rule.save(update_fields=["webhook_secret", "updated_at"])
+    logger.info("alert_rule_secret_rotated rule=%s", rule.pk)
     return rule
 
 
