@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Sum
 
+from synapscale.models import Membership
 from templates_app.models import Review, ReviewHelpfulVote, Template
 from templates_app.ranking import bayesian_rating
 from templates_app.services.common import conflict, invalidate_marketplace, require_staff
@@ -50,6 +51,9 @@ def review_create(*, template: Template, user, rating: int, title: str = "", bod
         raise conflict("Only published templates can be reviewed.", status=template.status)
     if template.author_id == user.pk:
         raise PermissionDenied("You cannot review your own template.")
+    if Membership.objects.filter(workspace_id=template.workspace_id, user=user).exists():
+        # Teammates of the author would be rating their own work.
+        raise PermissionDenied("You cannot review a template of a workspace you belong to.")
     review = Review(template=template, user=user, rating=rating, title=title, body=body)
     _clean_review(review)
     try:

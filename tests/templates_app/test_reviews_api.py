@@ -43,6 +43,18 @@ def test_authors_cannot_review_their_own_template(api_client, published):
     assert api_client.post(reviews_url(published), {"rating": 5}).status_code == 403
 
 
+@pytest.mark.parametrize("role", ["owner", "admin", "member", "viewer"])
+def test_members_of_the_templates_workspace_cannot_review_it(
+    published, workspace, make_member, role
+):
+    teammate = make_user(f"teammate-{role}")
+    make_member(workspace, teammate, role)
+    response = client_for(teammate).post(reviews_url(published), {"rating": 5})
+    assert response.status_code == 403
+    assert "workspace you belong to" in response.json()["detail"]
+    assert not Review.objects.filter(template=published).exists()
+
+
 def test_drafts_and_unknown_templates_cannot_be_reviewed(other_api_client, make_template):
     draft = make_template()
     assert other_api_client.post(reviews_url(draft), {"rating": 3}).status_code == 404
