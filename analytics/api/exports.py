@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
+from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from analytics.choices import ExportFormat, ExportSource, ExportStatus
-from analytics.models import Export
+from analytics.models import Export, Report
+from analytics.selectors.reports import reports_visible
 from analytics.services.exports import export_can_download, export_request
 from synapscale.api.exceptions import ApplicationError
 from synapscale.api.schema import problem
@@ -63,6 +65,16 @@ class ExportViewSet(
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     filterset_fields = ["source", "status", "format"]
+
+    def scope_queryset(self, queryset):
+        # The export of a private report's run is as private as the report.
+        visible = reports_visible(
+            queryset=Report.objects.filter(workspace=self.request.workspace),
+            user=self.request.user,
+        )
+        return queryset.filter(
+            ~Q(source=ExportSource.REPORT_RUN) | Q(report_run__report__in=visible)
+        )
 
     @extend_schema(summary="List exports")
     def list(self, request, *args, **kwargs):

@@ -21,8 +21,9 @@ from django.utils import timezone
 from analytics.choices import ExportFormat, ExportSource, ExportStatus, RunStatus
 from analytics.filtersets import EventFilterSet
 from analytics.masking import mask_text, mask_value
-from analytics.models import Event, Export, ReportRun
+from analytics.models import Event, Export, Report, ReportRun
 from analytics.selectors.events import events_filter_properties
+from analytics.selectors.reports import reports_visible
 from analytics.services.reports import run_is_claimable
 from executions.models import Execution
 from synapscale.choices import MANAGE_ROLES
@@ -136,8 +137,10 @@ def export_request(
     elif source == ExportSource.EXECUTIONS:
         _executions_queryset(workspace.id, filters)
     elif source == ExportSource.REPORT_RUN:
+        # A private report's rows are its owner's: another member's id answers like a wrong one.
+        visible = reports_visible(queryset=Report.objects.filter(workspace=workspace), user=user)
         report_run = ReportRun.objects.filter(
-            pk=report_run_id, workspace=workspace, status=RunStatus.SUCCEEDED
+            pk=report_run_id, workspace=workspace, status=RunStatus.SUCCEEDED, report__in=visible
         ).first()
         if report_run is None:
             raise ValidationError(

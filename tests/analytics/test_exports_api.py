@@ -243,3 +243,41 @@ def test_an_export_left_running_by_a_dead_worker_is_rebuilt(api_client, events, 
     assert export_build(export_id=export_id).status == ExportStatus.RUNNING
     settings.CELERY_TASK_TIME_LIMIT = 10
     assert export_build(export_id=export_id).status == ExportStatus.SUCCEEDED
+
+
+@pytest.fixture
+def private_run(user, workspace, events):
+    report = report_create(
+        workspace=workspace,
+        owner=user,
+        name="mine",
+        query={"source": "events", "group_by": "event_type"},
+        sharing="private",
+    )
+    return report_run_execute(
+        run_id=ReportRun.objects.create(report=report, workspace=workspace).pk
+    )
+
+
+def test_a_member_cannot_export_the_run_of_someone_elses_private_report(
+    other_user, workspace, make_member, private_run
+):
+    make_member(workspace, other_user, Role.ADMIN)
+    client = client_for(other_user)
+    headers = {"HTTP_X_WORKSPACE": workspace.slug}
+    response = request_export(client, headers, source="report_run", report_run=private_run.pk)
+    assert response.status_code == 400
+    assert "report_run" in response.json()["errors"]
+    assert not Export.objects.filter(report_run=private_run).exists()
+
+
+def test_the_export_of_a_private_report_run_is_hidden_from_other_members(
+    api_client, other_user, workspace, make_member, private_run
+):
+    export = build(request_export(api_client, source="report_run", report_run=private_run.pk))
+    make_member(workspace, other_user, Role.ADMIN)
+    client = client_for(other_user)
+    headers = {"HTTP_X_WORKSPACE": workspace.slug}
+    assert client.get(URL, **headers).json()["count"] == 0
+    assert download(client, export.pk, headers)[0].status_code == 404
+    assert download(api_client, export.pk)[0].status_code == 200
