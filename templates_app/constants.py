@@ -16,6 +16,9 @@ HOME_SECTION_SIZE = 8
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_DEFINITION_BYTES = 256 * 1024
+# Levels of objects and lists in a definition (the definition itself is level 1): far more
+# than any workflow needs, few enough for every recursive walk of it.
+MAX_DEFINITION_DEPTH = 32
 
 # The marketplace's categories: (slug, name, description), in display order. Migration 0002
 # seeds a frozen copy; categories_ensure() restores them where a database lost them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.text import slugify
 
@@ -9,7 +10,11 @@ from executions.engine.validation import validate_definition
 from synapscale.api.exceptions import ApplicationError
 from synapscale.cache import invalidate_on_commit
 from templates_app.choices import ModerationAction
-from templates_app.constants import MARKETPLACE_CACHE_NAMESPACE, MAX_DEFINITION_BYTES
+from templates_app.constants import (
+    MARKETPLACE_CACHE_NAMESPACE,
+    MAX_DEFINITION_BYTES,
+    MAX_DEFINITION_DEPTH,
+)
 from templates_app.models import ModerationEntry, Template
 from templates_app.variables import check_placeholders_declared, parse_variable_specs
 
@@ -58,14 +63,40 @@ def validate_template_definition(definition, required_variables) -> list[dict]:
     specs = parse_variable_specs(required_variables)
     if not isinstance(definition, dict):
         raise ValidationError({"definition": ["Must be a workflow definition object."]})
-    if len(str(definition)) > MAX_DEFINITION_BYTES:
-        raise ValidationError({"definition": ["The definition is too large."]})
+    check_definition_bounds(definition)
     try:
         validate_definition(definition)
     except ValidationError as exc:
         raise ValidationError(_prefixed(exc, "definition")) from exc
     check_placeholders_declared(definition, specs)
     return [spec.as_dict() for spec in specs]
+
+
+def check_definition_bounds(definition) -> None:
+    """Refuse a definition nested deeper than MAX_DEFINITION_DEPTH or larger than its byte limit.
+
+    Runs before anything walks the definition recursively (the engine's validator, the
+    placeholder scan, json.dumps), so depth is measured without recursion, and the size is
+    the UTF-8 JSON the database stores, not the Python repr (which undercounts "€").
+    """
+    stack = [(definition, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEFINITION_DEPTH:
+                raise ValidationError(
+                    {"definition": [f"Nested more than {MAX_DEFINITION_DEPTH} levels deep."]}
+                )
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    try:
+        size = len(orjson.dumps(definition))
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        raise ValidationError({"definition": ["Must be JSON."]}) from exc
+    if size > MAX_DEFINITION_BYTES:
+        raise ValidationError(
+            {"definition": [f"The definition is too large (at most {MAX_DEFINITION_BYTES} bytes)."]}
+        )
 
 
 def _prefixed(exc: ValidationError, prefix: str) -> dict[str, list[str]]:

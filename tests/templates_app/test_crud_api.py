@@ -148,3 +148,26 @@ def test_drafts_can_be_deleted(api_client, draft):
 
 def test_anonymous_is_401(anon_client):
     assert anon_client.get(URL).status_code == 401
+
+
+def nested(levels: int, leaf=1):
+    for _ in range(levels):
+        leaf = [leaf]
+    return leaf
+
+
+def test_a_definition_nested_deeper_than_32_levels_is_a_400(api_client, categories):
+    # definition, nodes, node, params, fields: 5 levels; x's own lists make the rest.
+    ok = api_client.post(URL, create_body(definition=set_definition(nested(27))), format="json")
+    assert ok.status_code == 201, ok.json()
+    deep = api_client.post(URL, create_body(definition=set_definition(nested(28))), format="json")
+    assert deep.status_code == 400
+    assert "32 levels" in deep.json()["errors"]["definition"][0]
+
+
+def test_the_definition_size_limit_counts_bytes_not_characters(api_client, categories):
+    # 90,000 "€" are 270,000 bytes of UTF-8: over the 256 KiB limit with 90,000 characters.
+    body = create_body(definition=set_definition("€" * 90_000))
+    response = api_client.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert "too large" in response.json()["errors"]["definition"][0]

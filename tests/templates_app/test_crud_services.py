@@ -6,7 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from synapscale.api.exceptions import ApplicationError
 from templates_app.choices import ModerationAction, TemplateStatus
 from templates_app.models import ModerationEntry, SearchTerm, Template, TemplateVersion
-from templates_app.services.crud import template_delete, template_submit, template_update
+from templates_app.services.crud import (
+    template_create,
+    template_delete,
+    template_submit,
+    template_update,
+)
 from templates_app.services.moderation import (
     template_approve,
     template_deprecate,
@@ -185,3 +190,22 @@ def test_only_published_templates_can_be_verified(make_template, user, staff_use
     with pytest.raises(ApplicationError):
         template_set_verified(template=pending, user=staff_user, verified=True)
     assert Template.objects.get(pk=draft.pk).is_verified is False
+
+
+def nested(levels: int, leaf=1):
+    for _ in range(levels):
+        leaf = [leaf]
+    return leaf
+
+
+def test_a_deep_definition_is_refused_by_the_service_without_recursion(user, workspace, categories):
+    # The API's parser refuses 900 levels already; services have other callers (admin, seed).
+    with pytest.raises(ValidationError) as caught:
+        template_create(
+            workspace=workspace,
+            user=user,
+            name="Deep",
+            category="automation",
+            definition=set_definition(nested(900)),
+        )
+    assert list(caught.value.message_dict) == ["definition"]

@@ -1,11 +1,13 @@
 """Serializers of a workspace's templates and their lifecycle."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from templates_app.api.serializers.common import AuthorSerializer, CategoryRefSerializer
 from templates_app.choices import License
 from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
 from templates_app.models import ModerationEntry, Template, TemplateVersion
+from templates_app.services.common import check_definition_bounds
 from templates_app.services.moderation import MAX_REASON_LENGTH
 from templates_app.versioning import parse_version
 
@@ -47,12 +49,23 @@ class TemplateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DefinitionField(serializers.JSONField):
+    """A JSON definition, bounded in depth and size before DRF's json.dumps walks it."""
+
+    def to_internal_value(self, data):
+        try:
+            check_definition_bounds(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["definition"]) from exc
+        return super().to_internal_value(data)
+
+
 class TemplateWriteSerializer(serializers.Serializer):
     """Input of create (all required fields) and update (partial)."""
 
     name = serializers.CharField(max_length=120)
     category = serializers.SlugField(help_text="A category slug, e.g. `automation`.")
-    definition = serializers.JSONField(help_text="A workflow definition (nodes and edges).")
+    definition = DefinitionField(help_text="A workflow definition (nodes and edges).")
     short_description = serializers.CharField(max_length=280, required=False, allow_blank=True)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     tags = serializers.ListField(
