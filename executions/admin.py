@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from executions.choices import RetryMode
+from executions.constants import OBJECT_ID_PATTERN
 from executions.engine.validation import definition_errors
 from executions.models import Execution, ExecutionLog, NodeRun, Workflow
 from executions.services.executions import execution_cancel, execution_delete, execution_retry
@@ -150,9 +153,10 @@ class ExecutionAdmin(admin.ModelAdmin):
     fields = readonly_fields
 
     def get_search_results(self, request, queryset, search_term):
-        # "=id" would compare a non-numeric term with an integer column; only try numbers.
+        # "=id" would compare a non-numeric term with an integer column; only try ASCII numbers
+        # that fit the column.
         term = search_term.strip()
-        if term.isdigit():
+        if re.fullmatch(OBJECT_ID_PATTERN, term):
             return queryset.filter(pk=int(term)) | queryset.filter(idempotency_key=term), False
         return queryset.filter(idempotency_key=term) if term else queryset, False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -21,6 +23,7 @@ from executions.api.serializers import (
     StatsQuerySerializer,
 )
 from executions.choices import LogLevel
+from executions.constants import OBJECT_ID_PATTERN
 from executions.filtersets import ExecutionFilterSet, ExecutionLogFilterSet
 from executions.selectors.executions import (
     EXECUTION_ORDERING_FIELDS,
@@ -93,7 +96,7 @@ class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], url_path="status")
     def poll_status(self, request, *args, **kwargs):
         live = None
-        if str(kwargs["pk"]).isdigit():
+        if re.fullmatch(OBJECT_ID_PATTERN, str(kwargs["pk"])):
             live = execution_status(
                 execution_id=int(kwargs["pk"]), workspace_id=request.workspace.id
             )

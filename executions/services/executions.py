@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from executions.choices import (
     Trigger,
 )
 from executions.conf import app_setting
-from executions.constants import MAX_BULK_IDS
+from executions.constants import IDEMPOTENCY_KEY_PATTERN, MAX_BULK_IDS
 from executions.engine import runtime
 from executions.engine.graph import build_graph
 from executions.models import Execution, NodeRun, Workflow
@@ -41,13 +42,17 @@ def execution_start(
     With an idempotency key, a second call with the same key in the workspace returns the
     execution the first one created instead of starting another.
     """
+    if idempotency_key and not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, idempotency_key):
+        raise ValidationError(
+            {"idempotency_key": ["1 to 255 printable ASCII characters (no control characters)."]}
+        )
     if idempotency_key:
         existing = _existing_for_key(workflow, idempotency_key)
         if existing is not None:
             return existing
     if not workflow.is_active:
         raise ApplicationError("The workflow is inactive; activate it to run it.", type_="inactive")
-    errors = _start_errors(input, trigger, priority, timeout_seconds, idempotency_key)
+    errors = _start_errors(input, trigger, priority, timeout_seconds)
     if errors:
         raise ValidationError(errors)
     execution = Execution(
@@ -90,7 +95,7 @@ def _existing_for_key(workflow: Workflow, key: str) -> Execution | None:
     return existing
 
 
-def _start_errors(input, trigger, priority, timeout_seconds, idempotency_key) -> dict:
+def _start_errors(input, trigger, priority, timeout_seconds) -> dict:
     errors: dict[str, list[str]] = {}
     if input is not None and not isinstance(input, dict):
         errors["input"] = ["Must be a JSON object."]
@@ -105,8 +110,6 @@ def _start_errors(input, trigger, priority, timeout_seconds, idempotency_key) ->
         or not 1 <= timeout_seconds <= maximum
     ):
         errors["timeout_seconds"] = [f"Must be an integer from 1 to {maximum}."]
-    if idempotency_key is not None and len(idempotency_key) > 255:
-        errors["idempotency_key"] = ["At most 255 characters."]
     return errors
 
 

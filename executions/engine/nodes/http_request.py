@@ -56,9 +56,14 @@ class HttpRequestNode(NodeType):
 
     def check_params(self, params: dict[str, Any]) -> dict[str, list[str]]:
         problems: dict[str, list[str]] = {}
-        parts = urlsplit(params["url"])
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems["url"] = ["Must be an absolute http:// or https:// URL."]
+        try:
+            parts = urlsplit(params["url"])
+            parts.port  # noqa: B018 -- parsing the port raises ValueError when it is invalid
+        except ValueError as exc:  # "http://[::1", "http://a:99999/"
+            problems["url"] = [f"Not a valid URL: {exc}."]
+        else:
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                problems["url"] = ["Must be an absolute http:// or https:// URL."]
         if "json" in params and "json_expr" in params:
             problems["json_expr"] = ["Give either json or json_expr, not both."]
         return {**problems, **self.expression_problems({"json_expr": params.get("json_expr")})}
