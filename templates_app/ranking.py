@@ -26,6 +26,11 @@ def bayesian_rating(*, rating_sum: float, rating_count: int) -> float:
     return (PRIOR_MEAN * PRIOR_WEIGHT + rating_sum) / (PRIOR_WEIGHT + rating_count)
 
 
+# The score of a template without visible reviews (never reviewed, or all deleted or hidden):
+# the prior mean, so one 1-star review (3.27) ranks below it and one 5-star (3.64) above.
+UNRATED_SCORE = PRIOR_MEAN
+
+
 def trending_weight(age: timedelta) -> float:
     """Return the weight of an install `age` old: 1 now, halving each half-life, 0 past 7 days."""
     if age > TRENDING_WINDOW:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from templates_app.choices import License, ModerationAction, TemplateStatus
+from templates_app.ranking import UNRATED_SCORE
 
 PUBLISHED = Q(status=TemplateStatus.PUBLISHED)
 
@@ -49,7 +50,7 @@ class Template(models.Model):
     rating_count = models.PositiveIntegerField(default=0)
     # Stored so the marketplace sorts by an index: the Bayesian average of visible reviews
     # (templates_app.ranking) and the decayed installs of the last 7 days.
-    rating_score = models.FloatField(default=0)
+    rating_score = models.FloatField(default=UNRATED_SCORE)
     trending_score = models.FloatField(default=0)
     # Weighted name (A), short description and tags (B), description (C); written by
     # templates_app.search.index whenever a service changes those fields.

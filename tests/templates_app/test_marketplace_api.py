@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from templates_app.models import Category, Template, TemplateInstall
-from templates_app.ranking import trending_weight
+from templates_app.ranking import bayesian_rating, trending_weight
 from templates_app.services.marketplace import trending_scores_refresh
 from templates_app.services.moderation import template_set_featured, template_set_verified
-from templates_app.services.reviews import review_create
+from templates_app.services.reviews import review_create, review_delete
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +154,30 @@ def test_top_rated_uses_a_bayesian_average(anon_client, catalogue):
         "CRM lead sync",
         "Slack incident alerts",
     ]
+
+
+def test_top_rated_puts_unreviewed_templates_between_one_and_five_stars(
+    anon_client, make_template, other_user
+):
+    make_template(name="Never reviewed", published=True)
+    emptied = make_template(name="Review deleted", published=True)
+    one_star = make_template(name="One star", published=True)
+    five_stars = make_template(name="Five stars", published=True)
+    review_delete(
+        review=review_create(template=emptied, user=other_user, rating=1), user=other_user
+    )
+    review_create(template=one_star, user=other_user, rating=1)
+    review_create(template=five_stars, user=other_user, rating=5)
+    scores = dict(Template.objects.values_list("name", "rating_score"))
+    # No visible reviews is one state with one score, however the template got there.
+    assert (
+        scores["Never reviewed"]
+        == scores["Review deleted"]
+        == bayesian_rating(rating_sum=0, rating_count=0)
+    )
+    ranked = names(anon_client.get(f"{SEARCH_URL}?sort=top_rated"))
+    assert ranked[0] == "Five stars" and ranked[-1] == "One star"
+    assert set(ranked[1:3]) == {"Never reviewed", "Review deleted"}
 
 
 def test_newest_sorts_by_first_publication(anon_client, catalogue):
@@ -302,3 +326,19 @@ def test_trending_refresh_writes_decayed_and_expired_scores_in_one_batch(catalog
     scores = dict(Template.objects.values_list("name", "trending_score"))
     assert scores["CRM lead sync"] == 0
     assert scores["Slack incident alerts"] == pytest.approx(trending_weight(timedelta(hours=30)))
+
+
+def test_migration_0005_backfills_unreviewed_templates_with_the_prior(make_template, other_user):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("templates_app.migrations.0005_unrated_score_is_the_prior_mean")
+    stale = make_template(name="Stale zero", published=True)
+    rated = make_template(name="Rated", published=True)
+    review_create(template=rated, user=other_user, rating=5)
+    Template.objects.filter(pk=stale.pk).update(rating_score=0)  # as rows stored before 0005
+    migration.backfill_unrated_scores(apps, None)
+    scores = dict(Template.objects.values_list("name", "rating_score"))
+    assert scores["Stale zero"] == 3.5
+    assert scores["Rated"] == bayesian_rating(rating_sum=5, rating_count=1)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from templates_app.ranking import bayesian_rating, trending_weight
+from templates_app.ranking import UNRATED_SCORE, bayesian_rating, trending_weight
 
 
 def test_one_five_star_review_does_not_beat_a_hundred_at_4_8():
@@ -25,3 +25,11 @@ def test_trending_weight_halves_every_two_days_and_stops_after_seven():
     assert trending_weight(timedelta(days=6)) == pytest.approx(0.125)
     assert trending_weight(timedelta(days=7, seconds=1)) == 0.0
     assert trending_weight(timedelta(seconds=-5)) == 1.0
+
+
+def test_the_unrated_score_is_the_prior_and_migration_0005_froze_it():
+    from importlib import import_module
+
+    migration = import_module("templates_app.migrations.0005_unrated_score_is_the_prior_mean")
+    assert bayesian_rating(rating_sum=0, rating_count=0) == UNRATED_SCORE
+    assert migration.UNRATED_SCORE == UNRATED_SCORE
