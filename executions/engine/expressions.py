@@ -11,6 +11,9 @@ from jmespath.functions import Functions
 from jmespath.parser import ParsedResult
 
 _KNOWN_FUNCTIONS = frozenset(Functions().FUNCTION_TABLE)
+# Longer expressions are refused before parsing. The parser recurses per nesting level, so
+# even a shorter one ("(" * 999) can exhaust the stack: that is caught as an invalid one too.
+MAX_EXPRESSION_CHARS = 2000
 
 
 class ExpressionError(ValueError):
@@ -22,10 +25,19 @@ def compile_expression(expression: str) -> ParsedResult:
     """Compile (and cache) a JMESPath expression, raising ExpressionError when it is invalid."""
     if not expression.strip():
         raise ExpressionError("The expression is empty.")
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"The expression is {len(expression)} characters long; at most "
+            f"{MAX_EXPRESSION_CHARS} are allowed."
+        )
     try:
         parsed = jmespath.compile(expression)
     except JMESPathError as exc:
         raise ExpressionError(_describe_parse_error(expression, exc)) from exc
+    except RecursionError as exc:
+        raise ExpressionError(
+            f"Invalid JMESPath expression {_abbreviated(expression)}: nested too deeply."
+        ) from exc
     unknown = sorted(_function_names(parsed.parsed) - _KNOWN_FUNCTIONS)
     if unknown:
         raise ExpressionError(
@@ -50,6 +62,10 @@ def evaluate(expression: str, context: dict[str, Any]) -> Any:
         return parsed.search(context)
     except JMESPathError as exc:
         raise ExpressionError(f"Expression {expression!r} failed: {_first_line(exc)}") from exc
+    except RecursionError as exc:
+        raise ExpressionError(
+            f"Expression {_abbreviated(expression)} failed: nested too deeply."
+        ) from exc
 
 
 def is_expression(value: Any) -> bool:
@@ -86,6 +102,11 @@ def _describe_parse_error(expression: str, exc: JMESPathError) -> str:
     return (
         f"Invalid JMESPath expression {expression!r}: unexpected {token!r} at position {position}."
     )
+
+
+def _abbreviated(expression: str) -> str:
+    """Quote an expression for a message, cut to a readable length."""
+    return repr(expression if len(expression) <= 80 else expression[:77] + "...")
 
 
 def _first_line(exc: Exception) -> str:

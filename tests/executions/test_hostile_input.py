@@ -78,3 +78,24 @@ def test_deeply_nested_definition_is_400(api_client):
     response = api_client.post(WORKFLOWS, {"name": "n", "definition": definition}, format="json")
     assert response.status_code == 400
     assert not Workflow.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("node", "error_path"),
+    [
+        ({"type": "transform", "params": {"expr": "(" * 999 + "a" + ")" * 999}}, "expr"),
+        ({"type": "transform", "params": {"expr": "(" * 2000 + "a" + ")" * 2000}}, "expr"),
+        ({"type": "condition", "params": {"expr": "!" * 1999 + "a"}}, "expr"),
+        ({"type": "transform", "params": {"expr": "[" * 3000}}, "expr"),
+        ({"type": "set", "params": {"fields": {"x": {"expr": "[" * 1999}}}}, "fields.x.expr"),
+        (
+            {"type": "http_request", "params": {"url": "http://e.com/", "json_expr": "a" * 2001}},
+            "json_expr",
+        ),
+    ],
+)
+def test_expressions_too_deep_or_too_long_are_400(api_client, node, error_path):
+    definition = {"nodes": [{"id": "n", **node}]}
+    response = api_client.post(f"{WORKFLOWS}validate/", {"definition": definition}, format="json")
+    assert response.status_code == 400
+    assert f"definition.nodes.0.params.{error_path}" in response.json()["errors"]

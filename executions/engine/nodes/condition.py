@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from executions.engine.expressions import MAX_EXPRESSION_CHARS
 from executions.engine.nodes.base import NodeContext, NodeType, register
 
 
@@ -27,7 +28,9 @@ class ConditionNode(NodeType):
         "type": "object",
         "required": ["expr"],
         "additionalProperties": False,
-        "properties": {"expr": {"type": "string", "minLength": 1}},
+        "properties": {
+            "expr": {"type": "string", "minLength": 1, "maxLength": MAX_EXPRESSION_CHARS}
+        },
     }
 
     def check_params(self, params: dict[str, Any]) -> dict[str, list[str]]:

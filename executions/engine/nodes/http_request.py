@@ -14,6 +14,7 @@ from executions.conf import app_setting
 from executions.constants import DEFAULT_HTTP_TIMEOUT_SECONDS, MAX_HTTP_TIMEOUT_SECONDS
 from executions.engine.circuit import CircuitOpenError
 from executions.engine.errors import NodeFailure, NodeTimeout
+from executions.engine.expressions import MAX_EXPRESSION_CHARS
 from executions.engine.nodes.base import NodeContext, NodeType, register
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -45,7 +46,7 @@ class HttpRequestNode(NodeType):
             "url": {"type": "string", "minLength": 1, "maxLength": 2048},
             "headers": {"type": "object", "additionalProperties": {"type": "string"}},
             "json": {},
-            "json_expr": {"type": "string", "minLength": 1},
+            "json_expr": {"type": "string", "minLength": 1, "maxLength": MAX_EXPRESSION_CHARS},
             "timeout_seconds": {
                 "type": "number",
                 "exclusiveMinimum": 0,
