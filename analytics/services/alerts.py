@@ -29,7 +29,12 @@ from analytics.models.alerts import (
     NotificationStatus,
     new_webhook_secret,
 )
-from analytics.selectors.alerts import INSTANT_METRICS, MetricReading, alert_metric_read
+from analytics.selectors.alerts import (
+    INSTANT_METRICS,
+    MetricReading,
+    alert_events,
+    alert_metric_read,
+)
 from analytics.services.notifications import alert_setting
 
 logger = logging.getLogger("analytics.alerts")
@@ -234,20 +239,43 @@ def _limit_statement_time() -> None:
         cursor.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
 
 
-def alert_rule_evaluate(*, rule_id: int, now: dt.datetime | None = None) -> AlertEvent | None:
-    """Evaluate one claimed rule; return the fired/resolved event it recorded, if any.
+def _was_firing(rule: AlertRule) -> bool:
+    """Whether the rule is firing, even if its latest evaluations errored.
+
+    ``errored`` only says the metric could not be read; whether the rule was firing before
+    is kept by its events: the latest one is ``fired`` until it resolves.
+    """
+    if rule.state == AlertState.FIRING:
+        return True
+    if rule.state != AlertState.ERRORED:
+        return False
+    latest = alert_events(rule=rule).values_list("kind", flat=True).first()
+    return latest == AlertEventKind.FIRED
+
+
+def alert_rule_evaluate(
+    *, rule_id: int, claimed_at: dt.datetime, now: dt.datetime | None = None
+) -> AlertEvent | None:
+    """Evaluate one rule claimed at ``claimed_at``; return the event it recorded, if any.
 
     Crossing the threshold fires and notifies; staying over it notifies again only once the
     cooldown has passed; coming back resolves and notifies. A metric that cannot be read puts
-    the rule in ``errored`` (with the error) instead of raising.
+    the rule in ``errored`` (with the error) instead of raising; a rule that was firing keeps
+    firing through errors (no second ``fired`` inside the cooldown, ``resolved`` when it
+    recovers). A rule whose claim was released and taken by another worker in the meantime
+    is left to that worker.
     """
     now = now or timezone.now()
     with transaction.atomic():
         rule = (
             AlertRule.objects.select_for_update(of=("self",))
             .select_related("report")
-            .get(pk=rule_id)
+            .filter(pk=rule_id, evaluating_since=claimed_at)
+            .first()
         )
+        if rule is None:
+            logger.info("alert_rule_claim_lost rule=%s claimed_at=%s", rule_id, claimed_at)
+            return None
         rule.evaluating_since = None
         rule.next_evaluation_at = now + EVALUATION_INTERVAL
         rule.last_evaluated_at = now
@@ -258,10 +286,12 @@ def alert_rule_evaluate(*, rule_id: int, now: dt.datetime | None = None) -> Aler
                 evaluation = alert_rule_check(rule=rule, now=now)
         except Exception as exc:
             logger.warning("alert_rule_errored rule=%s error=%s", rule.pk, exc)
-            rule.state = AlertState.ERRORED
+            if rule.state != AlertState.PAUSED:
+                rule.state = AlertState.ERRORED
             rule.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             rule.save()
             return None
+        was_firing = _was_firing(rule)
         rule.last_value = evaluation.value
         rule.last_error = ""
         if rule.state == AlertState.PAUSED:
@@ -270,13 +300,13 @@ def alert_rule_evaluate(*, rule_id: int, now: dt.datetime | None = None) -> Aler
             cooled_down = rule.last_notified_at is None or (
                 now - rule.last_notified_at >= dt.timedelta(minutes=rule.cooldown_minutes)
             )
-            if rule.state != AlertState.FIRING:
-                rule.state = AlertState.FIRING
+            rule.state = AlertState.FIRING
+            if not was_firing:
                 rule.last_triggered_at = now
                 event = _record_event(rule, AlertEventKind.FIRED, evaluation.value, now)
             elif cooled_down:
                 event = _record_event(rule, AlertEventKind.FIRED, evaluation.value, now)
-        elif rule.state == AlertState.FIRING:
+        elif was_firing:
             rule.state = AlertState.OK
             event = _record_event(rule, AlertEventKind.RESOLVED, evaluation.value, now)
         else:
@@ -290,10 +320,8 @@ def alert_rules_evaluate_due(*, now: dt.datetime | None = None) -> list[AlertEve
     now = now or timezone.now()
     events = []
     for rule_id in alert_rules_claim_due(now=now):
-        try:
-            event = alert_rule_evaluate(rule_id=rule_id, now=now)
-        except AlertRule.DoesNotExist:
-            continue  # deleted since it was claimed
+        # None too when the rule was deleted or its claim taken over since it was claimed.
+        event = alert_rule_evaluate(rule_id=rule_id, claimed_at=now, now=now)
         if event is not None:
             events.append(event)
     return events
