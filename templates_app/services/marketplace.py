@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_redis import get_redis_connection
@@ -108,8 +108,12 @@ def template_view_record(*, template_id: int) -> None:
 def template_views_flush() -> int:
     """Move the view counts accumulated in Redis into `Template.view_count`; return the views.
 
-    The hash is renamed first, so views counted during the flush go to a fresh hash and are
-    not lost; if the database write fails, the renamed hash stays and the next flush takes it.
+    The hash is renamed first, so views counted during the flush go to a fresh hash. The
+    renamed hash is then read and deleted in one MULTI/EXEC *before* the database is
+    written: a Redis failure after the UPDATE can no longer leave the counts behind to be
+    added a second time by the retry. If the UPDATE fails, the counts go back into the live
+    hash; only if Redis fails at that very moment are they lost (a few views, never a
+    double count).
     """
     conn = get_redis_connection("default")
     # One flusher at a time; a second one finding the lock taken has nothing to do.
@@ -124,24 +128,45 @@ def template_views_flush() -> int:
 
 def _flush_views(conn) -> int:
     flushing_key = f"{VIEW_COUNTS_KEY}:flushing"
-    # A flush that died half-way left its counts under the flushing key: take them first.
+    # A flush that died before claiming left its counts under the flushing key: take them.
     if not conn.exists(flushing_key):
         if not conn.exists(VIEW_COUNTS_KEY):
             return 0
         conn.rename(VIEW_COUNTS_KEY, flushing_key)
-    counts = {int(key): int(value) for key, value in conn.hgetall(flushing_key).items()}
-    if counts:
-        ids, increments = zip(*sorted(counts.items()), strict=True)
+    claim = conn.pipeline(transaction=True)
+    claim.hgetall(flushing_key)
+    claim.delete(flushing_key)
+    raw_counts, _deleted = claim.execute()
+    counts = {int(key): int(value) for key, value in raw_counts.items()}
+    if not counts:
+        return 0
+    ids, increments = zip(*sorted(counts.items()), strict=True)
+    try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE templates_app_template AS t SET view_count = t.view_count + c.views "
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS c(id, views) WHERE t.id = c.id",
                 [list(ids), list(increments)],
             )
-    conn.delete(flushing_key)
-    total = sum(counts.values())
+    except DatabaseError:
+        _return_views(conn, counts)
+        raise
+    total = sum(increments)
     logger.info("template_views_flushed templates=%s views=%s", len(counts), total)
     return total
+
+
+def _return_views(conn, counts: dict[int, int]) -> None:
+    """Add claimed counts back to the live hash after a failed database write."""
+    try:
+        restore = conn.pipeline(transaction=True)
+        for template_id, views in counts.items():
+            restore.hincrby(VIEW_COUNTS_KEY, str(template_id), views)
+        restore.execute()
+    except RedisError:
+        logger.warning(
+            "template_views_lost templates=%s views=%s", len(counts), sum(counts.values())
+        )
 
 
 # A recomputed score within this fraction of the stored one is not written: between two

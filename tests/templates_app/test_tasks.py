@@ -1,5 +1,7 @@
 """Periodic tasks of the marketplace: declared, and doing their work on a real worker."""
 
+import contextlib
+
 import pytest
 from django_redis import get_redis_connection
 
@@ -58,3 +60,55 @@ def test_a_second_flusher_waits_its_turn(make_template):
     finally:
         lock.release()
     assert template_views_flush() == 1
+
+
+@pytest.mark.django_db
+def test_a_redis_failure_after_the_database_write_never_counts_views_twice(
+    make_template, monkeypatch
+):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from templates_app.services import marketplace
+
+    template = make_template(published=True)
+    for _ in range(3):
+        template_view_record(template_id=template.pk)
+    conn = get_redis_connection("default")
+    real_delete = conn.delete
+    failures = []
+
+    def delete_failing_once(*keys):
+        # The flush used to write the database, then delete the hash: a blip here made the
+        # retry (the task autoretries on it) add the same views again.
+        if not failures:
+            failures.append(keys)
+            raise RedisConnectionError("blip")
+        return real_delete(*keys)
+
+    monkeypatch.setattr(conn, "delete", delete_failing_once)
+    monkeypatch.setattr(marketplace, "get_redis_connection", lambda alias: conn)
+    with contextlib.suppress(RedisConnectionError):  # the old order failed here, after the UPDATE
+        marketplace.template_views_flush()
+    marketplace.template_views_flush()  # the retry
+    assert Template.objects.get(pk=template.pk).view_count == 3
+
+
+@pytest.mark.django_db
+def test_views_go_back_to_redis_when_the_database_write_fails(make_template):
+    from django.db import DataError
+
+    from templates_app.services.marketplace import template_views_flush
+
+    template = make_template(published=True)
+    # bigint's maximum: adding a view overflows, a real database error.
+    Template.objects.filter(pk=template.pk).update(view_count=2**63 - 1)
+    for _ in range(2):
+        template_view_record(template_id=template.pk)
+    with pytest.raises(DataError):
+        template_views_flush()
+    conn = get_redis_connection("default")
+    assert conn.hget(VIEW_COUNTS_KEY, str(template.pk)) == b"2"
+    assert not conn.exists(f"{VIEW_COUNTS_KEY}:flushing")
+    Template.objects.filter(pk=template.pk).update(view_count=0)
+    assert template_views_flush() == 2
+    assert Template.objects.get(pk=template.pk).view_count == 2
