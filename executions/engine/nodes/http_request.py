@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,12 +14,19 @@ from executions.constants import DEFAULT_HTTP_TIMEOUT_SECONDS, MAX_HTTP_TIMEOUT_
 from executions.engine.circuit import CircuitOpenError
 from executions.engine.errors import NodeFailure, NodeTimeout
 from executions.engine.expressions import MAX_EXPRESSION_CHARS
+from executions.engine.netguard import (
+    AddressNotAllowed,
+    LookupFailed,
+    PinnedTransport,
+    resolve_checked,
+)
 from executions.engine.nodes.base import NodeContext, NodeType, register
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 MAX_TEXT_CHARS = 64 * 1024
 # 429 and 5xx may succeed later; any other non-2xx answer will not, so it is not retried.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def circuit_breaker_for(host: str):
@@ -72,17 +78,8 @@ class HttpRequestNode(NodeType):
     def run(self, params: dict[str, Any], context: NodeContext) -> Any:
         method = params.get("method", "GET")
         url = params["url"]
-        parts = urlsplit(url)
-        host = parts.netloc
-        if app_setting("EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS"):
-            blocked = non_public_address(parts.hostname or "")
-            if blocked:
-                raise NodeFailure(
-                    f"{url} resolves to {blocked}, a non-public address; requests to private "
-                    "networks are disabled (EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS).",
-                    type=ErrorType.HTTP_ERROR,
-                    retryable=False,
-                )
+        target = _connect_target(url)
+        host = target.url.netloc.decode("ascii")
         breaker = circuit_breaker_for(host)
         try:
             breaker.before_request()
@@ -98,15 +95,17 @@ class HttpRequestNode(NodeType):
         if remaining is not None:
             timeout = max(0.001, min(timeout, remaining))
         sends_body = "json" in params or "json_expr" in params
+        transport = PinnedTransport(hostname=target.url.host, address=target.address)
         try:
-            response = httpx.request(
-                method,
-                url,
-                headers=params.get("headers") or {},
-                json=body if sends_body else None,
-                timeout=timeout,
-                follow_redirects=False,
-            )
+            with httpx.Client(
+                transport=transport, trust_env=False, follow_redirects=False, timeout=timeout
+            ) as client:
+                response = client.request(
+                    method,
+                    target.url,
+                    headers=params.get("headers") or {},
+                    json=body if sends_body else None,
+                )
         except httpx.TimeoutException as exc:
             breaker.record_failure()
             raise NodeTimeout(f"{method} {url} timed out after {timeout:.1f}s.") from exc
@@ -128,21 +127,40 @@ class HttpRequestNode(NodeType):
         return output
 
 
-def non_public_address(hostname: str) -> str | None:
-    """Return the first address of hostname that is not globally routable, or None.
+@dataclass(frozen=True)
+class _Target:
+    url: httpx.URL
+    address: str  # the checked IP address the request connects to
 
-    A name that does not resolve returns None: the request then fails with a clear
-    connection error from httpx.
-    """
+
+def _connect_target(url: str) -> _Target:
+    """Parse the URL and resolve its host once, refusing non-public addresses when blocking."""
     try:
-        infos = socket.getaddrinfo(hostname, None)
-    except (socket.gaierror, UnicodeError):
-        return None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            return str(address)
-    return None
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise NodeFailure(
+            f"Invalid URL {url}: {exc}", type=ErrorType.HTTP_ERROR, retryable=False
+        ) from exc
+    port = parsed.port or DEFAULT_PORTS[parsed.scheme]
+    try:
+        address = resolve_checked(
+            parsed.raw_host.decode("ascii"),
+            port,
+            block_private=bool(app_setting("EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS")),
+        )
+    except AddressNotAllowed as exc:
+        raise NodeFailure(
+            f"{url} resolves to {exc.address}, a non-public address; requests to private "
+            "networks are disabled (EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS).",
+            type=ErrorType.HTTP_ERROR,
+            retryable=False,
+        ) from exc
+    except LookupFailed as exc:
+        # Retryable: DNS answers can fail for a moment; max_attempts bounds a name that is gone.
+        raise NodeFailure(
+            f"Could not resolve {parsed.host}: {exc}", type=ErrorType.HTTP_ERROR
+        ) from exc
+    return _Target(url=parsed, address=address)
 
 
 def _response_output(response: httpx.Response) -> dict[str, Any]:
