@@ -177,19 +177,39 @@ TRENDING_TOLERANCE = 0.01
 # Rows per transaction: short row locks, so installs of those templates never wait long.
 TRENDING_BATCH_SIZE = 2000
 
-_RECENT_SCORES_SQL = """
-SELECT template_id,
-       SUM(power(0.5::float8, EXTRACT(EPOCH FROM (%(now)s - created_at))::float8
-                              / %(half_life)s))::float8
-FROM templates_app_templateinstall
-WHERE created_at > %(since)s AND created_at <= %(now)s
-GROUP BY template_id
+# Templates whose score may change: a score to decay or expire, or installs in the window.
+_CANDIDATES_SQL = """
+SELECT id FROM templates_app_template WHERE trending_score <> 0
+UNION
+SELECT template_id FROM templates_app_templateinstall WHERE created_at > %(since)s
 """
 
+# An install inserts its row, then adds 1 to the template's score, then commits. Locking the
+# batch's rows first makes every install either committed before the lock (so the next
+# statement, with a fresh snapshot, counts it) or waiting for the lock (so its +1 lands on
+# the recomputed score): none is overwritten.
+_LOCK_BATCH_SQL = """
+SELECT id FROM templates_app_template WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE
+"""
+
+# Computed and written in one statement. Installs newer than `now` (committed while the
+# refresh ran) weigh 1: their +1 is already in the stored score. The FILTER matters: for a
+# template without installs the LEFT JOIN's NULL row would weigh GREATEST(NULL, 0) = 0 -> 1.
 _APPLY_SCORES_SQL = """
 UPDATE templates_app_template AS t SET trending_score = c.score
-FROM unnest(%s::bigint[], %s::float8[]) AS c(id, score)
-WHERE t.id = c.id AND abs(t.trending_score - c.score) > %s * greatest(t.trending_score, c.score)
+FROM (
+    SELECT batch.id,
+           COALESCE(SUM(power(0.5::float8,
+                              GREATEST(EXTRACT(EPOCH FROM (%(now)s - i.created_at)), 0)::float8
+                              / %(half_life)s)) FILTER (WHERE i.id IS NOT NULL),
+                    0)::float8 AS score
+    FROM unnest(%(ids)s::bigint[]) AS batch(id)
+    LEFT JOIN templates_app_templateinstall AS i
+           ON i.template_id = batch.id AND i.created_at > %(since)s
+    GROUP BY batch.id
+) AS c
+WHERE t.id = c.id
+  AND abs(t.trending_score - c.score) > %(tolerance)s * greatest(t.trending_score, c.score)
 """
 
 
@@ -198,28 +218,30 @@ def trending_scores_refresh(*, now: datetime | None = None) -> int:
 
     Score = sum over installs of the last 7 days of 0.5 ** (age / half-life), so recent
     installs weigh most (templates_app.ranking). Templates whose installs all left the
-    window go back to 0. Written in batches, skipping changes under TRENDING_TOLERANCE.
+    window go back to 0. Each batch locks its rows, then computes and writes the scores in
+    one statement, so an install landing mid-run is never overwritten; changes under
+    TRENDING_TOLERANCE are skipped.
     """
     now = now or timezone.now()
+    since = now - TRENDING_WINDOW
     with connection.cursor() as cursor:
-        cursor.execute(
-            _RECENT_SCORES_SQL,
-            {
-                "now": now,
-                "since": now - TRENDING_WINDOW,
-                "half_life": TRENDING_HALF_LIFE.total_seconds(),
-            },
-        )
-        scores = {template_id: float(score) for template_id, score in cursor.fetchall()}
-        cursor.execute("SELECT id FROM templates_app_template WHERE trending_score <> 0")
-        for (template_id,) in cursor.fetchall():
-            scores.setdefault(template_id, 0.0)
+        cursor.execute(_CANDIDATES_SQL, {"since": since})
+        candidates = sorted(row[0] for row in cursor.fetchall())  # one lock order for all
     changed = 0
-    items = sorted(scores.items())  # by id: concurrent refreshes lock rows in one order
-    for start in range(0, len(items), TRENDING_BATCH_SIZE):
-        ids, values = zip(*items[start : start + TRENDING_BATCH_SIZE], strict=True)
+    for start in range(0, len(candidates), TRENDING_BATCH_SIZE):
+        ids = candidates[start : start + TRENDING_BATCH_SIZE]
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_APPLY_SCORES_SQL, [list(ids), list(values), TRENDING_TOLERANCE])
+            cursor.execute(_LOCK_BATCH_SQL, [ids])
+            cursor.execute(
+                _APPLY_SCORES_SQL,
+                {
+                    "ids": ids,
+                    "now": now,
+                    "since": since,
+                    "half_life": TRENDING_HALF_LIFE.total_seconds(),
+                    "tolerance": TRENDING_TOLERANCE,
+                },
+            )
             changed += cursor.rowcount
-    logger.info("trending_scores_refreshed scored=%s changed=%s", len(items), changed)
+    logger.info("trending_scores_refreshed scored=%s changed=%s", len(candidates), changed)
     return changed

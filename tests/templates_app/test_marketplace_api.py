@@ -342,3 +342,30 @@ def test_migration_0005_backfills_unreviewed_templates_with_the_prior(make_templ
     scores = dict(Template.objects.values_list("name", "rating_score"))
     assert scores["Stale zero"] == 3.5
     assert scores["Rated"] == bayesian_rating(rating_sum=5, rating_count=1)
+
+
+def test_an_install_landing_during_the_trending_refresh_is_not_overwritten(
+    make_template, other_user, other_workspace, monkeypatch
+):
+    from templates_app.services import marketplace
+
+    hot = make_template(name="Hot", published=True)
+    marketplace.template_install(template=hot, user=other_user, workspace=other_workspace)
+    real_sorted = sorted
+    landed = []
+
+    def sorted_then_install(items, *args, **kwargs):
+        # After the refresh has read which templates to score, before it writes: the old
+        # refresh had computed every score by then and wrote 1.0 over this install's +1.
+        if not landed:
+            landed.append(
+                marketplace.template_install(
+                    template=hot, user=other_user, workspace=other_workspace
+                )
+            )
+        return real_sorted(items, *args, **kwargs)
+
+    monkeypatch.setattr(marketplace, "sorted", sorted_then_install, raising=False)
+    marketplace.trending_scores_refresh()
+    assert landed
+    assert Template.objects.get(pk=hot.pk).trending_score == pytest.approx(2.0, abs=0.01)
