@@ -13,7 +13,7 @@ import binascii
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -24,6 +24,7 @@ from analytics.services.events_validation import (
     MAX_URL_LENGTH,
     MAX_USER_AGENT_LENGTH,
     parse_timestamp,
+    truncate_ip,
 )
 
 # PostHog's built-in events that have a SynapScale equivalent.
@@ -38,6 +39,10 @@ POSTHOG_EVENT_TYPES = {
 _NOT_ALLOWED = re.compile(r"[^a-z0-9_.:-]+")
 # Properties that describe transport, not the event: dropped from the stored properties.
 _TRANSPORT_PROPERTIES = frozenset({"token", "api_key", "distinct_id", "$distinct_id"})
+# The client's address, personal data: stored truncated like the event's own ``ip``.
+IP_PROPERTY = "$ip"
+# Stands for a corrected time before year 1: the one-year rule refuses it by index.
+_BEFORE_YEAR_ONE = datetime.min.replace(tzinfo=UTC).isoformat()
 
 
 class CaptureError(Exception):
@@ -144,6 +149,10 @@ def posthog_event_translate(event: Any, *, sent_at: datetime | None, received_at
     if not isinstance(properties, dict):
         return {"event_type": event.get("event"), "properties": properties}
     stored = {key: value for key, value in properties.items() if key not in _TRANSPORT_PROPERTIES}
+    sent_ip = stored.pop(IP_PROPERTY, None)
+    client_ip = truncate_ip(sent_ip) if isinstance(sent_ip, str) else None
+    if client_ip is not None:  # anything but a valid address is dropped
+        stored[IP_PROPERTY] = client_ip
     for key in ("$set", "$set_once"):
         if key in event:
             stored[key] = event[key]
@@ -169,15 +178,41 @@ def posthog_event_translate(event: Any, *, sent_at: datetime | None, received_at
         raw["referrer"] = _clip(properties["$referrer"], MAX_URL_LENGTH)
     if properties.get("$raw_user_agent"):
         raw["user_agent"] = _clip(properties["$raw_user_agent"], MAX_USER_AGENT_LENGTH)
+    if client_ip is not None:
+        raw["ip"] = client_ip
 
     timestamp = event.get("timestamp")
     event_sent_at = parse_timestamp(event.get("sent_at")) or sent_at
     parsed = parse_timestamp(timestamp)
+    offset = event.get("offset")
+    corrected: str | None = None
     if parsed is not None and event_sent_at is not None:
         # PostHog's clock-skew correction: trust the client's interval, not its clock.
-        raw["timestamp"] = (received_at - (event_sent_at - parsed)).isoformat()
+        corrected = _received_minus(received_at, event_sent_at - parsed)
     elif timestamp is not None:
-        raw["timestamp"] = timestamp
-    elif isinstance(event.get("offset"), (int, float)):
-        raw["timestamp"] = (received_at - timedelta(milliseconds=event["offset"])).isoformat()
+        corrected = timestamp
+    elif isinstance(offset, int | float) and not isinstance(offset, bool):
+        corrected = _received_minus(received_at, _milliseconds(offset))
+    if corrected is not None:
+        raw["timestamp"] = corrected
     return raw
+
+
+def _milliseconds(offset: float) -> timedelta:
+    try:
+        return timedelta(milliseconds=offset)
+    except OverflowError:  # beyond +-2.7 million years: as far as a timedelta goes
+        return timedelta.max if offset > 0 else timedelta.min
+
+
+def _received_minus(received_at: datetime, interval: timedelta) -> str | None:
+    """Return the ISO time ``interval`` before receipt; None means "use the receipt time".
+
+    An interval reaching before year 1 gives a time the one-year rule refuses (the event is
+    rejected by index); one reaching past year 9999 is a skewed clock, replaced by the
+    receipt time like any time more than an hour ahead.
+    """
+    try:
+        return (received_at - interval).isoformat()
+    except OverflowError:
+        return _BEFORE_YEAR_ONE if interval > timedelta(0) else None

@@ -152,3 +152,58 @@ def test_capture_reports_invalid_events_by_index(client, workspace):
     ).json()
     assert body["accepted"] == 1
     assert [item["index"] for item in body["rejected"]] == [1, 2]
+
+
+def capture(client, workspace, **fields):
+    event = {"api_key": workspace.ingestion_key, "event": "click", "distinct_id": "d", **fields}
+    response = client.post("/capture/", data=orjson.dumps(event), content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("203.0.113.77", "203.0.113.0"), ("2001:db8:1234:5678::9", "2001:db8:1234::")],
+)
+def test_posthog_ip_property_is_stored_truncated_like_the_event_ip(client, workspace, sent, stored):
+    assert capture(client, workspace, properties={"$ip": sent, "plan": "pro"})["accepted"] == 1
+    event = Event.objects.get(workspace=workspace)
+    assert event.properties == {"$ip": stored, "plan": "pro"}
+    assert event.ip == stored
+
+
+@pytest.mark.parametrize("sent", ["not an address", 12, {"a": 1}, ["1.2.3.4"]])
+def test_posthog_ip_property_that_is_not_an_address_is_dropped(client, workspace, sent):
+    assert capture(client, workspace, properties={"$ip": sent})["accepted"] == 1
+    assert "$ip" not in Event.objects.get(workspace=workspace).properties
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"timestamp": "0001-01-01T00:00:00Z", "sent_at": "9999-12-31T00:00:00Z"},
+        {"offset": 10**15},
+        {"offset": 1e300},
+    ],
+)
+def test_times_before_year_one_after_correction_are_rejected_by_index(client, workspace, fields):
+    body = capture(client, workspace, **fields)
+    assert body["accepted"] == 0
+    assert body["rejected"] == [
+        {"index": 0, "errors": {"timestamp": ["Must be no more than a year in the past."]}}
+    ]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"timestamp": "9999-12-31T00:00:00Z", "sent_at": "0001-01-01T00:00:00Z"},
+        {"offset": -(10**15)},
+        {"offset": -1e300},
+    ],
+)
+def test_times_past_year_9999_after_correction_become_the_receipt_time(client, workspace, fields):
+    before = datetime.now(UTC)
+    assert capture(client, workspace, **fields)["accepted"] == 1
+    created = Event.objects.get(workspace=workspace).created_at
+    assert before - timedelta(seconds=1) <= created <= datetime.now(UTC)
