@@ -2,8 +2,13 @@
 
 Closed: requests go through; failures (transport errors, timeouts, 5xx) are counted in a
 rolling window. At `threshold` failures the circuit opens for `cooldown_seconds`: requests
-fail at once without touching the host. After the cooldown one request is let through
-(half-open): success closes the circuit, failure opens it again immediately.
+fail at once without touching the host. After the cooldown exactly one request is let through
+(half-open, claimed with SET NX so concurrent workers do not all probe): success closes the
+circuit, failure opens it again immediately.
+
+Hosts are keyed by lowercased `hostname:port`. The breaker is shared by every workspace, so
+callers must only report failures that say something about the host (see http_request:
+a timeout the caller chose too short to be meaningful is not one).
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ class CircuitBreaker:
     def __init__(self, redis, host: str, *, threshold: int, cooldown_seconds: float) -> None:
         self.redis = redis
         self.host = host
-        self.key = f"{KEY_PREFIX}{host}"
+        self.key = f"{KEY_PREFIX}{host.lower()}"
+        self.probe_key = f"{self.key}:probe"
         self.threshold = threshold
         self.cooldown_seconds = cooldown_seconds
         # Failures older than this stop counting: the window is refreshed by each failure.
@@ -49,15 +55,27 @@ class CircuitBreaker:
             open_until=float(open_until) if open_until else None,
         )
 
-    def before_request(self) -> None:
-        """Raise CircuitOpenError while the circuit is open."""
+    def before_request(self, *, probe_seconds: float) -> None:
+        """Raise CircuitOpenError while the circuit is open, or half-open with a probe out.
+
+        probe_seconds bounds the probe's claim, so a worker that dies mid-probe does not keep
+        the circuit half-open for ever.
+        """
         now = time.time()
         state = self.state()
         if state.is_open(now):
             raise CircuitOpenError(self.host, state.open_until - now)
+        if state.open_until is not None:  # half-open: one probe at a time
+            claimed = self.redis.set(self.probe_key, "1", nx=True, ex=max(1, int(probe_seconds)))
+            if not claimed:
+                raise CircuitOpenError(self.host, max(0.0, self.redis.ttl(self.probe_key)))
 
     def record_success(self) -> None:
-        self.redis.delete(self.key)
+        self.redis.delete(self.key, self.probe_key)
+
+    def record_inconclusive(self) -> None:
+        """Release a probe whose outcome says nothing about the host."""
+        self.redis.delete(self.probe_key)
 
     def record_failure(self) -> None:
         now = time.time()
@@ -71,6 +89,7 @@ class CircuitBreaker:
             pipe = self.redis.pipeline()
             pipe.hset(self.key, mapping={"open_until": now + self.cooldown_seconds, "failures": 0})
             pipe.expire(self.key, int(self.window_seconds + self.cooldown_seconds))
+            pipe.delete(self.probe_key)
             pipe.execute()
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
 from executions.choices import ErrorType
-from executions.engine.errors import NodeFailure
+from executions.engine import runtime
+from executions.engine.circuit import CircuitOpenError
+from executions.engine.errors import NodeFailure, NodeTimeout
 from executions.engine.nodes import NodeContext, get_node_type
-from tests.executions.helpers import local_http_server
+from tests.executions.helpers import local_http_server, server_url
 
 pytestmark = pytest.mark.django_db
 REAL_GETADDRINFO = socket.getaddrinfo
@@ -55,9 +58,8 @@ def test_a_name_with_any_private_address_is_refused(settings, fake_dns):
     settings.EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = True
     answers, _ = fake_dns
     answers["mixed.test"] = [["8.8.8.8", "127.0.0.1"]]
-    with local_http_server(lambda *args: (200, {})) as server:
-        with pytest.raises(NodeFailure) as info:
-            run_node({"url": f"http://mixed.test:{server.server_address[1]}/"})
+    with local_http_server(lambda *args: (200, {})) as server, pytest.raises(NodeFailure) as info:
+        run_node({"url": f"http://mixed.test:{server.server_address[1]}/"})
     assert "127.0.0.1, a non-public address" in info.value.message
     assert info.value.retryable is False
     assert server.requests == []
@@ -99,3 +101,64 @@ def test_a_name_that_does_not_resolve_is_a_node_error():
         run_node({"url": "http://does-not-exist.invalid/"})
     assert info.value.type == ErrorType.HTTP_ERROR
     assert "Could not resolve does-not-exist.invalid" in info.value.message
+
+
+def slow_answer(seconds: float):
+    def respond(method, path, body):
+        time.sleep(seconds)
+        return 200, {"ok": True}
+
+    return respond
+
+
+def test_tiny_timeouts_of_one_workspace_do_not_open_the_shared_circuit(settings):
+    settings.EXECUTIONS_HTTP_CIRCUIT_THRESHOLD = 3
+    with local_http_server(slow_answer(0.05)) as server:
+        url = server_url(server, "/any")
+        for _ in range(5):
+            with pytest.raises(NodeTimeout):
+                run_node({"url": url, "timeout_seconds": 0.001}, node_id="tenant_a")
+        assert run_node({"url": url}, node_id="tenant_b")["json"] == {"ok": True}
+
+
+def test_a_node_timeout_fails_with_a_timeout_and_counts_for_the_breaker(settings):
+    settings.EXECUTIONS_HTTP_CIRCUIT_THRESHOLD = 1
+    with local_http_server(slow_answer(1.5)) as server:
+        url = server_url(server)
+        with pytest.raises(NodeTimeout) as info:
+            run_node({"url": url, "timeout_seconds": 1})
+        assert info.value.type == ErrorType.TIMEOUT
+        assert info.value.retryable is True
+        with pytest.raises(NodeFailure) as rejected:
+            run_node({"url": url})
+    assert rejected.value.type == ErrorType.CIRCUIT_OPEN
+
+
+def test_the_breaker_keys_hosts_by_lowercased_name_and_port(settings, fake_dns):
+    settings.EXECUTIONS_HTTP_CIRCUIT_THRESHOLD = 2
+    answers, _ = fake_dns
+    answers["flaky.test"] = [["127.0.0.1"]]
+    with local_http_server(lambda *args: (503, {})) as failing:
+        port = failing.server_address[1]
+        for url in (f"http://FLAKY.test:{port}/", f"http://flaky.TEST:{port}/"):
+            with pytest.raises(NodeFailure):
+                run_node({"url": url})
+        with pytest.raises(NodeFailure) as rejected:
+            run_node({"url": f"http://Flaky.Test:{port}/"})
+        assert rejected.value.type == ErrorType.CIRCUIT_OPEN
+        with local_http_server(lambda *args: (200, {})) as healthy:
+            # Another port of the same host is another breaker.
+            assert run_node({"url": server_url(healthy)})["status"] == 200
+
+
+def test_a_half_open_circuit_lets_exactly_one_probe_through():
+    breaker = runtime.circuit_breaker("probe.test:80")
+    runtime.redis().hset(breaker.key, mapping={"open_until": time.time() - 1, "failures": 0})
+    try:
+        breaker.before_request(probe_seconds=10)
+        with pytest.raises(CircuitOpenError):
+            runtime.circuit_breaker("PROBE.test:80").before_request(probe_seconds=10)
+        breaker.record_success()
+        runtime.circuit_breaker("probe.test:80").before_request(probe_seconds=10)
+    finally:
+        runtime.redis().delete(breaker.key, breaker.probe_key)

@@ -27,6 +27,8 @@ MAX_TEXT_CHARS = 64 * 1024
 # 429 and 5xx may succeed later; any other non-2xx answer will not, so it is not retried.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Timeouts shorter than this are the caller's choice, not evidence that the host is down.
+BREAKER_TIMEOUT_FLOOR_SECONDS = 1.0
 
 
 def circuit_breaker_for(host: str):
@@ -79,14 +81,6 @@ class HttpRequestNode(NodeType):
         method = params.get("method", "GET")
         url = params["url"]
         target = _connect_target(url)
-        host = target.url.netloc.decode("ascii")
-        breaker = circuit_breaker_for(host)
-        try:
-            breaker.before_request()
-        except CircuitOpenError as exc:
-            raise NodeFailure(
-                str(exc), type=ErrorType.CIRCUIT_OPEN, data={"retry_after": exc.retry_after}
-            ) from exc
         body = (
             context.evaluate(params["json_expr"]) if "json_expr" in params else params.get("json")
         )
@@ -94,6 +88,13 @@ class HttpRequestNode(NodeType):
         remaining = context.remaining_seconds()
         if remaining is not None:
             timeout = max(0.001, min(timeout, remaining))
+        breaker = circuit_breaker_for(f"{target.url.host}:{target.port}")
+        try:
+            breaker.before_request(probe_seconds=timeout + 5)
+        except CircuitOpenError as exc:
+            raise NodeFailure(
+                str(exc), type=ErrorType.CIRCUIT_OPEN, data={"retry_after": exc.retry_after}
+            ) from exc
         sends_body = "json" in params or "json_expr" in params
         transport = PinnedTransport(hostname=target.url.host, address=target.address)
         try:
@@ -107,7 +108,12 @@ class HttpRequestNode(NodeType):
                     json=body if sends_body else None,
                 )
         except httpx.TimeoutException as exc:
-            breaker.record_failure()
+            # The breaker is shared by every workspace: a timeout too short to say anything
+            # about the host must not let one workspace open it for the others.
+            if timeout >= BREAKER_TIMEOUT_FLOOR_SECONDS:
+                breaker.record_failure()
+            else:
+                breaker.record_inconclusive()
             raise NodeTimeout(f"{method} {url} timed out after {timeout:.1f}s.") from exc
         except httpx.HTTPError as exc:
             breaker.record_failure()
@@ -130,6 +136,7 @@ class HttpRequestNode(NodeType):
 @dataclass(frozen=True)
 class _Target:
     url: httpx.URL
+    port: int
     address: str  # the checked IP address the request connects to
 
 
@@ -160,7 +167,7 @@ def _connect_target(url: str) -> _Target:
         raise NodeFailure(
             f"Could not resolve {parsed.host}: {exc}", type=ErrorType.HTTP_ERROR
         ) from exc
-    return _Target(url=parsed, address=address)
+    return _Target(url=parsed, port=port, address=address)
 
 
 def _response_output(response: httpx.Response) -> dict[str, Any]:
