@@ -237,8 +237,14 @@ class _QueueExecutionsSerializer(serializers.Serializer):
 
 class QueueOverviewSerializer(serializers.Serializer):
     scope = serializers.CharField(help_text="`workspace`, or `all` for staff.")
-    broker_queues = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    broker_queues = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True),
+        required=False,
+        help_text="Messages waiting per broker queue (staff only).",
+    )
     workers_online = serializers.IntegerField()
-    workers = serializers.ListField(child=serializers.CharField())
+    workers = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Worker hostnames (staff only)."
+    )
     executions = _QueueExecutionsSerializer()
     oldest_queued_age_seconds = serializers.FloatField(allow_null=True)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from celery import current_app
+from django.core.cache import cache
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
@@ -15,6 +16,10 @@ from executions.services.lifecycle import DEFAULT_QUEUE, HIGH_QUEUE
 
 logger = logging.getLogger(__name__)
 PING_TIMEOUT_SECONDS = 0.5
+# The broker and worker probes are global and cost up to PING_TIMEOUT_SECONDS: shared by
+# every caller for a few seconds, so polling the endpoint cannot hammer the broker.
+INFRASTRUCTURE_CACHE_KEY = "synapscale:executions:queue:infrastructure"
+INFRASTRUCTURE_CACHE_SECONDS = 5
 
 
 def broker_queue_depths(app) -> dict[str, int | None]:
@@ -43,8 +48,30 @@ def workers_online(app) -> list[str]:
     return sorted(name for reply in replies for name in reply)
 
 
+def infrastructure_overview(app) -> dict[str, Any]:
+    """Broker queue depths and workers online, cached for a few seconds."""
+    try:
+        cached = cache.get(INFRASTRUCTURE_CACHE_KEY)
+    except Exception:  # Redis down: probe directly rather than fail the monitoring view
+        logger.warning("executions.queue_cache_unavailable", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached
+    value = {"broker_queues": broker_queue_depths(app), "workers": workers_online(app)}
+    try:
+        cache.set(INFRASTRUCTURE_CACHE_KEY, value, INFRASTRUCTURE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("executions.queue_cache_unavailable", exc_info=True)
+    return value
+
+
 def queue_overview(*, workspace_id: int | None) -> dict[str, Any]:
-    """The monitoring view; workspace_id None covers every workspace (staff)."""
+    """The monitoring view; workspace_id None covers every workspace (staff).
+
+    Broker depths and worker hostnames are about the whole platform, so only the staff view
+    (workspace_id None) shows them; a workspace sees its own executions and how many workers
+    are online.
+    """
     executions = Execution.objects.all()
     node_runs = NodeRun.objects.all()
     if workspace_id is not None:
@@ -61,14 +88,16 @@ def queue_overview(*, workspace_id: int | None) -> dict[str, Any]:
         status=NodeRunStatus.RETRYING, execution__status=ExecutionStatus.RUNNING
     ).count()
     oldest = counts.pop("oldest_queued_at")
-    workers = workers_online(current_app)
-    return {
+    infrastructure = infrastructure_overview(current_app)
+    overview = {
         "scope": "all" if workspace_id is None else "workspace",
-        "broker_queues": broker_queue_depths(current_app),
-        "workers_online": len(workers),
-        "workers": workers,
+        "workers_online": len(infrastructure["workers"]),
         "executions": {**counts, "retrying": retrying},
         "oldest_queued_age_seconds": (
             round((timezone.now() - oldest).total_seconds(), 1) if oldest else None
         ),
     }
+    if workspace_id is None:
+        overview["broker_queues"] = infrastructure["broker_queues"]
+        overview["workers"] = infrastructure["workers"]
+    return overview
