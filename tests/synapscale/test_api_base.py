@@ -366,3 +366,18 @@ def test_json_deeper_than_the_limit_is_refused_and_at_the_limit_accepted(api_cli
     )
     response = api_client.post("/api/v1/scoped/", data=fits, content_type="application/json")
     assert response.status_code == 201, response.content
+
+
+def test_a_view_validating_each_item_itself_receives_nul_characters(api_client):
+    from tests.synapscale.scoped_views import RefViewSet
+
+    RefViewSet.validates_nul_per_item = True
+    try:
+        response = api_client.post(
+            "/api/v1/refs/", data=b'{"membership": "x\\u0000"}', content_type="application/json"
+        )
+    finally:
+        del RefViewSet.validates_nul_per_item
+    # The view's own validation answers (the id is not a number), not the parser's NUL check.
+    assert response.status_code == 400
+    assert "NUL" not in str(response.json()["errors"])
