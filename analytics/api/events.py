@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from analytics.filtersets import EventFilterSet
+from analytics.json_values import json_safe
 from analytics.models import Event
 from analytics.selectors.events import (
     KNOWN_EVENT_TYPES,
@@ -29,7 +30,14 @@ from synapscale.selectors.workspaces import workspace_for_ingestion_key
 INGESTION_KEY_HEADER = "HTTP_X_INGESTION_KEY"
 
 
+class SafeJSONField(serializers.JSONField):
+    def to_representation(self, value):
+        return json_safe(super().to_representation(value))
+
+
 class EventSerializer(serializers.ModelSerializer):
+    properties = SafeJSONField(read_only=True)
+
     class Meta:
         model = Event
         fields = [

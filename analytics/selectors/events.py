@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from django.db.models import Max, Q, QuerySet, Sum
@@ -26,12 +27,16 @@ def _typed_variants(value: str) -> list:
     elif lowered == "null":
         variants.append(None)
     else:
-        for cast in (int, float):
+        try:
+            variants.append(int(value))
+        except ValueError:  # not an integer, or past Python's 4,300-digit limit
             try:
-                variants.append(cast(value))
-                break
+                number = float(value)
             except ValueError:
-                continue
+                number = None
+            # "nan", "inf" and 400-digit numbers parse as floats JSON cannot hold: text only.
+            if number is not None and math.isfinite(number):
+                variants.append(number)
     return variants
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from analytics.choices import ExportFormat, ExportSource, ExportStatus, RunStatus
 from analytics.filtersets import EventFilterSet
+from analytics.json_values import json_safe
 from analytics.masking import mask_text, mask_value
 from analytics.models import Event, Export, Report, ReportRun
 from analytics.selectors.events import events_filter_properties
@@ -187,7 +188,7 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
+        return orjson.dumps(json_safe(value)).decode()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -220,7 +221,7 @@ def _write(export: Export, handle) -> int:
     for row in rows:
         if export.masked:
             row = _masked(columns, row)
-        handle.write(orjson.dumps(dict(zip(columns, row, strict=True)), default=str))
+        handle.write(orjson.dumps(json_safe(dict(zip(columns, row, strict=True))), default=str))
         handle.write(b"\n")
         count += 1
     return count

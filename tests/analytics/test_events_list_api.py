@@ -130,3 +130,60 @@ def test_custom_types_are_not_known(api_client, ingest, workspace):
             "is_known": False,
         }
     ]
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-Infinity", "1e400", "9" * 5000])
+def test_property_values_that_are_no_finite_number_match_as_text(
+    api_client, ingest, workspace, text
+):
+    ingest(
+        workspace,
+        [
+            {"event_type": "click", "distinct_id": "text", "properties": {"x": text}},
+            {"event_type": "click", "distinct_id": "other", "properties": {"x": "1"}},
+        ],
+    )
+    assert distinct_ids(api_client.get(URL, {"properties.x": text})) == ["text"]
+
+
+@pytest.mark.parametrize("number", [2**62, 2.5, -1e300])
+def test_finite_numbers_still_match_numeric_properties(api_client, ingest, workspace, number):
+    ingest(workspace, [{"event_type": "click", "distinct_id": "n", "properties": {"x": number}}])
+    assert distinct_ids(api_client.get(URL, {"properties.x": repr(number)})) == ["n"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("user=NaN", "user"),
+        ("user=1e400", "user"),
+        ("user=99999999999999999999999", "user"),
+        ("user=-1", "user"),
+        ("created_after=0001-01-01T00:00:00%2B14:00", "created_after"),
+        ("created_before=9999-12-31T23:59:59-14:00", "created_before"),
+        ("created_after=1969-12-31T00:00:00Z", "created_after"),
+        ("event_type=" + "a" * 300 + "&event_type=click", "event_type"),
+        ("event_type=click&event_type=" + "a" * 300, "event_type"),
+        ("distinct_id=" + "a" * 300, "distinct_id"),
+    ],
+)
+def test_out_of_range_filter_values_are_400_naming_the_filter(api_client, stored, query, field):
+    response = api_client.get(f"{URL}?{query}")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_every_repeated_event_type_value_is_validated(api_client, stored):
+    values = "&".join(f"event_type=t{i}" for i in range(101))
+    response = api_client.get(f"{URL}?{values}")
+    assert response.status_code == 400
+    assert "event_type" in response.json()["errors"]
+
+
+def test_events_with_numbers_past_64_bits_are_listed(api_client, ingest, workspace):
+    # jsonb hands 1e300 back as a 301-digit integer, which orjson cannot write.
+    properties = {"big": 1e300, "also": -1.5e29, "nested": [{"n": 1e19}], "small": 7}
+    ingest(workspace, [{"event_type": "click", "distinct_id": "n", "properties": properties}])
+    response = api_client.get(URL)
+    assert response.status_code == 200
+    assert response.json()["results"][0]["properties"] == properties

@@ -281,3 +281,12 @@ def test_the_export_of_a_private_report_run_is_hidden_from_other_members(
     assert client.get(URL, **headers).json()["count"] == 0
     assert download(client, export.pk, headers)[0].status_code == 404
     assert download(api_client, export.pk)[0].status_code == 200
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_events_with_numbers_past_64_bits_are_exported(api_client, ingest, workspace, format):
+    ingest(workspace, [{"event_type": "click", "distinct_id": "n", "properties": {"x": 1e300}}])
+    export = build(request_export(api_client, format=format))
+    assert export.status == ExportStatus.SUCCEEDED, export.error
+    body = download(api_client, export.pk)[1]
+    assert b"1e+300" in body
