@@ -15,6 +15,14 @@ class TemplateStatus(models.TextChoices):
 EDITABLE_STATUSES = frozenset({TemplateStatus.DRAFT, TemplateStatus.REJECTED})
 
 
+class VersionStatus(models.TextChoices):
+    """A TemplateVersion's review: a new version of a published template waits for staff."""
+
+    PENDING_REVIEW = "pending_review", "Pending review"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+
+
 class License(models.TextChoices):
     FREE = "free", "Free"
     PREMIUM = "premium", "Premium"
@@ -31,6 +39,7 @@ class ModerationAction(models.TextChoices):
     VERIFIED = "verified", "Verified"
     UNVERIFIED = "unverified", "Unverified"
     DEPRECATED = "deprecated", "Deprecated"
+    VERSION_SUBMITTED = "version_submitted", "New version submitted for review"
     VERSION_PUBLISHED = "version_published", "New version published"
 
 

@@ -8,6 +8,7 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from templates_app.admin.common import apply_to_each
+from templates_app.choices import VersionStatus
 from templates_app.models import (
     Category,
     ModerationEntry,
@@ -38,10 +39,31 @@ class ModerationEntryInline(admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class TemplateVersionInline(admin.TabularInline):
+class TemplateVersionInline(admin.StackedInline):
+    """Versions, the one awaiting review first: staff read its definition before approving."""
+
     model = TemplateVersion
-    fields = ("version", "published_at", "published_by", "changelog")
-    readonly_fields = fields
+    fields = (
+        ("version", "status"),
+        ("submitted_by", "submitted_at"),
+        ("published_by", "published_at"),
+        "changelog",
+        "rejection_reason",
+        "definition",
+        "required_variables",
+    )
+    readonly_fields = (
+        "version",
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "published_by",
+        "published_at",
+        "changelog",
+        "rejection_reason",
+        "definition",
+        "required_variables",
+    )
     extra = 0
     can_delete = False
 
@@ -49,7 +71,23 @@ class TemplateVersionInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("published_by")
+        return super().get_queryset(request).select_related("published_by", "submitted_by")
+
+
+class PendingVersionFilter(admin.SimpleListFilter):
+    """Published templates whose new version waits for review (their status stays published)."""
+
+    title = "new version"
+    parameter_name = "new_version"
+
+    def lookups(self, request, model_admin):
+        return (("pending", "Awaiting review"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            # At most one pending version per template (a constraint): no duplicate rows.
+            return queryset.filter(versions__status=VersionStatus.PENDING_REVIEW)
+        return queryset
 
 
 class RejectForm(forms.Form):
@@ -78,7 +116,14 @@ class TemplateAdmin(admin.ModelAdmin):
         "rating_count",
         "published_at",
     )
-    list_filter = ("status", "category", "is_featured", "is_verified", "license")
+    list_filter = (
+        "status",
+        PendingVersionFilter,
+        "category",
+        "is_featured",
+        "is_verified",
+        "license",
+    )
     search_fields = ("name", "slug", "short_description", "author__username", "workspace__slug")
     list_select_related = ("category", "author")
     date_hierarchy = "created_at"
@@ -97,7 +142,10 @@ class TemplateAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Template._meta.fields if field.name != "search_vector"]
 
-    @admin.action(description="Approve and publish the selected templates", permissions=["change"])
+    @admin.action(
+        description="Approve and publish the selected templates (or their new version)",
+        permissions=["change"],
+    )
     def approve(self, request, queryset):
         apply_to_each(
             self,

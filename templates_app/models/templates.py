@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from templates_app.choices import License, ModerationAction, TemplateStatus
+from templates_app.choices import License, ModerationAction, TemplateStatus, VersionStatus
 from templates_app.ranking import UNRATED_SCORE
 
 PUBLISHED = Q(status=TemplateStatus.PUBLISHED)
@@ -128,24 +128,43 @@ class Template(models.Model):
 
 
 class TemplateVersion(models.Model):
-    """The definition of one published version, kept so installs can be traced back."""
+    """One version of a template's definition: approved (published), awaiting review, or not.
+
+    The template row always holds its latest approved version, which the marketplace shows
+    and installs use. A new version of a published template waits here as `pending_review`
+    until staff approve it (then it is copied onto the template) or reject it.
+    """
 
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
     version = models.CharField(max_length=64)
     definition = models.JSONField()
     required_variables = models.JSONField(default=list, blank=True)
     changelog = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=VersionStatus.choices, default=VersionStatus.PUBLISHED
+    )
+    rejection_reason = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    published_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-published_at", "-id")
         constraints = [
             models.UniqueConstraint(
                 fields=["template", "version"], name="template_versions_unique_version"
-            )
+            ),
+            # One proposal at a time: a newer edit replaces the one waiting for review.
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=Q(status=VersionStatus.PENDING_REVIEW),
+                name="template_versions_one_pending",
+            ),
         ]
 
     def __str__(self):

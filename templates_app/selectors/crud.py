@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
+from templates_app.choices import VersionStatus
 from templates_app.models import ModerationEntry, Template, TemplateVersion
 
 
 def templates_with_relations() -> QuerySet[Template]:
-    """Return all templates with what their serializers read (scope them before use)."""
-    return Template.objects.select_related("category", "author").defer("search_vector")
+    """Return all templates with what their serializers read (scope them before use).
+
+    `pending_versions` lists the new version awaiting staff review, if any (at most one).
+    """
+    pending = TemplateVersion.objects.filter(status=VersionStatus.PENDING_REVIEW)
+    return (
+        Template.objects.select_related("category", "author")
+        .defer("search_vector")
+        .prefetch_related(Prefetch("versions", queryset=pending, to_attr="pending_versions"))
+    )
 
 
 def template_versions(*, template: Template) -> QuerySet[TemplateVersion]:
-    """Return the published versions of a template, newest first."""
-    return TemplateVersion.objects.filter(template=template).select_related("published_by")
+    """Return a template's versions, newest first (one awaiting review before the others)."""
+    return TemplateVersion.objects.filter(template=template).select_related(
+        "published_by", "submitted_by"
+    )
 
 
 def template_history(*, template: Template) -> QuerySet[ModerationEntry]:

@@ -29,10 +29,21 @@ def invalidate_marketplace() -> None:
     invalidate_on_commit(MARKETPLACE_CACHE_NAMESPACE)
 
 
-def history_record(*, template: Template, actor, action: ModerationAction, reason: str = ""):
-    """Append an entry to the template's moderation history."""
+def history_record(
+    *,
+    template: Template,
+    actor,
+    action: ModerationAction,
+    reason: str = "",
+    version: str | None = None,
+):
+    """Append an entry to the template's moderation history (by default about its version)."""
     return ModerationEntry.objects.create(
-        template=template, actor=actor, action=action, reason=reason, version=template.version
+        template=template,
+        actor=actor,
+        action=action,
+        reason=reason,
+        version=template.version if version is None else version,
     )
 
 

@@ -7,9 +7,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from templates_app.choices import EDITABLE_STATUSES, License, ModerationAction, TemplateStatus
+from templates_app.choices import (
+    EDITABLE_STATUSES,
+    License,
+    ModerationAction,
+    TemplateStatus,
+    VersionStatus,
+)
 from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
 from templates_app.models import Category, Template, TemplateVersion
 from templates_app.search.index import search_vector_update, template_words, vocabulary_replace
@@ -25,6 +32,8 @@ from templates_app.versioning import is_newer, parse_version
 
 # Fields whose change on a published template is a new version of it.
 VERSIONED_FIELDS = frozenset({"definition", "required_variables"})
+# What a new version of a published template carries to staff review.
+PROPOSED_FIELDS = frozenset({"definition", "required_variables", "version", "changelog"})
 EDITABLE_FIELDS = frozenset(
     {
         "name",
@@ -155,9 +164,10 @@ def template_update(*, template: Template, user, **changes) -> Template:
     """Edit a template.
 
     Drafts and rejected templates change freely. A template under review or deprecated does
-    not change. A published template's text and metadata change in place; a change of its
-    definition or variables needs a newer `version`, which is published at once as a new
-    `TemplateVersion` (the author was approved already; staff can still deprecate it).
+    not change. A published template's text and metadata change in place (a changelog alone
+    also corrects the current version's). A change of its definition or variables needs a
+    newer `version` and does not go live: it is kept as a version pending staff review (see
+    `version_propose`), while the marketplace and installs keep the approved one.
     """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -173,26 +183,66 @@ def template_update(*, template: Template, user, **changes) -> Template:
     if not changed:
         return template
     words_before = template_words(template)
-    new_version = template.status == TemplateStatus.PUBLISHED and (
-        "version" in changed or VERSIONED_FIELDS & set(changed)
-    )
+    published = template.status == TemplateStatus.PUBLISHED
+    new_version = published and ("version" in changed or VERSIONED_FIELDS & set(changed))
     if new_version:
         _check_new_version(template, changed)
+        proposal = {key: values.get(key, getattr(template, key)) for key in PROPOSED_FIELDS}
+        if "changelog" not in values:
+            proposal["changelog"] = ""  # the approved version's notes are not this one's
+        changed = {key: value for key, value in changed.items() if key not in PROPOSED_FIELDS}
     if "name" in changed and template.published_at is None:
         # Once published, the slug is the template's public address: it stays.
         template.slug = unique_slug(changed["name"], exclude_pk=template.pk)
     for key, value in changed.items():
         setattr(template, key, value)
+    if new_version and template.is_verified:
+        # The badge vouched for the approved definition; staff re-verify the new one.
+        template.is_verified = False
+        history_record(template=template, actor=user, action=ModerationAction.UNVERIFIED)
     _full_clean(template)
     template.save()
     search_vector_update(template_ids=[template.pk])
-    if template.status == TemplateStatus.PUBLISHED:
-        vocabulary_replace(before=words_before, after=template_words(template))
-        if new_version:
-            version_snapshot(template=template, user=user)
-            history_record(template=template, actor=user, action=ModerationAction.VERSION_PUBLISHED)
-        invalidate_marketplace()
+    if not published:
+        return template
+    vocabulary_replace(before=words_before, after=template_words(template))
+    if "changelog" in changed:
+        # Release notes corrected in place belong to the version the marketplace shows.
+        TemplateVersion.objects.filter(
+            template=template, version=template.version, status=VersionStatus.PUBLISHED
+        ).update(changelog=template.changelog)
+    if new_version:
+        version_propose(template=template, user=user, **proposal)
+    invalidate_marketplace()
     return template
+
+
+def version_propose(
+    *, template: Template, user, version: str, definition, required_variables, changelog: str
+) -> TemplateVersion:
+    """Keep a new version of a published template for staff review (replacing any waiting)."""
+    TemplateVersion.objects.filter(template=template, status=VersionStatus.PENDING_REVIEW).exclude(
+        version=version
+    ).delete()
+    proposal, _ = TemplateVersion.objects.update_or_create(
+        template=template,
+        version=version,
+        defaults={
+            "definition": definition,
+            "required_variables": required_variables,
+            "changelog": changelog,
+            "status": VersionStatus.PENDING_REVIEW,
+            "rejection_reason": "",
+            "submitted_by": user,
+            "submitted_at": timezone.now(),
+            "published_by": None,
+            "published_at": None,
+        },
+    )
+    history_record(
+        template=template, actor=user, action=ModerationAction.VERSION_SUBMITTED, version=version
+    )
+    return proposal
 
 
 def _check_new_version(template: Template, changed: dict) -> None:
@@ -211,7 +261,7 @@ def _check_new_version(template: Template, changed: dict) -> None:
 
 
 def version_snapshot(*, template: Template, user) -> TemplateVersion:
-    """Keep the template's current definition as its published version."""
+    """Keep the template's current definition as its published (approved) version."""
     snapshot, _ = TemplateVersion.objects.update_or_create(
         template=template,
         version=template.version,
@@ -219,7 +269,10 @@ def version_snapshot(*, template: Template, user) -> TemplateVersion:
             "definition": template.definition,
             "required_variables": template.required_variables,
             "changelog": template.changelog,
+            "status": VersionStatus.PUBLISHED,
+            "rejection_reason": "",
             "published_by": user,
+            "published_at": timezone.now(),
         },
     )
     return snapshot

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from executions.services.workflows import workflow_create
 from synapscale import product_events
+from templates_app.choices import VersionStatus
 from templates_app.constants import VIEW_COUNTS_KEY
 from templates_app.models import Template, TemplateInstall, TemplateVersion
 from templates_app.ranking import TRENDING_HALF_LIFE, TRENDING_WINDOW
@@ -47,9 +48,11 @@ def template_install(
         raise conflict(
             "Only a published template can be installed.", status=f"Is {template.status}."
         )
-    published = TemplateVersion.objects.filter(template=template, version=template.version).first()
-    # The snapshot is the approved definition; the row is the same content for a published
-    # template, used only if the snapshot predates versioning.
+    # The approved snapshot of the live version: never a version still awaiting review. The
+    # row holds the same content; it is used only if the snapshot predates versioning.
+    published = TemplateVersion.objects.filter(
+        template=template, version=template.version, status=VersionStatus.PUBLISHED
+    ).first()
     definition = published.definition if published else template.definition
     specs = parse_variable_specs(
         published.required_variables if published else template.required_variables

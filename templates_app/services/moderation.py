@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from templates_app.choices import ModerationAction, TemplateStatus
-from templates_app.models import Template
+from templates_app.choices import ModerationAction, TemplateStatus, VersionStatus
+from templates_app.models import Template, TemplateVersion
 from templates_app.search.index import template_words, vocabulary_add, vocabulary_remove
 from templates_app.services.common import (
     conflict,
@@ -19,6 +19,7 @@ from templates_app.services.common import (
     invalidate_marketplace,
     lock_template,
     require_staff,
+    validate_template_definition,
 )
 from templates_app.services.crud import version_snapshot
 
@@ -34,11 +35,28 @@ def _require_status(template: Template, *allowed: TemplateStatus, action: str) -
         )
 
 
+def _pending_version(template: Template) -> TemplateVersion | None:
+    return TemplateVersion.objects.filter(
+        template=template, status=VersionStatus.PENDING_REVIEW
+    ).first()
+
+
 @transaction.atomic
 def template_approve(*, template: Template, user) -> Template:
-    """Publish a template under review and keep its definition as a version."""
+    """Publish a template under review, or the new version a published template awaits.
+
+    Either way the approved definition is kept as a published version.
+    """
     template = lock_template(template)
     require_staff(user, template=template)
+    if template.status == TemplateStatus.PUBLISHED:
+        pending = _pending_version(template)
+        if pending is None:
+            raise conflict(
+                "This published template has no new version awaiting review.",
+                status=f"Is {template.status}.",
+            )
+        return _version_approve(template, pending, user)
     _require_status(template, TemplateStatus.PENDING_REVIEW, action="approved")
     template.status = TemplateStatus.PUBLISHED
     template.rejection_reason = ""
@@ -48,6 +66,26 @@ def template_approve(*, template: Template, user) -> Template:
     version_snapshot(template=template, user=user)
     vocabulary_add(template_words(template))
     history_record(template=template, actor=user, action=ModerationAction.APPROVED)
+    invalidate_marketplace()
+    return template
+
+
+def _version_approve(template: Template, pending: TemplateVersion, user) -> Template:
+    """Make a pending version the live one: the template row takes its definition."""
+    # The engine may have grown stricter since the version was proposed.
+    validate_template_definition(pending.definition, pending.required_variables)
+    template.definition = pending.definition
+    template.required_variables = pending.required_variables
+    template.version = pending.version
+    template.changelog = pending.changelog
+    template.save(
+        update_fields=["definition", "required_variables", "version", "changelog", "updated_at"]
+    )
+    pending.status = VersionStatus.PUBLISHED
+    pending.published_by = user
+    pending.published_at = timezone.now()
+    pending.save(update_fields=["status", "published_by", "published_at"])
+    history_record(template=template, actor=user, action=ModerationAction.VERSION_PUBLISHED)
     invalidate_marketplace()
     return template
 
@@ -62,6 +100,25 @@ def template_reject(*, template: Template, user, reason: str) -> Template:
         raise ValidationError({"reason": [f"At most {MAX_REASON_LENGTH} characters."]})
     template = lock_template(template)
     require_staff(user, template=template)
+    if template.status == TemplateStatus.PUBLISHED:
+        # A new version is turned down; the approved one stays live.
+        pending = _pending_version(template)
+        if pending is None:
+            raise conflict(
+                "This published template has no new version awaiting review.",
+                status=f"Is {template.status}.",
+            )
+        pending.status = VersionStatus.REJECTED
+        pending.rejection_reason = reason
+        pending.save(update_fields=["status", "rejection_reason"])
+        history_record(
+            template=template,
+            actor=user,
+            action=ModerationAction.REJECTED,
+            reason=reason,
+            version=pending.version,
+        )
+        return template
     _require_status(template, TemplateStatus.PENDING_REVIEW, action="rejected")
     template.status = TemplateStatus.REJECTED
     template.rejection_reason = reason

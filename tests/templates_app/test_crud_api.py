@@ -96,15 +96,31 @@ def test_lifecycle_over_the_api(api_client, staff_api_client, other_api_client, 
     bump = api_client.patch(
         detail, {"definition": set_definition(3), "version": "1.1.0"}, format="json"
     )
-    assert bump.status_code == 200 and bump.json()["version"] == "1.1.0"
+    # The new version waits for staff; the approved one stays live, the badge goes.
+    assert bump.status_code == 200
+    assert (bump.json()["version"], bump.json()["status"]) == ("1.0.0", "published")
+    assert bump.json()["is_verified"] is False
+    assert bump.json()["definition"] == set_definition()
+    assert bump.json()["pending_version"]["version"] == "1.1.0"
+    assert bump.json()["pending_version"]["definition"] == set_definition(3)
     stale = api_client.patch(detail, {"definition": set_definition(4)}, format="json")
     assert stale.status_code == 400 and "version" in stale.json()["errors"]
+    assert api_client.post(f"{URL}{draft['id']}/approve/").status_code == 403
+    approved = staff_api_client.post(f"{URL}{draft['id']}/approve/")
+    assert approved.status_code == 200 and approved.json()["version"] == "1.1.0"
+    assert approved.json()["definition"] == set_definition(3)
+    assert approved.json()["pending_version"] is None
 
     versions = api_client.get(detail + "versions/").json()
-    assert [row["version"] for row in versions["results"]] == ["1.1.0", "1.0.0"]
+    assert [(row["version"], row["status"]) for row in versions["results"]] == [
+        ("1.1.0", "published"),
+        ("1.0.0", "published"),
+    ]
     history = api_client.get(detail + "history/").json()["results"]
     assert [row["action"] for row in history] == [
         "version_published",
+        "version_submitted",
+        "unverified",
         "verified",
         "featured",
         "approved",

@@ -135,13 +135,17 @@ def test_published_definition_change_needs_a_newer_version(published, user):
         version="1.1.0",
         changelog="x is 2",
     )
-    assert updated.status == TemplateStatus.PUBLISHED
-    versions = dict(
-        TemplateVersion.objects.filter(template=published).values_list("version", "definition")
-    )
-    assert versions == {"1.0.0": set_definition(1), "1.1.0": set_definition(2)}
+    assert (updated.status, updated.version) == (TemplateStatus.PUBLISHED, "1.0.0")
+    versions = {
+        row.version: (row.status, row.definition, row.changelog)
+        for row in TemplateVersion.objects.filter(template=published)
+    }
+    assert versions == {
+        "1.0.0": ("published", set_definition(1), ""),
+        "1.1.0": ("pending_review", set_definition(2), "x is 2"),
+    }
     assert ModerationEntry.objects.filter(
-        template=published, action=ModerationAction.VERSION_PUBLISHED, version="1.1.0"
+        template=published, action=ModerationAction.VERSION_SUBMITTED, version="1.1.0"
     ).exists()
 
 

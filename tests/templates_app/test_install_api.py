@@ -8,6 +8,7 @@ from synapscale import product_events
 from synapscale.choices import Role
 from templates_app.models import Template, TemplateInstall
 from templates_app.services.crud import template_update
+from templates_app.services.moderation import template_approve
 from tests.executions.helpers import wait_for_finish
 
 VARIABLE_DEFINITION = {
@@ -111,12 +112,15 @@ def test_install_checks_the_variables_and_writes_nothing_on_error(
 
 
 @pytest.mark.django_db
-def test_install_uses_the_published_snapshot_and_defaults_the_name(other_api_client, alerts, user):
+def test_install_uses_the_published_snapshot_and_defaults_the_name(
+    other_api_client, alerts, user, staff_user
+):
     definition = {
         "nodes": [{"id": "v2", "type": "set", "params": {"fields": {"c": "{{channel}}"}}}],
         "edges": [],
     }
     template_update(template=alerts, user=user, definition=definition, version="2.0.0")
+    template_approve(template=alerts, user=staff_user)
     response = other_api_client.post(install_url(alerts), {"variables": {"channel": "#x"}})
     assert response.status_code == 201
     assert response.json()["name"] == "Channel alerts"
@@ -145,3 +149,33 @@ def test_only_published_templates_install_and_viewers_cannot(
 @pytest.mark.django_db
 def test_anonymous_install_is_401(anon_client, alerts):
     assert anon_client.post(install_url(alerts), {}).status_code == 401
+
+
+@pytest.mark.django_db
+def test_installing_a_paid_template_is_its_purchase_at_its_price(
+    other_api_client,
+    make_template,
+    recorded_events,
+    anon_client,
+    django_capture_on_commit_callbacks,
+):
+    from decimal import Decimal
+
+    secret = {
+        "nodes": [{"id": "a", "type": "set", "params": {"fields": {"recipe": "PAID-IP"}}}],
+        "edges": [],
+    }
+    paid = make_template(
+        name="Paid one",
+        license="premium",
+        price=Decimal("49.00"),
+        definition=secret,
+        published=True,
+    )
+    page = anon_client.get(f"/api/v1/marketplace/templates/{paid.slug}/").json()
+    assert "PAID-IP" not in str(page)  # before buying: the outline only
+    with django_capture_on_commit_callbacks(execute=True):
+        response = other_api_client.post(install_url(paid), {}, format="json")
+    assert response.status_code == 201
+    assert response.json()["definition"] == secret  # bought: the full definition
+    assert [event["properties"]["price"] for event in recorded_events] == ["49.00"]

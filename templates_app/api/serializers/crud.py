@@ -1,10 +1,11 @@
 """Serializers of a workspace's templates and their lifecycle."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from templates_app.api.serializers.common import AuthorSerializer, CategoryRefSerializer
-from templates_app.choices import License
+from templates_app.choices import License, VersionStatus
 from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
 from templates_app.models import ModerationEntry, Template, TemplateVersion
 from templates_app.services.common import check_definition_bounds
@@ -12,9 +13,35 @@ from templates_app.services.moderation import MAX_REASON_LENGTH
 from templates_app.versioning import parse_version
 
 
+class TemplateVersionSerializer(serializers.ModelSerializer):
+    published_by = AuthorSerializer(read_only=True)
+    submitted_by = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = TemplateVersion
+        fields = (
+            "id",
+            "version",
+            "status",
+            "rejection_reason",
+            "changelog",
+            "definition",
+            "required_variables",
+            "submitted_by",
+            "submitted_at",
+            "published_by",
+            "published_at",
+        )
+        read_only_fields = fields
+
+
 class TemplateSerializer(serializers.ModelSerializer):
     author = AuthorSerializer(read_only=True)
     category = CategoryRefSerializer(read_only=True)
+    pending_version = serializers.SerializerMethodField(
+        help_text="The new version awaiting staff review (the marketplace serves `version` "
+        "until it is approved), or null."
+    )
 
     class Meta:
         model = Template
@@ -45,8 +72,20 @@ class TemplateSerializer(serializers.ModelSerializer):
             "published_at",
             "created_at",
             "updated_at",
+            "pending_version",
         )
         read_only_fields = fields
+
+    @extend_schema_field(TemplateVersionSerializer(allow_null=True))
+    def get_pending_version(self, template) -> dict | None:
+        pending = getattr(template, "pending_versions", None)
+        if pending is None:  # not prefetched (a template fresh from a service)
+            pending = list(
+                template.versions.filter(status=VersionStatus.PENDING_REVIEW).select_related(
+                    "published_by", "submitted_by"
+                )
+            )
+        return TemplateVersionSerializer(pending[0]).data if pending else None
 
 
 class DefinitionField(serializers.JSONField):
@@ -100,23 +139,6 @@ class ReasonSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=MAX_REASON_LENGTH)
-
-
-class TemplateVersionSerializer(serializers.ModelSerializer):
-    published_by = AuthorSerializer(read_only=True)
-
-    class Meta:
-        model = TemplateVersion
-        fields = (
-            "id",
-            "version",
-            "changelog",
-            "definition",
-            "required_variables",
-            "published_by",
-            "published_at",
-        )
-        read_only_fields = fields
 
 
 class ModerationEntrySerializer(serializers.ModelSerializer):
