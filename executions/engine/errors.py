@@ -18,6 +18,8 @@ class NodeFailure(Exception):
         retryable: bool = True,
         data: dict[str, Any] | None = None,
     ) -> None:
+        # Messages quote outside text (HTTP errors, exceptions); jsonb cannot store NUL.
+        message = message.replace("\x00", "\\x00")
         super().__init__(message)
         self.message = message
         self.type = str(type)

@@ -8,7 +8,6 @@ done (succeeded, skipped, failed) are never run again.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -28,6 +27,7 @@ from executions.engine import runtime
 from executions.engine.errors import ExecutionCancelled, NodeFailure, NodeTimeout
 from executions.engine.graph import Graph, NodeSpec, build_graph
 from executions.engine.nodes import NodeContext, get_node_type
+from executions.engine.outputs import loggable_json, storable_json
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
 from executions.services.lifecycle import execution_claim, execution_finish
@@ -164,7 +164,7 @@ class _Runner:
                 output = node_type.run(spec.params, context)
                 if node_deadline.passed():
                     raise NodeTimeout(node_deadline.reason)
-                output = _json_safe(output)
+                output = storable_json(output)
             except ExecutionCancelled:
                 error = {"node": spec.id, "type": ErrorType.CANCELLED, "message": "Cancelled."}
                 self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
@@ -290,8 +290,8 @@ class _Runner:
             execution_id=self.execution.id,
             node_id=node_id,
             level=level,
-            message=message[:5000],
-            data=_json_safe(data),
+            message=message[:5000].replace("\x00", "\\x00"),
+            data=loggable_json(data),
         )
 
     def _publish_progress(self, *, current: str | None) -> None:
@@ -310,11 +310,3 @@ class _Runner:
                 "started_at": self.execution.started_at.isoformat(),
             },
         )
-
-
-def _json_safe(value: Any) -> Any:
-    """Round-trip through JSON, so what is stored is exactly what an API client reads."""
-    try:
-        return json.loads(json.dumps(value))
-    except (TypeError, ValueError) as exc:
-        raise NodeFailure(f"Output is not JSON-serialisable: {exc}", retryable=False) from exc

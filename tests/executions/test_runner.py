@@ -233,3 +233,52 @@ def test_an_engine_failure_outside_nodes_fails_the_execution(workspace, user):
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.FAILED
     assert execution.error["type"] == ErrorType.INTERNAL
+
+
+@pytest.mark.parametrize(
+    ("expr", "reason"),
+    [
+        ("to_number('NaN')", "NaN or Infinity"),
+        ("to_number('-Infinity')", "NaN or Infinity"),
+        ('`"a\\u0000b"`', "NUL character"),
+        ('`{"a\\u0000": 1}`', "NUL character"),
+        ("`" + "[" * 130 + "]" * 130 + "`", "nested more than 128 levels"),
+    ],
+)
+def test_an_output_jsonb_cannot_store_fails_that_node_without_retrying(
+    workspace, user, expr, reason
+):
+    definition = {
+        "nodes": [
+            {
+                "id": "t",
+                "type": "transform",
+                "params": {"expr": expr},
+                "retry": {"max_attempts": 3, "backoff_seconds": 0},
+            },
+            {"id": "after", "type": "set", "params": {"fields": {}}},
+        ],
+        "edges": [{"from": "t", "to": "after"}],
+    }
+    execution = run(workspace, user, definition)
+
+    assert execution.status == ExecutionStatus.FAILED
+    assert execution.error["node"] == "t"
+    assert execution.error["type"] == ErrorType.NODE_FAILED
+    assert reason in execution.error["message"]
+    runs = {run.node_id: run for run in execution.node_runs.all()}
+    assert runs["t"].attempts == 1
+    assert runs["t"].status == NodeRunStatus.FAILED
+    assert runs["after"].status == NodeRunStatus.SKIPPED
+
+
+def test_an_http_answer_with_a_nul_character_fails_the_node(workspace, user):
+    with local_http_server(lambda *args: (200, {"text": "a\x00b"})) as server:
+        definition = {
+            "nodes": [{"id": "h", "type": "http_request", "params": {"url": server_url(server)}}]
+        }
+        execution = run(workspace, user, definition)
+
+    assert execution.status == ExecutionStatus.FAILED
+    assert execution.error["node"] == "h"
+    assert "NUL character" in execution.error["message"]

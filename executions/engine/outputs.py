@@ -1,0 +1,65 @@
+"""What the engine stores must fit PostgreSQL's jsonb and read back as it was produced."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from executions.engine.errors import NodeFailure
+
+# The same bound the API puts on request bodies: deeper values are refused on the way in,
+# so none are stored on the way out either.
+MAX_OUTPUT_DEPTH = 128
+
+
+def storable_json(value: Any) -> Any:
+    """Return value round-tripped through JSON, or raise a non-retryable NodeFailure.
+
+    jsonb rejects NaN/Infinity and the NUL character; letting either through would fail
+    the transaction that records the result and end the execution as an engine failure
+    instead of failing the node that produced it.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        if "Out of range float" in str(exc):
+            raise _unstorable("it contains NaN or Infinity, which JSON cannot represent") from exc
+        raise _unstorable(f"it is not JSON-serialisable ({exc})") from exc
+    except TypeError as exc:
+        raise _unstorable(f"it is not JSON-serialisable ({exc})") from exc
+    except RecursionError as exc:
+        raise _unstorable(f"it is nested more than {MAX_OUTPUT_DEPTH} levels deep") from exc
+    decoded = json.loads(text)
+    _check_depth_and_nul(decoded)
+    return decoded
+
+
+def loggable_json(value: Any) -> Any:
+    """Return value as storable JSON, or a description of it when it is not storable."""
+    try:
+        return storable_json(value)
+    except NodeFailure as failure:
+        return {"unstorable": failure.message}
+
+
+def _check_depth_and_nul(value: Any) -> None:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list) and depth > MAX_OUTPUT_DEPTH:
+            raise _unstorable(f"it is nested more than {MAX_OUTPUT_DEPTH} levels deep")
+        if isinstance(item, str) and "\x00" in item:
+            raise _unstorable("it contains a NUL character (\\u0000), which cannot be stored")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    raise _unstorable(
+                        "it contains a NUL character (\\u0000), which cannot be stored"
+                    )
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
+def _unstorable(reason: str) -> NodeFailure:
+    return NodeFailure(f"The node's output cannot be stored: {reason}.", retryable=False)
