@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from analytics.choices import ReportMetric, ReportSource
+from analytics.constants import DATE_BOUNDS_MESSAGE, EARLIEST_DATE, LATEST_DATE
 
 TIME_INTERVALS = ("hour", "day", "week", "month")
 OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "contains")
@@ -160,6 +161,10 @@ def date_range_parse(value: Any, errors: dict, path: str = "date_range") -> Date
             end = date.fromisoformat(str(value["to"]))
         except ValueError:
             errors[path] = ["`from` and `to` must be dates (YYYY-MM-DD)."]
+            return None
+        if not (EARLIEST_DATE <= start <= LATEST_DATE and EARLIEST_DATE <= end <= LATEST_DATE):
+            # Buckets and ends of day past 9999-12-31 do not exist (OverflowError).
+            errors[path] = [DATE_BOUNDS_MESSAGE]
             return None
         if start > end:
             errors[path] = ["`from` must not be after `to`."]

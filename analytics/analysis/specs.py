@@ -16,6 +16,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from analytics.constants import (
+    DATE_BOUNDS_MESSAGE,
+    EARLIEST_DATE,
+    EARLIEST_MOMENT,
+    LATEST_DATE,
+    LATEST_MOMENT,
+)
+
 EVENT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 # Property keys end up as bound parameters (``properties ->> %s``), never in SQL text; the
 # whitelist keeps them readable and rejects control characters and absurd lengths.
@@ -137,6 +145,8 @@ def parse_timestamp(value: Any, path: str, *, end_of_day: bool) -> dt.datetime:
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
+            if not EARLIEST_DATE <= day <= LATEST_DATE:
+                raise _error(path, DATE_BOUNDS_MESSAGE)
             parsed = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
             return parsed + dt.timedelta(days=1) if end_of_day else parsed
         parsed = dt.datetime.fromisoformat(text)
@@ -144,7 +154,14 @@ def parse_timestamp(value: Any, path: str, *, end_of_day: bool) -> dt.datetime:
         raise _error(path, f"'{text[:40]}' is not an ISO date or datetime.") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        # Year 1 at +01:00 is not a UTC moment at all (OverflowError).
+        moment = parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise _error(path, DATE_BOUNDS_MESSAGE) from None
+    if not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
+        raise _error(path, DATE_BOUNDS_MESSAGE)
+    return moment
 
 
 def parse_date_range(data: dict) -> DateRange:
