@@ -108,3 +108,67 @@ def test_the_warmer_recomputes_the_home_page(anon_client, published, workspace):
     body = anon_client.get("/api/v1/marketplace/").json()
     assert body["is_cached"] is True
     assert [row["slug"] for row in body["newest"]] == [published.slug]
+
+
+def test_review_edit_delete_and_unhide_through_the_api_invalidate(
+    anon_client, warm, published, other_api_client, staff_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = other_api_client.post(
+            f"/api/v1/templates/{published.pk}/reviews/", {"rating": 2}, format="json"
+        )
+    review_url = f"/api/v1/reviews/{created.json()['id']}/"
+    assert warm()["results"][0]["rating_avg"] == "2.00"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert other_api_client.patch(review_url, {"rating": 4}).status_code == 200
+    assert fresh(anon_client)["results"][0]["rating_avg"] == "4.00"
+
+    from templates_app.models import Review
+
+    review = Review.objects.get(pk=created.json()["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        review_set_hidden(review=review, user=staff_user, hidden=True)
+    assert fresh(anon_client)["results"][0]["rating_count"] == 0
+    assert anon_client.get(SEARCH_URL).json()["is_cached"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        review_set_hidden(review=review, user=staff_user, hidden=False)
+    assert fresh(anon_client)["results"][0]["rating_count"] == 1
+
+    assert anon_client.get(SEARCH_URL).json()["is_cached"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert other_api_client.delete(review_url).status_code == 204
+    assert fresh(anon_client)["results"][0]["rating_count"] == 0
+
+
+def test_verifying_through_the_api_invalidates(
+    anon_client, warm, published, staff_api_client, django_capture_on_commit_callbacks
+):
+    warm()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_api_client.post(f"/api/v1/templates/{published.pk}/verify/")
+    assert response.status_code == 200
+    assert fresh(anon_client)["results"][0]["is_verified"] is True
+
+
+def test_patching_a_published_template_through_the_api_invalidates(
+    anon_client, warm, published, api_client, django_capture_on_commit_callbacks
+):
+    detail = f"/api/v1/marketplace/templates/{published.slug}/"
+    warm()
+    anon_client.get(detail)
+    assert anon_client.get(detail).json()["is_cached"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.patch(
+            f"/api/v1/templates/{published.pk}/",
+            {"name": "Renamed alerts", "changelog": "Clearer name"},
+            format="json",
+        )
+    assert response.status_code == 200
+    assert fresh(anon_client)["results"][0]["name"] == "Renamed alerts"
+    page = anon_client.get(detail).json()
+    assert (page["is_cached"], page["name"], page["changelog"]) == (
+        False,
+        "Renamed alerts",
+        "Clearer name",
+    )

@@ -117,3 +117,17 @@ def test_favorites_list_does_a_bounded_number_of_queries(
         api_client.post("/api/v1/favorites/", {"template": template.pk})
     with django_assert_max_num_queries(5):
         assert api_client.get("/api/v1/favorites/").json()["count"] == 8
+
+
+def test_another_workspaces_draft_can_be_neither_collected_nor_favorited(
+    other_api_client, make_template
+):
+    # alice's draft, seen from bob's workspace: answered like an unknown id, nothing written.
+    draft = make_template(name="Alice's unreleased idea")
+    bobs = other_api_client.post(URL, {"name": "Bob's picks"}).json()
+    collected = other_api_client.post(items_url(bobs), {"template": draft.pk})
+    assert collected.status_code == 404
+    favorited = other_api_client.post("/api/v1/favorites/", {"template": draft.pk})
+    assert favorited.status_code == 404
+    assert not CollectionItem.objects.exists() and not Favorite.objects.exists()
+    assert "unreleased" not in str(collected.json()) + str(favorited.json())

@@ -179,3 +179,36 @@ def test_installing_a_paid_template_is_its_purchase_at_its_price(
     assert response.status_code == 201
     assert response.json()["definition"] == secret  # bought: the full definition
     assert [event["properties"]["price"] for event in recorded_events] == ["49.00"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_installs_count_every_one(make_template):
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import client_for, make_user
+
+    template = make_template(name="Rush hour", published=True)
+    installers = [make_user(f"installer{index}") for index in range(8)]
+    barrier = threading.Barrier(len(installers))
+    statuses, errors = [], []
+
+    def install(installer):
+        try:
+            barrier.wait()
+            statuses.append(client_for(installer).post(install_url(template), {}).status_code)
+        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=install, args=(installer,)) for installer in installers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and statuses == [201] * len(installers)
+    template = Template.objects.get(pk=template.pk)
+    assert template.install_count == len(installers) == TemplateInstall.objects.count()
+    assert template.trending_score == len(installers)

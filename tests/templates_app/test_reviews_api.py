@@ -154,3 +154,59 @@ def test_concurrent_reviews_leave_exact_aggregates(make_template):
     assert template.rating_score == pytest.approx(
         bayesian_rating(rating_sum=sum(ratings), rating_count=len(ratings))
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_review_edit_hide_and_delete_racing_new_reviews_leave_exact_aggregates(
+    make_template, staff_user
+):
+    template = make_template(published=True, name="Contested template")
+    editor, hidden, deleter = (make_user(name) for name in ("editor", "hidden", "deleter"))
+    edited = review_create(template=template, user=editor, rating=1)
+    to_hide = review_create(template=template, user=hidden, rating=1)
+    to_delete = review_create(template=template, user=deleter, rating=1)
+    newcomers = [make_user(f"newcomer{index}") for index in range(6)]
+    barrier = threading.Barrier(len(newcomers) + 3)
+    results, errors = [], []
+
+    def run(label, call):
+        try:
+            barrier.wait()
+            results.append((label, call()))
+        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def create(user):
+        return client_for(user).post(reviews_url(template), {"rating": 5}).status_code
+
+    def edit():
+        return client_for(editor).patch(f"/api/v1/reviews/{edited.pk}/", {"rating": 3}).status_code
+
+    def delete():
+        return client_for(deleter).delete(f"/api/v1/reviews/{to_delete.pk}/").status_code
+
+    def hide():  # staff hide in the admin, which calls the service
+        return review_set_hidden(review=to_hide, user=staff_user, hidden=True).is_hidden
+
+    calls = [
+        (f"create-{index}", lambda user=user: create(user)) for index, user in enumerate(newcomers)
+    ]
+    calls += [("edit", edit), ("delete", delete), ("hide", hide)]
+    threads = [threading.Thread(target=run, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    statuses = dict(results)
+    assert [statuses[f"create-{index}"] for index in range(len(newcomers))] == [201] * 6
+    assert (statuses["edit"], statuses["delete"], statuses["hide"]) == (200, 204, True)
+    template = Template.objects.get(pk=template.pk)
+    visible = [5] * len(newcomers) + [3]  # the edit; the hidden and the deleted count for nothing
+    assert template.rating_count == len(visible)
+    assert template.rating_avg == (Decimal(sum(visible)) / len(visible)).quantize(Decimal("0.01"))
+    assert template.rating_score == pytest.approx(
+        bayesian_rating(rating_sum=sum(visible), rating_count=len(visible))
+    )
