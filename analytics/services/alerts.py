@@ -35,7 +35,7 @@ from analytics.selectors.alerts import (
     alert_events,
     alert_metric_read,
 )
-from analytics.services.notifications import alert_setting
+from analytics.services.notifications import alert_setting, webhook_target_error
 
 logger = logging.getLogger("analytics.alerts")
 
@@ -101,6 +101,11 @@ def _validate(rule: AlertRule) -> None:
             errors["report"] = ["A report_value rule needs a report."]
         elif rule.report.workspace_id != rule.workspace_id:
             errors["report"] = ["No such report in this workspace."]
+    webhooks = rule.channels.get("webhooks", []) if isinstance(rule.channels, dict) else []
+    for index, url in enumerate(webhooks):
+        refused = webhook_target_error(url) if isinstance(url, str) else "Must be a URL."
+        if refused:
+            errors[f"channels.webhooks.{index}"] = [refused]
     if rule.condition == AlertCondition.CHANGE_PCT and rule.metric in INSTANT_METRICS:
         errors["condition"] = [f"change_pct needs a windowed metric, not {rule.metric}."]
     try:

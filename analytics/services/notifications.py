@@ -122,61 +122,117 @@ class CircuitBreaker:
             logger.warning("alert_breaker_unavailable host=%s", self.host)
 
 
-def webhook_destination_error(url: str) -> str:
-    """Return why ``url`` may not be called ("" when it may): internal addresses are refused."""
-    if alert_setting("ALLOW_PRIVATE_WEBHOOK_HOSTS"):
-        return ""
+@dataclass(frozen=True)
+class Destination:
+    """Where a webhook URL leads: the checked address to connect to, or why not."""
+
+    host: str
+    address: str | None = None
+    error: str = ""
+    resolved: bool = True
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is 127.0.0.1
+    return (mapped or address).is_global
+
+
+def webhook_destination(url: str) -> Destination:
+    """Resolve the URL's host once and check every address it has.
+
+    Loopback, private, link-local (cloud metadata) and reserved addresses are refused unless
+    ``ALLOW_PRIVATE_WEBHOOK_HOSTS``: a rule's URL must not become a way into the internal
+    network. The delivery then connects to the address checked here, so a name that
+    resolves differently a moment later (DNS rebinding) cannot redirect it.
+    """
     parts = urlsplit(url)
+    host = parts.hostname or ""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        return f"cannot resolve {parts.hostname}: {exc}"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return f"{parts.hostname} resolves to a non-public address ({address}); refused"
-    return ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        return Destination(host, error=f"cannot resolve {host}: {exc}", resolved=False)
+    if not addresses:
+        return Destination(host, error=f"cannot resolve {host}", resolved=False)
+    if not alert_setting("ALLOW_PRIVATE_WEBHOOK_HOSTS"):
+        for address in addresses:
+            if not _public(address):
+                return Destination(
+                    host, error=f"{host} resolves to a non-public address ({address}); refused"
+                )
+    return Destination(host, address=str(addresses[0]))
+
+
+def webhook_target_error(url: str) -> str:
+    """Return why a rule may not name ``url`` ("" when it may), checked when it is saved.
+
+    A host that does not resolve now is accepted (DNS may be down or not set up yet);
+    delivery checks again and records the failure.
+    """
+    destination = webhook_destination(url)
+    return destination.error if destination.resolved else ""
+
+
+def _pinned_request(url: str, address: str) -> tuple[str, dict[str, str], dict]:
+    """Return the URL aimed at ``address``, its Host header and its TLS server name."""
+    parts = urlsplit(url)
+    userinfo, _, host_header = parts.netloc.rpartition("@")
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    netloc = f"{userinfo}@{netloc}" if userinfo else netloc
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"Host": host_header}, extensions
 
 
 def webhook_deliver(*, url: str, payload: dict, secret: str) -> Delivery:
-    """POST ``payload`` signed with ``secret``; retry 5xx, 429 and network errors with backoff."""
-    refused = webhook_destination_error(url)
-    if refused:
-        logger.warning("alert_webhook_refused host=%s", urlsplit(url).hostname)
-        return Delivery("webhook", url, False, 0, None, refused)
+    """POST ``payload`` signed with ``secret``; retry 5xx, 429 and network errors with backoff.
+
+    The request goes to the address the destination check approved, with the URL's host in
+    the Host header and as the TLS server name (the certificate is verified against it).
+    """
+    destination = webhook_destination(url)
+    if destination.error:
+        logger.warning("alert_webhook_refused host=%s", destination.host)
+        return Delivery("webhook", url, False, 0, None, destination.error)
+    pinned_url, host_header, extensions = _pinned_request(url, destination.address)
     breaker = CircuitBreaker(urlsplit(url).netloc.lower())
     body = orjson.dumps(payload)
     attempts_allowed = int(alert_setting("WEBHOOK_ATTEMPTS"))
     backoff = float(alert_setting("WEBHOOK_BACKOFF_SECONDS"))
     timeout = float(alert_setting("WEBHOOK_TIMEOUT_SECONDS"))
     status, error, attempts = None, "", 0
-    for attempt in range(1, attempts_allowed + 1):
-        if breaker.is_open():
-            error = f"circuit open for {breaker.host}; not attempted"
-            break
-        attempts = attempt
-        timestamp = int(time.time())
-        headers = {
-            "Content-Type": "application/json",
-            EVENT_HEADER: payload["type"],
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: webhook_signature(secret=secret, timestamp=timestamp, body=body),
-        }
-        try:
-            response = httpx.post(url, content=body, headers=headers, timeout=timeout)
-        except httpx.HTTPError as exc:
-            status, error, retryable = None, f"{type(exc).__name__}: {exc}"[:500], True
-        else:
-            status = response.status_code
-            if 200 <= status < 300:
-                breaker.record_success()
-                return Delivery("webhook", url, True, attempts, status)
-            error, retryable = f"HTTP {status}", status >= 500 or status == 429
-        if retryable:
-            breaker.record_failure()
-        if not retryable or attempt == attempts_allowed:
-            break
-        time.sleep(backoff * 2 ** (attempt - 1))
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        for attempt in range(1, attempts_allowed + 1):
+            if breaker.is_open():
+                error = f"circuit open for {breaker.host}; not attempted"
+                break
+            attempts = attempt
+            timestamp = int(time.time())
+            headers = {
+                **host_header,
+                "Content-Type": "application/json",
+                EVENT_HEADER: payload["type"],
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: webhook_signature(secret=secret, timestamp=timestamp, body=body),
+            }
+            try:
+                response = client.post(
+                    pinned_url, content=body, headers=headers, extensions=extensions
+                )
+            except httpx.HTTPError as exc:
+                status, error, retryable = None, f"{type(exc).__name__}: {exc}"[:500], True
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    breaker.record_success()
+                    return Delivery("webhook", url, True, attempts, status)
+                error, retryable = f"HTTP {status}", status >= 500 or status == 429
+            if retryable:
+                breaker.record_failure()
+            if not retryable or attempt == attempts_allowed:
+                break
+            time.sleep(backoff * 2 ** (attempt - 1))
     logger.warning(
         "alert_webhook_failed host=%s attempts=%s error=%s", breaker.host, attempts, error
     )

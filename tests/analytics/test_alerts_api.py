@@ -100,7 +100,8 @@ def test_pause_resume_snooze(api_client, workspace, user):
     )
 
 
-def test_test_action_shows_the_value_without_notifying(api_client, workspace, user):
+def test_test_action_shows_the_value_without_notifying(api_client, workspace, user, settings):
+    settings.ANALYTICS_ALERTS = {"ALLOW_PRIVATE_WEBHOOK_HOSTS": True}
     rule = make_rule(workspace, user, channels={"webhooks": ["http://127.0.0.1:9/never"]})
     insert_events(workspace, [("a", "error", timezone.now() - dt.timedelta(minutes=1), {})] * 3)
     response = api_client.post(f"{URL}{rule.pk}/test/")
