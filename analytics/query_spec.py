@@ -20,7 +20,9 @@ OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "contains")
 MAX_FILTERS = 20
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-PROPERTY_PATTERN = re.compile(r"^properties\.([A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63})$")
+# A key becomes part of an ORM lookup (``properties__<key>__gt``): "__" would split it into a
+# nested path and a lookup, so it is refused.
+PROPERTY_PATTERN = re.compile(r"^properties\.(?!.*__)([A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63})$")
 RELATIVE_DAYS = re.compile(r"^last_(\d{1,3})_days$")
 NAMED_RANGES = ("today", "yesterday", "last_24_hours", "this_month", "last_month")
 MAX_ABSOLUTE_SPAN = timedelta(days=3 * 366)

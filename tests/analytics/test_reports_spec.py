@@ -84,6 +84,15 @@ def test_valid_specs_parse(spec):
         ),
         ({"source": "events", "group_by": "year"}, "group_by"),
         ({"source": "events", "group_by": "properties.a;drop"}, "group_by"),
+        ({"source": "events", "group_by": "properties.a__b"}, "group_by"),
+        (
+            {
+                "source": "events",
+                "filters": [{"field": "properties.a__gt", "op": "gt", "value": 1}],
+            },
+            "filters.0.field",
+        ),
+        ({"source": "events", "metric": "sum", "property": "properties.a__b"}, "property"),
         ({"source": "events", "date_range": "last_999_days"}, "date_range"),
         ({"source": "events", "date_range": "last_0_days"}, "date_range"),
         (
