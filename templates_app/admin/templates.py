@@ -8,7 +8,7 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from templates_app.admin.common import apply_to_each
-from templates_app.choices import VersionStatus
+from templates_app.choices import TemplateStatus, VersionStatus
 from templates_app.models import (
     Category,
     ModerationEntry,
@@ -86,7 +86,9 @@ class PendingVersionFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "pending":
             # At most one pending version per template (a constraint): no duplicate rows.
-            return queryset.filter(versions__status=VersionStatus.PENDING_REVIEW)
+            return queryset.filter(
+                status=TemplateStatus.PUBLISHED, versions__status=VersionStatus.PENDING_REVIEW
+            )
         return queryset
 
 

@@ -9,6 +9,7 @@ from templates_app.models import ModerationEntry, Template, TemplateVersion
 from templates_app.services.crud import template_update
 from templates_app.services.moderation import (
     template_approve,
+    template_deprecate,
     template_reject,
     template_set_verified,
 )
@@ -146,6 +147,9 @@ def test_staff_find_templates_with_a_version_awaiting_review_in_the_admin(
     from django.test import Client
 
     template_update(template=innocent, user=user, definition=definition("N"), version="1.0.1")
+    # A withdrawn template's proposal cannot be approved any more: not on the review list.
+    template_update(template=published, user=user, definition=definition("W"), version="1.0.1")
+    template_deprecate(template=published, user=user)
     staff_user.is_superuser = True
     staff_user.save(update_fields=["is_superuser"])
     client = Client()
