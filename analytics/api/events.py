@@ -120,6 +120,9 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     filterset_class = EventFilterSet
     pagination_class = CreatedAtCursorPagination
     ordering_fields: list[str] = []
+    # Each event is checked for NUL characters on its own (events_validation): a bad one is
+    # rejected by index instead of the platform parser refusing the whole batch.
+    validates_nul_per_item = True
 
     @property
     def extra_query_params(self) -> tuple[str, ...]:
