@@ -68,7 +68,8 @@ class TemplateViewSet(WorkspaceModelViewSet):
         summary="Edit a template",
         description=(
             "Drafts and rejected templates change freely. A published template's definition or "
-            "variables change only with a newer `version`, published at once as a new version. "
+            "variables change only with a newer `version`, which waits for staff review "
+            "(`pending_version`) while the approved version stays live. "
             "A template under review or deprecated answers 409."
         ),
         request=TemplateWriteSerializer,
@@ -112,7 +113,7 @@ class TemplateViewSet(WorkspaceModelViewSet):
         return self._respond(template)
 
     @extend_schema(
-        summary="List a template's published versions",
+        summary="List a template's versions (published, awaiting review, rejected)",
         responses={200: TemplateVersionSerializer(many=True)},
     )
     @action(detail=True, methods=["get"], filterset_class=None, ordering_fields=())
@@ -145,8 +146,9 @@ class TemplateModerationViewSet(viewsets.GenericViewSet):
         return Response(TemplateSerializer(templates_with_relations().get(pk=template.pk)).data)
 
     @extend_schema(
-        summary="Approve a template under review (staff)",
-        description="Publishes it and keeps its definition as a version. Not your own.",
+        summary="Approve a template under review, or its new version (staff)",
+        description="Publishes it (or makes the pending version the live one) and keeps its "
+        "definition as a version. Not your own.",
         request=None,
         responses={200: TemplateSerializer},
     )
@@ -156,7 +158,7 @@ class TemplateModerationViewSet(viewsets.GenericViewSet):
         )
 
     @extend_schema(
-        summary="Reject a template under review, with the reason (staff)",
+        summary="Reject a template under review, or its new version, with the reason (staff)",
         request=RejectSerializer,
         responses={200: TemplateSerializer},
     )
