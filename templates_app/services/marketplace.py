@@ -180,39 +180,52 @@ TRENDING_TOLERANCE = 0.01
 # Rows per transaction: short row locks, so installs of those templates never wait long.
 TRENDING_BATCH_SIZE = 2000
 
-# Templates whose score may change: a score to decay or expire, or installs in the window.
-_CANDIDATES_SQL = """
-SELECT id FROM templates_app_template WHERE trending_score <> 0
-UNION
-SELECT template_id FROM templates_app_templateinstall WHERE created_at > %(since)s
+# One install's weight, 0.5 ** (age / half-life). Installs newer than `now` (committed while
+# the refresh ran) weigh 1: their +1 is already in the stored score.
+_INSTALL_WEIGHT_SQL = (
+    "power(0.5::float8, GREATEST(EXTRACT(EPOCH FROM (%(now)s - i.created_at)), 0)::float8"
+    " / %(half_life)s)"
+)
+_DRIFTED = "abs(t.trending_score - {score}) > %(tolerance)s * greatest(t.trending_score, {score})"
+
+# Read only: the templates whose stored score is off by more than the tolerance (a score to
+# decay or expire, or new installs). In steady state a few hundred of 100,000.
+_DRIFTED_SQL = f"""
+SELECT t.id
+FROM templates_app_template AS t
+LEFT JOIN (
+    SELECT i.template_id, SUM({_INSTALL_WEIGHT_SQL})::float8 AS score
+    FROM templates_app_templateinstall AS i
+    WHERE i.created_at > %(since)s
+    GROUP BY i.template_id
+) AS s ON s.template_id = t.id
+WHERE (t.trending_score <> 0 OR s.template_id IS NOT NULL)
+  AND {_DRIFTED.format(score="COALESCE(s.score, 0)")}
+ORDER BY t.id
 """
 
 # An install inserts its row, then adds 1 to the template's score, then commits. Locking the
-# batch's rows first makes every install either committed before the lock (so the next
-# statement, with a fresh snapshot, counts it) or waiting for the lock (so its +1 lands on
-# the recomputed score): none is overwritten.
+# rows about to be written first makes every install either committed before the lock (so
+# the next statement, with a fresh snapshot, counts it) or waiting for the lock (so its +1
+# lands on the recomputed score): none is overwritten. Rows not locked are not written.
 _LOCK_BATCH_SQL = """
-SELECT id FROM templates_app_template WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE
+SELECT id FROM templates_app_template WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id FOR UPDATE
 """
 
-# Computed and written in one statement. Installs newer than `now` (committed while the
-# refresh ran) weigh 1: their +1 is already in the stored score. The FILTER matters: for a
+# Recomputed and written in one statement, under the lock. The FILTER matters: for a
 # template without installs the LEFT JOIN's NULL row would weigh GREATEST(NULL, 0) = 0 -> 1.
-_APPLY_SCORES_SQL = """
+_APPLY_SCORES_SQL = f"""
 UPDATE templates_app_template AS t SET trending_score = c.score
 FROM (
     SELECT batch.id,
-           COALESCE(SUM(power(0.5::float8,
-                              GREATEST(EXTRACT(EPOCH FROM (%(now)s - i.created_at)), 0)::float8
-                              / %(half_life)s)) FILTER (WHERE i.id IS NOT NULL),
-                    0)::float8 AS score
+           COALESCE(SUM({_INSTALL_WEIGHT_SQL}) FILTER (WHERE i.id IS NOT NULL), 0)::float8
+               AS score
     FROM unnest(%(ids)s::bigint[]) AS batch(id)
     LEFT JOIN templates_app_templateinstall AS i
            ON i.template_id = batch.id AND i.created_at > %(since)s
     GROUP BY batch.id
 ) AS c
-WHERE t.id = c.id
-  AND abs(t.trending_score - c.score) > %(tolerance)s * greatest(t.trending_score, c.score)
+WHERE t.id = c.id AND {_DRIFTED.format(score="c.score")}
 """
 
 
@@ -221,30 +234,27 @@ def trending_scores_refresh(*, now: datetime | None = None) -> int:
 
     Score = sum over installs of the last 7 days of 0.5 ** (age / half-life), so recent
     installs weigh most (templates_app.ranking). Templates whose installs all left the
-    window go back to 0. Each batch locks its rows, then computes and writes the scores in
-    one statement, so an install landing mid-run is never overwritten; changes under
-    TRENDING_TOLERANCE are skipped.
+    window go back to 0. One read finds the scores that drifted beyond TRENDING_TOLERANCE;
+    each batch of those rows is locked, then recomputed and written in one statement, so an
+    install landing mid-run is never overwritten.
     """
     now = now or timezone.now()
-    since = now - TRENDING_WINDOW
+    params = {
+        "now": now,
+        "since": now - TRENDING_WINDOW,
+        "half_life": TRENDING_HALF_LIFE.total_seconds(),
+        "tolerance": TRENDING_TOLERANCE,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_CANDIDATES_SQL, {"since": since})
-        candidates = sorted(row[0] for row in cursor.fetchall())  # one lock order for all
+        cursor.execute(_DRIFTED_SQL, params)
+        # By id: concurrent refreshes lock rows in one order.
+        drifted = sorted(row[0] for row in cursor.fetchall())
     changed = 0
-    for start in range(0, len(candidates), TRENDING_BATCH_SIZE):
-        ids = candidates[start : start + TRENDING_BATCH_SIZE]
+    for start in range(0, len(drifted), TRENDING_BATCH_SIZE):
+        batch = {**params, "ids": drifted[start : start + TRENDING_BATCH_SIZE]}
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_LOCK_BATCH_SQL, [ids])
-            cursor.execute(
-                _APPLY_SCORES_SQL,
-                {
-                    "ids": ids,
-                    "now": now,
-                    "since": since,
-                    "half_life": TRENDING_HALF_LIFE.total_seconds(),
-                    "tolerance": TRENDING_TOLERANCE,
-                },
-            )
+            cursor.execute(_LOCK_BATCH_SQL, batch)
+            cursor.execute(_APPLY_SCORES_SQL, batch)
             changed += cursor.rowcount
-    logger.info("trending_scores_refreshed scored=%s changed=%s", len(candidates), changed)
+    logger.info("trending_scores_refreshed drifted=%s changed=%s", len(drifted), changed)
     return changed

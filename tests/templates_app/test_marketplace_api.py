@@ -350,13 +350,17 @@ def test_an_install_landing_during_the_trending_refresh_is_not_overwritten(
     from templates_app.services import marketplace
 
     hot = make_template(name="Hot", published=True)
-    marketplace.template_install(template=hot, user=other_user, workspace=other_workspace)
+    first = marketplace.template_install(template=hot, user=other_user, workspace=other_workspace)
+    # A day old: its stored weight 1.0 has drifted to 0.71, so the refresh rewrites this row.
+    TemplateInstall.objects.filter(pk=first.install.pk).update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
     real_sorted = sorted
     landed = []
 
     def sorted_then_install(items, *args, **kwargs):
-        # After the refresh has read which templates to score, before it writes: the old
-        # refresh had computed every score by then and wrote 1.0 over this install's +1.
+        # After the refresh has read which scores drifted, before it writes: the old refresh
+        # had computed every score by then and wrote 0.71 over this install's +1.
         if not landed:
             landed.append(
                 marketplace.template_install(
@@ -368,4 +372,47 @@ def test_an_install_landing_during_the_trending_refresh_is_not_overwritten(
     monkeypatch.setattr(marketplace, "sorted", sorted_then_install, raising=False)
     marketplace.trending_scores_refresh()
     assert landed
-    assert Template.objects.get(pk=hot.pk).trending_score == pytest.approx(2.0, abs=0.01)
+    expected = trending_weight(timedelta(days=1)) + 1.0  # both installs, none overwritten
+    assert Template.objects.get(pk=hot.pk).trending_score == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_install_committing_while_the_refresh_writes_is_counted(make_template):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from templates_app.services import marketplace
+    from tests.conftest import make_user
+
+    buyer = make_user("buyer")
+    workspace = buyer.memberships.get().workspace
+    hot = make_template(name="Hot", published=True)
+    first = marketplace.template_install(template=hot, user=buyer, workspace=workspace)
+    TemplateInstall.objects.filter(pk=first.install.pk).update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
+    holding, errors = threading.Event(), []
+
+    def install_and_commit_late():
+        # Installed and +1 written, row locked, not yet committed when the refresh reaches it.
+        try:
+            with transaction.atomic():
+                marketplace.template_install(template=hot, user=buyer, workspace=workspace)
+                holding.set()
+                time.sleep(0.5)
+        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            holding.set()
+            connection.close()
+
+    thread = threading.Thread(target=install_and_commit_late)
+    thread.start()
+    holding.wait(timeout=10)
+    marketplace.trending_scores_refresh()
+    thread.join()
+    assert errors == []
+    expected = trending_weight(timedelta(days=1)) + 1.0
+    assert Template.objects.get(pk=hot.pk).trending_score == pytest.approx(expected, abs=0.01)
