@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from analytics.choices import MetricPeriod
+from analytics.constants import DATE_BOUNDS_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from analytics.selectors.metrics import (
     DEFAULT_RANGE_DAYS,
     MAX_RANGE_DAYS,
@@ -27,10 +28,16 @@ _CACHE_FIELDS = {
 }
 
 
+def _within_bounds(value):
+    # The series reaches a month before date_from: near year 1 or 9999 that is no date at all.
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise serializers.ValidationError(DATE_BOUNDS_MESSAGE)
+
+
 class BusinessQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=MetricPeriod.choices, default=MetricPeriod.DAY)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = serializers.DateField(required=False, validators=[_within_bounds])
+    date_to = serializers.DateField(required=False, validators=[_within_bounds])
     refresh = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):

@@ -193,6 +193,21 @@ def test_business_bad_parameters_are_400(api_client, params):
     assert response["Content-Type"].startswith("application/problem+json")
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"date_from": "9999-12-01", "date_to": "9999-12-31"}, "date_from"),
+        ({"period": "month", "date_to": "0001-01-15"}, "date_to"),
+        ({"date_to": "9999-12-31"}, "date_to"),
+        ({"date_from": "1969-01-01", "date_to": "1969-02-01"}, "date_from"),
+    ],
+)
+def test_business_dates_outside_1970_to_2100_are_400_naming_the_field(api_client, params, field):
+    response = api_client.get(BUSINESS, params)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
 def test_realtime_unknown_parameter_is_400(api_client):
     assert api_client.get(REALTIME, {"x": "1"}).status_code == 400
 
