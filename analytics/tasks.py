@@ -1,19 +1,9 @@
 """Celery tasks of the analytics app: ids in, a service call inside."""
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
-
-TRANSIENT = (OperationalError, InterfaceError)
+from synapscale.task_policy import durable_task, periodic_task
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@durable_task()
 def report_run_execute_task(self, run_id: int) -> str:
     """Execute a queued report run."""
     from analytics.services.reports import report_run_execute
@@ -21,14 +11,7 @@ def report_run_execute_task(self, run_id: int) -> str:
     return report_run_execute(run_id=run_id).status
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@durable_task()
 def report_run_scheduled(self, report_id: int) -> str | None:
     """Run a scheduled report (django-celery-beat calls this with the report id)."""
     from analytics.services.reports import report_run_scheduled as run_scheduled
@@ -37,7 +20,7 @@ def report_run_scheduled(self, report_id: int) -> str | None:
     return run.status if run else None
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@periodic_task()
 def realtime_rollups_prune(self) -> int:
     """Delete realtime rollup rows older than their two-hour window."""
     from analytics.services.metrics import realtime_rollups_prune as prune
@@ -48,7 +31,7 @@ def realtime_rollups_prune(self) -> int:
 # --- Insights and alerts -----------------------------------------------------------------
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@periodic_task()
 def insights_detect_all(self) -> int:
     """Detect insights in every workspace active recently (hourly)."""
     from analytics.services.insights import insights_detect_active_workspaces
@@ -56,7 +39,7 @@ def insights_detect_all(self) -> int:
     return insights_detect_active_workspaces()
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@periodic_task()
 def alerts_evaluate_due(self) -> int:
     """Evaluate the alert rules that are due (every minute; safe on several workers)."""
     from analytics.services.alerts import alert_rules_evaluate_due
@@ -64,7 +47,7 @@ def alerts_evaluate_due(self) -> int:
     return len(alert_rules_evaluate_due())
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@periodic_task()
 def alerts_recover_stuck(self) -> int:
     """Release alert rules whose evaluating worker died."""
     from analytics.services.alerts import alert_rules_recover_stuck
@@ -72,14 +55,7 @@ def alerts_recover_stuck(self) -> int:
     return alert_rules_recover_stuck()
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@durable_task()
 def alert_event_notify_task(self, alert_event_id: int) -> str:
     """Send the notifications of one alert event (webhooks retry inside, per target)."""
     from analytics.services.notifications import alert_event_notify
@@ -87,14 +63,7 @@ def alert_event_notify_task(self, alert_event_id: int) -> str:
     return alert_event_notify(alert_event_id=alert_event_id).notification_status
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@durable_task()
 def export_build_task(self, export_id: int) -> str:
     """Build an export's file."""
     from analytics.services.exports import export_build
@@ -102,7 +71,7 @@ def export_build_task(self, export_id: int) -> str:
     return export_build(export_id=export_id).status
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@periodic_task()
 def exports_expire(self) -> int:
     """Delete export files past their expiry."""
     from analytics.services.exports import exports_expire as expire

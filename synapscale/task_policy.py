@@ -25,3 +25,12 @@ def durable_task(*, max_retries: int = 3, **options):
         max_retries=max_retries,
         **options,
     )
+
+
+def periodic_task(**options):
+    """``shared_task`` for beat-driven work: acked late, no retries, no stored result.
+
+    The next scheduled run is the retry; stacking retries on top would only pile up work
+    after an outage (the schedule entries expire too).
+    """
+    return shared_task(bind=True, acks_late=True, ignore_result=True, **options)

@@ -166,3 +166,15 @@ def test_durable_tasks_ack_late_and_retry_only_transient_errors():
     assert RedisConnectionError in cache_warm.autoretry_for
     assert ValueError not in cache_warm.autoretry_for
     assert cache_warm.retry_backoff and cache_warm.retry_jitter
+
+
+def test_periodic_tasks_ack_late_and_leave_retries_to_the_schedule():
+    from synapscale.task_policy import periodic_task
+
+    @periodic_task(name="tests.periodic_probe")
+    def probe(self):
+        return None
+
+    assert probe.acks_late is True
+    assert probe.ignore_result is True
+    assert not getattr(probe, "autoretry_for", ())
