@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from rest_framework.filters import OrderingFilter
 
 from executions.choices import ExecutionStatus, LogLevel, Trigger
 from executions.models import Execution, ExecutionLog, Workflow
@@ -52,3 +53,30 @@ class ExecutionLogFilterSet(django_filters.FilterSet):
     class Meta:
         model = ExecutionLog
         fields = ["level", "node_id"]
+
+
+# Cursor pagination positions on the first ordering field and cannot compare with NULL
+# (a 500 on the next page, rows skipped): these nullable columns are ordered through the
+# non-null sort keys that `execution_list()` annotates.
+NULLABLE_SORT_KEYS = {
+    "started_at": "sort_started_at",
+    "finished_at": "sort_finished_at",
+    "duration_ms": "sort_duration_ms",
+}
+
+
+class ExecutionOrderingFilter(OrderingFilter):
+    """`?ordering=` over executions: nullable fields via their sort keys, id as tie-break."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        mapped = []
+        for term in ordering:
+            descending = term.startswith("-")
+            name = NULLABLE_SORT_KEYS.get(term.lstrip("-"), term.lstrip("-"))
+            mapped.append(f"-{name}" if descending else name)
+        if not any(term.lstrip("-") in ("id", "pk") for term in mapped):
+            mapped.append("-id" if mapped[0].startswith("-") else "id")
+        return mapped

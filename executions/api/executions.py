@@ -7,6 +7,7 @@ import re
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
@@ -24,7 +25,7 @@ from executions.api.serializers import (
 )
 from executions.choices import LogLevel
 from executions.constants import OBJECT_ID_PATTERN
-from executions.filtersets import ExecutionFilterSet, ExecutionLogFilterSet
+from executions.filtersets import ExecutionFilterSet, ExecutionLogFilterSet, ExecutionOrderingFilter
 from executions.selectors.executions import (
     EXECUTION_ORDERING_FIELDS,
     execution_detail,
@@ -41,6 +42,7 @@ from executions.services.executions import (
     execution_retry,
     executions_bulk,
 )
+from synapscale.api.filters import StrictDjangoFilterBackend
 from synapscale.api.pagination import CreatedAtCursorPagination
 from synapscale.api.params import wants_refresh
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
@@ -63,6 +65,7 @@ class LogCursorPagination(CreatedAtCursorPagination):
 class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
     serializer_class = ExecutionSerializer
     pagination_class = CreatedAtCursorPagination
+    filter_backends = [StrictDjangoFilterBackend, ExecutionOrderingFilter, SearchFilter]
 
     def get_base_queryset(self):
         if self.action == "retrieve":

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
@@ -23,7 +24,7 @@ from executions.api.serializers import (
 from executions.choices import ExecutionStatus, Trigger
 from executions.engine.graph import build_graph
 from executions.engine.nodes import REGISTRY
-from executions.filtersets import ExecutionFilterSet, WorkflowFilterSet
+from executions.filtersets import ExecutionFilterSet, ExecutionOrderingFilter, WorkflowFilterSet
 from executions.selectors.executions import EXECUTION_ORDERING_FIELDS, execution_list
 from executions.selectors.workflows import workflow_list
 from executions.services.executions import execution_start
@@ -33,6 +34,7 @@ from executions.services.workflows import (
     workflow_delete,
     workflow_update,
 )
+from synapscale.api.filters import StrictDjangoFilterBackend
 from synapscale.api.pagination import CreatedAtCursorPagination
 from synapscale.api.viewsets import WorkspaceModelViewSet
 from synapscale.choices import Role
@@ -71,6 +73,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 class WorkflowViewSet(WorkspaceModelViewSet):
     serializer_class = WorkflowSerializer
     ordering = ["-created_at", "-id"]
+    filter_backends = [StrictDjangoFilterBackend, ExecutionOrderingFilter, SearchFilter]
 
     @property
     def ordering_fields(self):

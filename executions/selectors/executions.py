@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DateTimeField, IntegerField, Prefetch, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from executions.choices import NodeRunStatus
 from executions.engine import runtime
 from executions.models import Execution, ExecutionLog, NodeRun
 
 EXECUTION_ORDERING_FIELDS = ["created_at", "started_at", "finished_at", "duration_ms", "priority"]
+# What a NULL sorts as (see executions.filtersets.NULLABLE_SORT_KEYS): first ascending.
+_NEVER = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
+# A plain (signed) integer: the duration column is unsigned, and Django drops a `> -1`
+# filter on it as always true, which would loop the cursor over the unfinished rows.
+_NO_DURATION = Value(-1, output_field=IntegerField())
 
 
 def execution_list() -> QuerySet[Execution]:
-    """Executions with their workflow's name, without the large JSON columns."""
-    return Execution.objects.select_related("workflow").defer(
-        "definition", "input", "output", "workflow__definition"
+    """Executions with their workflow's name, without the large JSON columns.
+
+    Annotated with non-null sort keys for the nullable columns a list may be ordered by.
+    """
+    return (
+        Execution.objects.select_related("workflow")
+        .defer("definition", "input", "output", "workflow__definition")
+        .annotate(
+            sort_started_at=Coalesce("started_at", _NEVER),
+            sort_finished_at=Coalesce("finished_at", _NEVER),
+            sort_duration_ms=Coalesce("duration_ms", _NO_DURATION, output_field=IntegerField()),
+        )
     )
 
 
