@@ -11,6 +11,8 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-only-not-se
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# Decided before service_settings() replaces REDIS_URL with the embedded server's URL.
+SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}
 _database_url = DATABASE_URL or embedded_postgres_url(default_data_dir())
 _redis_url = REDIS_URL or embedded_redis_url(default_data_dir())
 globals().update(
@@ -20,7 +22,6 @@ globals().update(
         broker_url=env.str("CELERY_BROKER_URL", default=""),
     )
 )
-SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}
 SEED_DEMO_ALLOWED = True
 
 # On a developer's machine workflows and alert webhooks may call local services (a mock

@@ -13,6 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/synapscale-test-media")
 
+# Decided before service_settings() replaces REDIS_URL with the embedded server's URL.
+SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}
 _database_url = DATABASE_URL or embedded_postgres_url(default_data_dir())
 _redis_url = REDIS_URL or embedded_redis_url(default_data_dir(), db=1)
 globals().update(
@@ -22,7 +24,6 @@ globals().update(
         broker_url=env.str("CELERY_BROKER_URL", default=""),
     )
 )
-SERVICES_EMBEDDED = {"database": not DATABASE_URL, "redis": not REDIS_URL}
 SEED_DEMO_ALLOWED = True
 # Close connections after each request/task: worker threads in tests must not keep the test
 # database open past its teardown.

@@ -84,3 +84,33 @@ def test_unix_socket_urls_are_translated_for_every_client():
     assert result["DATABASES"]["default"]["NAME"] == "synapscale"
     assert result["CACHES"]["default"]["LOCATION"] == "unix:///tmp/r/redis.sock?db=3"
     assert result["CELERY_BROKER_URL"] == "redis+socket:///tmp/r/redis.sock?virtual_host=3"
+
+
+def test_local_settings_say_which_servers_are_embedded(tmp_path):
+    from synapscale.embedded import stop_embedded
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SERVICES_EMBEDDED['database'], s.SERVICES_EMBEDDED['redis'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL=os.environ.get("DATABASE_URL", COMPLETE["DATABASE_URL"]),
+        REDIS_URL="",
+        SYNAPSCALE_DATA_DIR=str(tmp_path),
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        assert stop_embedded(tmp_path) == ["redis"]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+    assert "(external) redis=unix://" in result.stderr and "(embedded) broker=" in result.stderr
