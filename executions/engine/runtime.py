@@ -59,6 +59,26 @@ def cancel_flag_clear(execution_id: int) -> None:
     redis().delete(CANCEL_KEY.format(id=execution_id))
 
 
+# Compare-and-act: only the holder's token may extend or delete the lease. A plain EXPIRE
+# after the lease expired and another runner took it would extend *their* lease.
+_REFRESH_SCRIPT = """
+if redis.call("get", KEYS[1]) == ARGV[1] then
+    return redis.call("expire", KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE_SCRIPT = """
+if redis.call("get", KEYS[1]) == ARGV[1] then
+    return redis.call("del", KEYS[1])
+end
+return 0
+"""
+
+
+class LeaseLost(Exception):
+    """The lease expired and may belong to another runner: stop without touching the run."""
+
+
 class Lease:
     """Exclusive right to run an execution: a Redis key that expires if its holder dies."""
 
@@ -71,17 +91,13 @@ class Lease:
         return bool(redis().set(self.key, self.token, nx=True, ex=self.seconds))
 
     def refresh(self) -> None:
-        redis().expire(self.key, self.seconds)
+        """Extend the lease; raise LeaseLost when it is no longer ours."""
+        if not redis().eval(_REFRESH_SCRIPT, 1, self.key, self.token, self.seconds):
+            raise LeaseLost(f"Lost the lease {self.key}.")
 
     def release(self) -> None:
-        connection = redis()
-        if _text(connection.get(self.key)) == self.token:
-            connection.delete(self.key)
+        redis().eval(_RELEASE_SCRIPT, 1, self.key, self.token)
 
     @staticmethod
     def is_held(execution_id: int) -> bool:
         return bool(redis().exists(LEASE_KEY.format(id=execution_id)))
-
-
-def _text(value) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value

@@ -63,6 +63,11 @@ def execution_run(*, execution_id: int) -> Execution | None:
     execution, lease = claim
     try:
         return _Runner(execution, lease).run()
+    except runtime.LeaseLost:
+        # Our lease expired (a long stall) and another runner may hold the execution now:
+        # stop before the next node and leave the run to it.
+        logger.warning("executions.lease_lost execution=%s", execution_id)
+        return None
     except TRANSIENT_ERRORS:
         raise  # the task retries and resumes where the run stopped
     except Exception as exc:
@@ -174,6 +179,10 @@ class _Runner:
                 if outcome is None:
                     continue
                 return outcome
+            except (runtime.LeaseLost, *TRANSIENT_ERRORS):
+                # Not the node's fault: a Redis or database blip retries the task, which
+                # resumes this node; a lost lease stops this runner.
+                raise
             except Exception as exc:  # a bug in a node type: fail the node, keep the worker
                 logger.exception("executions.node_crashed", extra={"node": spec.id})
                 failure = NodeFailure(f"{type(exc).__name__}: {exc}", type=ErrorType.INTERNAL)
