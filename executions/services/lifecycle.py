@@ -58,7 +58,16 @@ def execution_claim(*, execution_id: int) -> tuple[Execution, runtime.Lease] | N
     run: it is finished, deleted, parked waiting for a slot, or another runner has it.
     """
     lease = runtime.Lease(execution_id)
+    workspace_id = (
+        Execution.objects.filter(id=execution_id).values_list("workspace_id", flat=True).first()
+    )
+    if workspace_id is None:
+        return None
     with transaction.atomic():
+        # Lock order, everywhere: the workspace row, then execution rows. Claims of one
+        # workspace are serialised, so two workers cannot both take its last slot, and
+        # executions_dispatch_waiting cannot miss an execution a claim is parking.
+        list(Workspace.objects.select_for_update().filter(id=workspace_id).values("id"))
         execution = Execution.objects.select_for_update().filter(id=execution_id).first()
         if execution is None or execution.is_finished:
             return None
@@ -79,8 +88,6 @@ def execution_claim(*, execution_id: int) -> tuple[Execution, runtime.Lease] | N
                 },
             )
             return None
-        # Serialise claims per workspace so two workers cannot both take the last slot.
-        list(Workspace.objects.select_for_update().filter(id=execution.workspace_id).values("id"))
         running = Execution.objects.filter(
             workspace_id=execution.workspace_id, status=ExecutionStatus.RUNNING
         ).count()
@@ -173,6 +180,10 @@ def executions_dispatch_waiting(*, workspace_id: int) -> int:
     """Send the tasks of executions parked for a slot, up to the free slots; return how many."""
     limit = int(app_setting("EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE"))
     with transaction.atomic():
+        # The same lock execution_claim takes before it counts and parks: without it a claim
+        # could count a run that is finishing, park after this dispatch looked for parked
+        # executions, and wait until the periodic requeue (a lost wake-up).
+        list(Workspace.objects.select_for_update().filter(id=workspace_id).values("id"))
         running = Execution.objects.filter(
             workspace_id=workspace_id, status=ExecutionStatus.RUNNING
         ).count()
@@ -180,7 +191,7 @@ def executions_dispatch_waiting(*, workspace_id: int) -> int:
         if free <= 0:
             return 0
         waiting = list(
-            Execution.objects.select_for_update(skip_locked=True)
+            Execution.objects.select_for_update()
             .filter(
                 workspace_id=workspace_id,
                 status=ExecutionStatus.QUEUED,

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from celery import current_app
+from django.db import connection, transaction
+from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from executions.choices import ExecutionStatus, NodeRunStatus
 from executions.engine import runtime
 from executions.engine.nodes import REGISTRY, NodeType, register
 from executions.engine.runtime import LEASE_KEY, Lease, LeaseLost
+from executions.models import Execution
 from executions.services.executions import execution_start
+from executions.services.lifecycle import executions_dispatch_waiting
 from executions.services.running import execution_run
 from executions.services.workflows import workflow_create
+from synapscale.models import Workspace
+from tests.executions.factories import ExecutionFactory, WorkflowFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +122,44 @@ def test_refreshing_a_lease_that_another_runner_holds_raises_and_leaves_it(setti
     assert runtime.redis().get(theirs.key) == theirs.token.encode()
     assert runtime.redis().ttl(theirs.key) <= 5
     theirs.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dispatch_waits_for_a_claim_that_is_parking_an_execution(workspace, settings):
+    settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
+    queued = ExecutionFactory(
+        workflow=WorkflowFactory(workspace=workspace),
+        status=ExecutionStatus.QUEUED,
+        started_at=None,
+        finished_at=None,
+        duration_ms=None,
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def claim_that_parks():
+        # What execution_claim does while the workspace is full: lock, count, park. The
+        # run holding the slot finishes (and dispatches) between the count and the park.
+        try:
+            with transaction.atomic():
+                list(Workspace.objects.select_for_update().filter(id=workspace.id))
+                Execution.objects.select_for_update().get(pk=queued.pk)
+                locked.set()
+                release.wait(5)
+                Execution.objects.filter(pk=queued.pk).update(waiting_since=timezone.now())
+        finally:
+            connection.close()
+
+    claim = threading.Thread(target=claim_that_parks)
+    claim.start()
+    try:
+        assert locked.wait(5)
+        threading.Timer(0.3, release.set).start()
+        dispatched = executions_dispatch_waiting(workspace_id=workspace.id)
+    finally:
+        release.set()
+        claim.join()
+        current_app.control.purge()  # no worker here: drop the task dispatch sent
+
+    assert dispatched == 1
+    queued.refresh_from_db()
+    assert queued.waiting_since is None
