@@ -16,6 +16,9 @@ PROGRESS_KEY = "synapscale:executions:progress:{id}"
 CANCEL_KEY = "synapscale:executions:cancel:{id}"
 LEASE_KEY = "synapscale:executions:lease:{id}"
 PROGRESS_TTL_SECONDS = 6 * 60 * 60
+# Pollers trust a progress record this recent; the runner republishes while it waits.
+PROGRESS_STALE_SECONDS = 60
+PROGRESS_REPUBLISH_SECONDS = 15
 
 
 def redis():

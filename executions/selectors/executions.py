@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,11 +51,15 @@ def execution_logs(*, execution: Execution) -> QuerySet[ExecutionLog]:
 def execution_status(*, execution_id: int, workspace_id: int) -> dict[str, Any] | None:
     """Return a running execution's progress from Redis (no database query), or None.
 
-    None means the runner is not publishing it (not started, finished or unknown): read the
-    database instead.
+    None means the runner is not publishing it (not started, finished, unknown or stale):
+    read the database instead.
     """
     progress = runtime.progress_read(execution_id)
     if progress is None or progress.get("workspace_id") != workspace_id:
+        return None
+    # The runner rewrites its progress at least this often; an older record was left behind
+    # (its runner died, or Redis failed when the finish tried to clear it).
+    if time.time() - float(progress.get("updated_at") or 0) > runtime.PROGRESS_STALE_SECONDS:
         return None
     return {**progress, "source": "redis"}
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from executions.choices import (
     BulkAction,
@@ -166,12 +167,34 @@ def execution_cancel(*, execution: Execution, user) -> Execution:
                     "message": "Cancelled before it started.",
                 },
             )
+        if not _runner_alive(execution.id):
+            # Its worker died: nothing would see a stop request until the lease expired and
+            # the requeue task resumed it (minutes). End it now, under the row lock.
+            return execution_finish(
+                execution=execution,
+                status=ExecutionStatus.CANCELLED,
+                error={
+                    "node": None,
+                    "type": ErrorType.CANCELLED,
+                    "message": "Cancelled on request; its runner had stopped.",
+                },
+            )
         if execution.cancel_requested_at is None:
             execution.cancel_requested_at = timezone.now()
             execution.save(update_fields=["cancel_requested_at"])
         execution_id = execution.id
-        transaction.on_commit(lambda: runtime.cancel_flag_set(execution_id))
+        # robust: the request is recorded in the database, which the runner checks before
+        # each node; the Redis flag only makes a wait notice it sooner.
+        transaction.on_commit(lambda: runtime.cancel_flag_set(execution_id), robust=True)
     return execution
+
+
+def _runner_alive(execution_id: int) -> bool:
+    """Tell whether a runner holds the execution's lease (assume so when Redis is down)."""
+    try:
+        return runtime.Lease.is_held(execution_id)
+    except RedisError:
+        return True
 
 
 def execution_retry(*, execution: Execution, user, mode: str = RetryMode.FROM_START) -> Execution:

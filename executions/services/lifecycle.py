@@ -63,50 +63,56 @@ def execution_claim(*, execution_id: int) -> tuple[Execution, runtime.Lease] | N
     )
     if workspace_id is None:
         return None
-    with transaction.atomic():
-        # Lock order, everywhere: the workspace row, then execution rows. Claims of one
-        # workspace are serialised, so two workers cannot both take its last slot, and
-        # executions_dispatch_waiting cannot miss an execution a claim is parking.
-        list(Workspace.objects.select_for_update().filter(id=workspace_id).values("id"))
-        execution = Execution.objects.select_for_update().filter(id=execution_id).first()
-        if execution is None or execution.is_finished:
-            return None
-        if execution.status == ExecutionStatus.RUNNING:
-            # A redelivered task: resume only if the runner that held it is gone.
+    try:
+        with transaction.atomic():
+            # Lock order, everywhere: the workspace row, then execution rows. Claims of one
+            # workspace are serialised, so two workers cannot both take its last slot, and
+            # executions_dispatch_waiting cannot miss an execution a claim is parking.
+            list(Workspace.objects.select_for_update().filter(id=workspace_id).values("id"))
+            execution = Execution.objects.select_for_update().filter(id=execution_id).first()
+            if execution is None or execution.is_finished:
+                return None
+            if execution.status == ExecutionStatus.RUNNING:
+                # A redelivered task: resume only if the runner that held it is gone.
+                if not lease.acquire():
+                    return None
+                _log(execution.id, LogLevel.WARNING, "Resuming after the previous runner stopped.")
+                return execution, lease
+            if execution.cancel_requested_at is not None:
+                execution_finish(
+                    execution=execution,
+                    status=ExecutionStatus.CANCELLED,
+                    error={
+                        "node": None,
+                        "type": ErrorType.CANCELLED,
+                        "message": "Cancelled before it started.",
+                    },
+                )
+                return None
+            running = Execution.objects.filter(
+                workspace_id=execution.workspace_id, status=ExecutionStatus.RUNNING
+            ).count()
+            now = timezone.now()
+            if running >= int(app_setting("EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE")):
+                if execution.waiting_since is None:
+                    _log(execution.id, LogLevel.INFO, "Waiting for a free concurrency slot.")
+                execution.status = ExecutionStatus.QUEUED
+                execution.queued_at = execution.queued_at or now
+                execution.waiting_since = execution.waiting_since or now
+                execution.save(update_fields=["status", "queued_at", "waiting_since"])
+                return None
+            # The lease is taken before the commit: a cancel that sees `running` without a
+            # lease may then rightly conclude that the runner died.
             if not lease.acquire():
                 return None
-            _log(execution.id, LogLevel.WARNING, "Resuming after the previous runner stopped.")
-            return execution, lease
-        if execution.cancel_requested_at is not None:
-            execution_finish(
-                execution=execution,
-                status=ExecutionStatus.CANCELLED,
-                error={
-                    "node": None,
-                    "type": ErrorType.CANCELLED,
-                    "message": "Cancelled before it started.",
-                },
-            )
-            return None
-        running = Execution.objects.filter(
-            workspace_id=execution.workspace_id, status=ExecutionStatus.RUNNING
-        ).count()
-        now = timezone.now()
-        if running >= int(app_setting("EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE")):
-            if execution.waiting_since is None:
-                _log(execution.id, LogLevel.INFO, "Waiting for a free concurrency slot.")
-            execution.status = ExecutionStatus.QUEUED
+            execution.status = ExecutionStatus.RUNNING
             execution.queued_at = execution.queued_at or now
-            execution.waiting_since = execution.waiting_since or now
-            execution.save(update_fields=["status", "queued_at", "waiting_since"])
-            return None
-        execution.status = ExecutionStatus.RUNNING
-        execution.queued_at = execution.queued_at or now
-        execution.started_at = now
-        execution.waiting_since = None
-        execution.save(update_fields=["status", "queued_at", "started_at", "waiting_since"])
-    if not lease.acquire():
-        return None
+            execution.started_at = now
+            execution.waiting_since = None
+            execution.save(update_fields=["status", "queued_at", "started_at", "waiting_since"])
+    except BaseException:
+        lease.release()  # a no-op unless this claim took it
+        raise
     return execution, lease
 
 
@@ -145,21 +151,35 @@ def execution_finish(
                 f"Execution {status}.",
                 {"duration_ms": duration_ms, "error": error},
             )
-            transaction.on_commit(lambda: _after_finish(execution.id))
+            # robust: a failing side effect (a Redis blip) must not fail the caller, whose
+            # transaction is already committed.
+            transaction.on_commit(lambda: _after_finish(execution.id), robust=True)
     execution.refresh_from_db()
     return execution
 
 
 def _after_finish(execution_id: int) -> None:
-    """Side effects of a finished execution, once it is committed."""
+    """Side effects of a finished execution, once it is committed; each one on its own.
+
+    One failing (Redis or the broker down) must not skip the others: the stats would stay
+    stale, the event be lost and the executions waiting for this slot wait for the periodic
+    requeue. A progress record that could not be cleared is ignored by pollers once stale
+    (see executions.selectors.executions.execution_status).
+    """
     execution = Execution.objects.filter(id=execution_id).first()
     if execution is None:
         return
-    runtime.progress_clear(execution_id)
-    runtime.cancel_flag_clear(execution_id)
-    invalidate(STATS_NAMESPACE, workspace_id=execution.workspace_id)
-    try:
-        product_events.record(
+    _side_effect("progress_clear", execution_id, lambda: runtime.progress_clear(execution_id))
+    _side_effect("cancel_flag_clear", execution_id, lambda: runtime.cancel_flag_clear(execution_id))
+    _side_effect(
+        "stats_invalidate",
+        execution_id,
+        lambda: invalidate(STATS_NAMESPACE, workspace_id=execution.workspace_id),
+    )
+    _side_effect(
+        "product_event",
+        execution_id,
+        lambda: product_events.record(
             workspace_id=execution.workspace_id,
             event_type="workflow_executed",
             distinct_id=str(execution.created_by_id or "system"),
@@ -170,10 +190,20 @@ def _after_finish(execution_id: int) -> None:
                 "duration_ms": execution.duration_ms,
             },
             user_id=execution.created_by_id,
-        )
-    except Exception:  # analytics must never break a run that already finished
-        logger.exception("executions.product_event_failed", extra={"execution": execution_id})
-    executions_dispatch_waiting(workspace_id=execution.workspace_id)
+        ),
+    )
+    _side_effect(
+        "dispatch_waiting",
+        execution_id,
+        lambda: executions_dispatch_waiting(workspace_id=execution.workspace_id),
+    )
+
+
+def _side_effect(name: str, execution_id: int, effect) -> None:
+    try:
+        effect()
+    except Exception:
+        logger.exception("executions.after_finish_failed step=%s execution=%s", name, execution_id)
 
 
 def executions_dispatch_waiting(*, workspace_id: int) -> int:

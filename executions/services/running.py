@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -94,6 +95,8 @@ class _Runner:
         self.graph: Graph = build_graph(execution.definition)
         self.runs: dict[str, NodeRun] = {run.node_id: run for run in execution.node_runs.all()}
         self.poll_seconds = float(app_setting("EXECUTIONS_CANCEL_POLL_SECONDS"))
+        self._current_node: str | None = None
+        self._published_at = 0.0
         self.max_delay = float(app_setting("EXECUTIONS_MAX_DELAY_SECONDS"))
         elapsed = (timezone.now() - execution.started_at).total_seconds()
         self.deadline = _Deadline(
@@ -255,15 +258,21 @@ class _Runner:
             if now >= end:
                 return
             self.lease.refresh()
+            if now - self._published_at > runtime.PROGRESS_REPUBLISH_SECONDS:
+                self._publish_progress(current=self._current_node)  # pollers see it is alive
             limit = end if deadline.at is None else min(end, deadline.at)
             time.sleep(max(0.0, min(self.poll_seconds, limit - now)))
 
     def _cancel_requested(self) -> bool:
         if runtime.cancel_flag_is_set(self.execution.id):
             return True
-        return Execution.objects.filter(
-            id=self.execution.id, cancel_requested_at__isnull=False
-        ).exists()
+        # Also stop when the execution is no longer running: a cancel that found no live
+        # lease (a runner stalled past it) finished the execution as cancelled.
+        return (
+            Execution.objects.filter(id=self.execution.id)
+            .filter(Q(cancel_requested_at__isnull=False) | ~Q(status=ExecutionStatus.RUNNING))
+            .exists()
+        )
 
     def _finish_cancelled(self, *, node_id: str | None) -> Execution:
         error = {"node": node_id, "type": ErrorType.CANCELLED, "message": "Cancelled on request."}
@@ -304,6 +313,8 @@ class _Runner:
         )
 
     def _publish_progress(self, *, current: str | None) -> None:
+        self._current_node = current
+        self._published_at = time.monotonic()
         statuses = self._statuses()
         runtime.progress_write(
             self.execution.id,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.utils import timezone
 
 from executions.choices import ExecutionStatus, NodeRunStatus, Trigger
 from executions.engine import runtime
 from executions.models import Execution, ExecutionLog
+from executions.services.lifecycle import execution_finish
 from tests.executions.factories import ExecutionFactory, NodeRunFactory, WorkflowFactory
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +218,8 @@ def test_cancel_running_execution_requests_a_stop(
     execution = ExecutionFactory(
         workflow=workflow, status=ExecutionStatus.RUNNING, finished_at=None
     )
+    lease = runtime.Lease(execution.id)  # its runner is alive
+    assert lease.acquire()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client.post(f"{URL}{execution.id}/cancel/")
@@ -221,6 +227,106 @@ def test_cancel_running_execution_requests_a_stop(
     assert response.status_code == 202
     assert response.json()["cancel_requested"] is True
     assert runtime.cancel_flag_is_set(execution.id)
+    lease.release()
+
+
+def test_cancel_running_execution_whose_runner_died_ends_it_at_once(
+    api_client, workflow, django_capture_on_commit_callbacks
+):
+    execution = ExecutionFactory(
+        workflow=workflow, status=ExecutionStatus.RUNNING, finished_at=None, duration_ms=None
+    )
+    NodeRunFactory(execution=execution, status=NodeRunStatus.RUNNING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(f"{URL}{execution.id}/cancel/")
+
+    assert response.status_code == 200
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.CANCELLED
+    assert execution.error["type"] == "cancelled"
+    assert execution.node_runs.get().status == NodeRunStatus.SKIPPED
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Point the cache (and the engine's Redis) at a port where nothing listens.
+
+    The Celery broker keeps its own (working) connection.
+    """
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {
+                **settings.CACHES["default"].get("OPTIONS", {}),
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.2,
+            },
+        },
+    }
+
+
+def test_cancel_with_redis_down_is_recorded_not_a_500(
+    api_client, workflow, redis_down, django_capture_on_commit_callbacks
+):
+    execution = ExecutionFactory(
+        workflow=workflow, status=ExecutionStatus.RUNNING, finished_at=None
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(f"{URL}{execution.id}/cancel/")
+
+    assert response.status_code == 202
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.RUNNING  # the runner may be alive: ask it
+    assert execution.cancel_requested_at is not None
+
+
+def test_finish_with_redis_down_still_commits_and_dispatches_waiting_runs(
+    workflow, settings, redis_down, django_capture_on_commit_callbacks
+):
+    settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
+    running = ExecutionFactory(
+        workflow=workflow, status=ExecutionStatus.RUNNING, finished_at=None, duration_ms=None
+    )
+    parked = ExecutionFactory(
+        workflow=workflow,
+        status=ExecutionStatus.QUEUED,
+        started_at=None,
+        finished_at=None,
+        waiting_since=timezone.now(),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        execution_finish(execution=running, status=ExecutionStatus.SUCCEEDED)
+
+    current_app.control.purge()  # no worker here: drop the task the dispatch sent
+
+    running.refresh_from_db()
+    parked.refresh_from_db()
+    assert running.status == ExecutionStatus.SUCCEEDED
+    # Clearing the progress and invalidating the stats failed; dispatching did not wait.
+    assert parked.waiting_since is None
+
+
+def test_stale_progress_left_in_redis_is_not_served(api_client, workflow):
+    execution = ExecutionFactory(workflow=workflow, status=ExecutionStatus.SUCCEEDED)
+    runtime.redis().set(
+        runtime.PROGRESS_KEY.format(id=execution.id),
+        json.dumps(
+            {
+                "id": execution.id,
+                "workspace_id": workflow.workspace_id,
+                "status": "running",
+                "updated_at": time.time() - 10 * 60,
+            }
+        ),
+    )
+    body = api_client.get(f"{URL}{execution.id}/status/").json()
+    assert body["status"] == "succeeded"
+    assert body["source"] == "database"
 
 
 def test_cancel_finished_execution_is_409(api_client, workflow):
