@@ -41,10 +41,24 @@ def test_execution_changelist_has_no_n_plus_one(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("query", ["status=failed", "trigger=manual", "q=42", "q=abc"])
-def test_execution_changelist_filters_and_search(admin_client_, workspace, query):
-    ExecutionFactory(workflow=WorkflowFactory(workspace=workspace))
-    assert admin_client_.get(f"{CHANGELIST}?{query}").status_code == 200
+def changelist_ids(client, **query) -> set[int]:
+    response = client.get(CHANGELIST, query)
+    assert response.status_code == 200
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+def test_execution_changelist_filters_and_search_return_the_matching_rows(admin_client_, workspace):
+    workflow, other_workflow = WorkflowFactory.create_batch(2, workspace=workspace)
+    failed = ExecutionFactory(workflow=workflow, status=ExecutionStatus.FAILED)
+    scheduled = ExecutionFactory(workflow=other_workflow, trigger="schedule")
+    keyed = ExecutionFactory(workflow=workflow, idempotency_key="order-42")
+
+    assert changelist_ids(admin_client_, status="failed") == {failed.id}
+    assert changelist_ids(admin_client_, trigger="schedule") == {scheduled.id}
+    assert changelist_ids(admin_client_, workflow__id__exact=other_workflow.id) == {scheduled.id}
+    assert changelist_ids(admin_client_, q=str(failed.id)) == {failed.id}
+    assert changelist_ids(admin_client_, q="order-42") == {keyed.id}
+    assert changelist_ids(admin_client_, q="abc") == set()
 
 
 def test_search_by_id_finds_the_execution(admin_client_, workspace):

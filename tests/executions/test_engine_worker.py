@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from celery.signals import task_prerun
 
 from executions.choices import ExecutionStatus, NodeRunStatus, RetryMode
 from executions.models import Execution, NodeRun
@@ -278,6 +281,71 @@ def test_redelivered_task_resumes_after_the_last_finished_node(workspace, user):
     assert execution.logs.filter(message__startswith="Resuming").exists()
 
 
+def test_redelivery_while_the_dead_runners_lease_lingers_resumes_once_it_expires(
+    workspace, user, settings
+):
+    """The redelivered task finds the dead runner's lease: it leaves the run alone, and the
+    requeue task resumes it after the lease expired, without repeating finished nodes."""
+    from django.utils import timezone
+
+    from executions.engine import runtime
+    from executions.services.maintenance import executions_requeue_stalled
+    from executions.tasks import run_execution
+
+    settings.EXECUTIONS_LEASE_SECONDS = 1
+    with local_http_server(lambda method, path, body: (200, {"path": path})) as server:
+        definition = {
+            "nodes": [
+                {
+                    "id": "first",
+                    "type": "http_request",
+                    "params": {"url": server_url(server, "/1")},
+                },
+                {
+                    "id": "second",
+                    "type": "http_request",
+                    "params": {"url": server_url(server, "/2")},
+                },
+            ],
+            "edges": [{"from": "first", "to": "second"}],
+        }
+        workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+        execution = Execution.objects.create(
+            workspace=workspace,
+            workflow=workflow,
+            workflow_version=1,
+            definition=definition,
+            status=ExecutionStatus.RUNNING,
+            timeout_seconds=60,
+            started_at=timezone.now() - timedelta(seconds=5),
+        )
+        NodeRun.objects.create(
+            execution=execution,
+            node_id="first",
+            node_type="http_request",
+            position=0,
+            status=NodeRunStatus.SUCCEEDED,
+            attempts=1,
+            output={"json": {"path": "/1"}},
+        )
+        NodeRun.objects.create(
+            execution=execution, node_id="second", node_type="http_request", position=1
+        )
+        lease_key = runtime.LEASE_KEY.format(id=execution.id)
+        runtime.redis().set(lease_key, "dead-runner", px=1500)
+
+        assert run_execution.delay(execution.id).get(timeout=10) is None  # left alone
+        assert server.requests == []
+        wait_for(lambda: not runtime.redis().exists(lease_key), timeout=5)
+
+        assert executions_requeue_stalled().resumed_orphans == 1
+        execution = wait_for_finish(execution.id)
+
+    assert execution.status == ExecutionStatus.SUCCEEDED
+    assert [request["path"] for request in server.requests] == ["/2"]
+    assert runs_of(execution)["first"].attempts == 1
+
+
 def test_concurrency_limit_parks_executions_until_a_slot_frees(workspace, user, settings):
     settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
     definition = {"nodes": [{"id": "wait", "type": "delay", "params": {"seconds": 0.6}}]}
@@ -294,12 +362,29 @@ def test_concurrency_limit_parks_executions_until_a_slot_frees(workspace, user, 
     assert second.started_at >= first.finished_at
 
 
-def test_high_priority_execution_runs_from_the_high_queue(workspace, user):
-    definition = {"nodes": [{"id": "only", "type": "set", "params": {"fields": {"a": 1}}}]}
-    execution = wait_for_finish(start(workspace, user, definition, priority=9).id)
+@pytest.fixture
+def delivered_from():
+    """Map each run_execution task's execution id to the queue it was delivered from."""
+    queues = {}
 
-    assert execution.status == ExecutionStatus.SUCCEEDED
-    assert execution.queued_at is not None
+    def record(sender=None, task=None, args=None, **kwargs):
+        if task is not None and task.name == "executions.tasks.run_execution":
+            queues[args[0]] = (task.request.delivery_info or {}).get("routing_key")
+
+    task_prerun.connect(record, weak=False)
+    yield queues
+    task_prerun.disconnect(record)
+
+
+def test_high_priority_execution_runs_from_the_high_queue(workspace, user, delivered_from):
+    definition = {"nodes": [{"id": "only", "type": "set", "params": {"fields": {"a": 1}}}]}
+    urgent = start(workspace, user, definition, priority=9)
+    routine = start(workspace, user, definition, priority=5)
+    urgent, routine = wait_for_finish(urgent.id), wait_for_finish(routine.id)
+
+    assert urgent.status == routine.status == ExecutionStatus.SUCCEEDED
+    assert delivered_from[urgent.id] == "high"
+    assert delivered_from[routine.id] == "default"
 
 
 def test_cancel_during_retry_backoff_stops_at_once(workspace, user):
