@@ -162,3 +162,12 @@ def test_a_half_open_circuit_lets_exactly_one_probe_through():
         runtime.circuit_breaker("probe.test:80").before_request(probe_seconds=10)
     finally:
         runtime.redis().delete(breaker.key, breaker.probe_key)
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/", "http://[::1", "/relative"])
+def test_a_snapshot_url_that_is_not_http_fails_the_node_without_retry(url):
+    # Validation refuses these; a snapshot written around it must still fail cleanly.
+    with pytest.raises(NodeFailure) as info:
+        run_node({"url": url})
+    assert info.value.type == ErrorType.HTTP_ERROR
+    assert info.value.retryable is False

@@ -148,6 +148,12 @@ def _connect_target(url: str) -> _Target:
         raise NodeFailure(
             f"Invalid URL {url}: {exc}", type=ErrorType.HTTP_ERROR, retryable=False
         ) from exc
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.host:
+        raise NodeFailure(
+            f"Invalid URL {url}: not an absolute http:// or https:// URL.",
+            type=ErrorType.HTTP_ERROR,
+            retryable=False,
+        )
     port = parsed.port or DEFAULT_PORTS[parsed.scheme]
     try:
         address = resolve_checked(
