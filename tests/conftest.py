@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+
 import pytest
 from django_redis import get_redis_connection
 from rest_framework.authtoken.models import Token
@@ -20,6 +23,55 @@ def _clear_cache_keys() -> None:
     keys = list(conn.scan_iter(match="synapscale*", count=1000))
     if keys:
         conn.delete(*keys)
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+blocked_connections: list[tuple] = []
+
+
+def _is_local(address) -> bool:
+    if not isinstance(address, tuple):  # a unix socket path
+        return True
+    try:
+        return ipaddress.ip_address(str(address[0]).split("%")[0]).is_loopback
+    except ValueError:
+        return str(address[0]) == "localhost"
+
+
+def _guarded_connect(sock, address):
+    if not _is_local(address):
+        blocked_connections.append(address)
+        raise ConnectionRefusedError(f"tests may only connect to loopback, not {address!r}")
+    return _real_connect(sock, address)
+
+
+def _guarded_connect_ex(sock, address):
+    if not _is_local(address):
+        blocked_connections.append(address)
+        return 111  # ECONNREFUSED
+    return _real_connect_ex(sock, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only_network():
+    """No test reaches past this machine: other addresses are refused before a packet leaves.
+
+    Tests of what code *tries* to reach (DNS rebinding defences) read
+    ``blocked_connections``.
+    """
+    socket.socket.connect = _guarded_connect
+    socket.socket.connect_ex = _guarded_connect_ex
+    yield
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+
+
+@pytest.fixture
+def refused_connections():
+    """The non-loopback addresses code tried to connect to during this test."""
+    start = len(blocked_connections)
+    yield lambda: blocked_connections[start:]
 
 
 @pytest.fixture(autouse=True)

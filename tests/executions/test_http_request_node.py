@@ -39,19 +39,21 @@ def fake_dns(monkeypatch):
     return answers, lookups
 
 
-def test_dns_rebinding_cannot_reach_a_private_address(settings, fake_dns):
+def test_dns_rebinding_cannot_reach_a_private_address(settings, fake_dns, refused_connections):
     settings.EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = True
     answers, lookups = fake_dns
     # The first answer is public; any later lookup (a TTL-0 rebind) says loopback.
     answers["rebind.test"] = [["8.8.8.8"], ["127.0.0.1"]]
     with local_http_server(lambda *args: (200, {"internal": "secret"})) as server:
         port = server.server_address[1]
-        # The connection goes to the checked public address (nothing listens on that port).
+        # The connection goes to the checked public address; the test network guard
+        # (tests/conftest.py) refuses it before any packet leaves the machine.
         with pytest.raises(NodeFailure) as info:
             run_node({"url": f"http://rebind.test:{port}/admin", "timeout_seconds": 1})
     assert "non-public" not in info.value.message
     assert server.requests == []
     assert lookups["rebind.test"] == 1
+    assert refused_connections() == [("8.8.8.8", port)]
 
 
 def test_a_name_with_any_private_address_is_refused(settings, fake_dns):

@@ -178,3 +178,15 @@ def test_periodic_tasks_ack_late_and_leave_retries_to_the_schedule():
     assert probe.acks_late is True
     assert probe.ignore_result is True
     assert not getattr(probe, "autoretry_for", ())
+
+
+def test_tests_cannot_reach_past_loopback(refused_connections):
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with pytest.raises(ConnectionRefusedError, match="only connect to loopback"):
+            probe.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed, still refused first
+    finally:
+        probe.close()
+    assert refused_connections() == [("192.0.2.1", 80)]
