@@ -2,51 +2,27 @@
 
 from __future__ import annotations
 
-from celery import shared_task
 from kombu.exceptions import OperationalError as BrokerError
 
 from executions.services.maintenance import executions_prune, executions_requeue_stalled
-from executions.services.running import TRANSIENT_ERRORS, execution_run
+from executions.services.running import execution_run
+from synapscale.task_policy import durable_task
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-    name="executions.tasks.run_execution",
-)
+@durable_task(max_retries=5, name="executions.tasks.run_execution")
 def run_execution(self, execution_id: int) -> str | None:
     """Run one execution to the end (or resume it after a redelivery)."""
     execution = execution_run(execution_id=execution_id)
     return execution.status if execution is not None else None
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(*TRANSIENT_ERRORS, BrokerError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    name="executions.tasks.requeue_stalled_executions",
-)
+@durable_task(also_retry_on=(BrokerError,), name="executions.tasks.requeue_stalled_executions")
 def requeue_stalled_executions(self) -> dict:
     """Dispatch executions waiting for a slot, never-enqueued ones and orphaned runs."""
     return executions_requeue_stalled().as_dict()
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    name="executions.tasks.prune_executions",
-)
+@durable_task(name="executions.tasks.prune_executions")
 def prune_executions(self) -> int:
     """Delete finished executions older than the retention period, in batches."""
     return executions_prune()

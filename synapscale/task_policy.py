@@ -10,16 +10,17 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 
 
-def durable_task(*, max_retries: int = 3, **options):
+def durable_task(*, max_retries: int = 3, also_retry_on: tuple = (), **options):
     """``shared_task`` with the house policy; task bodies take ids and call a service.
 
     Acknowledged after they finish (a task from a worker that died is redelivered), retried
-    with exponential backoff and jitter on transient errors only.
+    with exponential backoff and jitter on transient errors only (plus ``also_retry_on``,
+    for a task whose own transient failure is another, such as the broker's).
     """
     return shared_task(
         bind=True,
         acks_late=True,
-        autoretry_for=TRANSIENT_ERRORS,
+        autoretry_for=(*TRANSIENT_ERRORS, *also_retry_on),
         retry_backoff=True,
         retry_jitter=True,
         max_retries=max_retries,

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus
 from executions.conf import app_setting
@@ -32,11 +30,12 @@ from executions.engine.outputs import loggable_json, storable_json
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
 from executions.services.lifecycle import execution_claim, execution_finish
+# Infrastructure hiccups: the Celery task retries (with backoff) and the run resumes.
+from synapscale.task_policy import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
 # Infrastructure hiccups: the Celery task retries (with backoff) and the run resumes.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 
 
 @dataclass(frozen=True)
