@@ -30,7 +30,6 @@ from executions.engine.outputs import loggable_json, storable_json
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
 from executions.services.lifecycle import execution_claim, execution_finish
-# Infrastructure hiccups: the Celery task retries (with backoff) and the run resumes.
 from synapscale.task_policy import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
