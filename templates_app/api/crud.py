@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from synapscale.api.permissions import IsStaff
+from synapscale.api.schema import problem
 from synapscale.api.viewsets import WorkspaceModelViewSet
 from templates_app.api.serializers.crud import (
     ModerationEntrySerializer,
@@ -73,7 +74,10 @@ class TemplateViewSet(WorkspaceModelViewSet):
             "A template under review or deprecated answers 409."
         ),
         request=TemplateWriteSerializer,
-        responses={200: TemplateSerializer, 409: TemplateSerializer},
+        responses={
+            200: TemplateSerializer,
+            409: problem("The template is under review or deprecated."),
+        },
     )
     def partial_update(self, request, *args, **kwargs):
         data = _validated(TemplateWriteSerializer, request.data, partial=True)

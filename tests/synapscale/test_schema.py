@@ -32,6 +32,18 @@ def test_every_operation_documents_its_errors_and_has_a_summary(client):
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
-            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+            where = f"{method.upper()} {path}"
+            responses = operation["responses"]
+            assert operation.get("summary"), f"{where} has no summary"
             if operation.get("security") != [{}] and "security" in operation:
-                assert "401" in operation["responses"], f"{method.upper()} {path}: no 401"
+                assert "401" in responses, f"{where}: no 401"
+            if method in {"post", "put", "patch"}:
+                assert "400" in responses, f"{where}: no 400"
+            if "{" in path:
+                assert "404" in responses, f"{where}: no 404"
+            for code, response in responses.items():
+                if code.startswith(("4", "5")) and "content" in response:
+                    schemas = [c["schema"] for c in response["content"].values()]
+                    assert all(s.get("$ref", "").endswith("/Problem") for s in schemas), (
+                        f"{where} {code} is not a problem response"
+                    )
