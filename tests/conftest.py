@@ -27,7 +27,27 @@ def _clear_cache_keys() -> None:
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
 blocked_connections: list[tuple] = []
+LOCAL_NAMES = frozenset({"localhost", "testserver"})
+
+
+def _hermetic_getaddrinfo(host, port, *args, **kwargs):
+    """Resolve only IP literals and local names: a test never asks a DNS server anything.
+
+    Installed when this module is imported, before any test module, so fake-DNS fixtures that
+    keep "the real getaddrinfo" for fallback keep this one.
+    """
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and name not in LOCAL_NAMES and not name.endswith(".localhost"):
+        try:
+            ipaddress.ip_address(str(name).split("%")[0])
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no names ({name})") from None
+    return _real_getaddrinfo(host, port, *args, **kwargs)
+
+
+socket.getaddrinfo = _hermetic_getaddrinfo
 
 
 def _is_local(address) -> bool:
@@ -55,7 +75,8 @@ def _guarded_connect_ex(sock, address):
 
 @pytest.fixture(autouse=True, scope="session")
 def _loopback_only_network():
-    """No test reaches past this machine: other addresses are refused before a packet leaves.
+    """No test reaches past this machine: other addresses are refused before a packet leaves
+    (and names other than local ones are not resolved, see _hermetic_getaddrinfo).
 
     Tests of what code *tries* to reach (DNS rebinding defences) read
     ``blocked_connections``.

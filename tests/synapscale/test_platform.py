@@ -190,3 +190,12 @@ def test_tests_cannot_reach_past_loopback(refused_connections):
     finally:
         probe.close()
     assert refused_connections() == [("192.0.2.1", 80)]
+
+
+def test_tests_resolve_no_names_but_local_ones():
+    import socket
+
+    with pytest.raises(socket.gaierror, match="tests resolve no names"):
+        socket.getaddrinfo("hooks.example.com", 443)
+    assert socket.getaddrinfo("localhost", 80)
+    assert socket.getaddrinfo("127.0.0.1", 80)
