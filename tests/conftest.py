@@ -27,6 +27,7 @@ def _clear_cache_keys() -> None:
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_sendto = socket.socket.sendto
 _real_getaddrinfo = socket.getaddrinfo
 blocked_connections: list[tuple] = []
 LOCAL_NAMES = frozenset({"localhost", "testserver"})
@@ -39,7 +40,10 @@ def _hermetic_getaddrinfo(host, port, *args, **kwargs):
     keep "the real getaddrinfo" for fallback keep this one.
     """
     name = host.decode() if isinstance(host, bytes) else host
-    if name is not None and name not in LOCAL_NAMES and not name.endswith(".localhost"):
+    if name in LOCAL_NAMES or (isinstance(name, str) and name.endswith(".localhost")):
+        # Answered here: the system resolver might ask DNS for "testserver" or "x.localhost".
+        return _real_getaddrinfo("127.0.0.1", port, *args, **kwargs)
+    if name is not None:
         try:
             ipaddress.ip_address(str(name).split("%")[0])
         except ValueError:
@@ -73,19 +77,33 @@ def _guarded_connect_ex(sock, address):
     return _real_connect_ex(sock, address)
 
 
+def _guarded_sendto(sock, data, *args):
+    # sendto(data, address) or sendto(data, flags, address): an unconnected UDP send.
+    address = args[-1]
+    if not _is_local(address):
+        blocked_connections.append(address)
+        raise ConnectionRefusedError(f"tests may only send to loopback, not {address!r}")
+    return _real_sendto(sock, data, *args)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _loopback_only_network():
     """No test reaches past this machine: other addresses are refused before a packet leaves
     (and names other than local ones are not resolved, see _hermetic_getaddrinfo).
+
+    It covers Python sockets (connect and UDP sendto); C libraries that open their own
+    sockets, like libpq, are pointed at local servers by the test settings instead.
 
     Tests of what code *tries* to reach (DNS rebinding defences) read
     ``blocked_connections``.
     """
     socket.socket.connect = _guarded_connect
     socket.socket.connect_ex = _guarded_connect_ex
+    socket.socket.sendto = _guarded_sendto
     yield
     socket.socket.connect = _real_connect
     socket.socket.connect_ex = _real_connect_ex
+    socket.socket.sendto = _real_sendto
 
 
 @pytest.fixture

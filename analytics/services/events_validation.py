@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from synapscale.api.parsers import has_nul
+
 EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 MAX_BATCH_EVENTS = 1000
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -173,7 +175,7 @@ def _properties(raw: dict, errors: dict) -> str:
     if len(encoded) > MAX_PROPERTIES_BYTES:
         errors["properties"] = [f"Must be at most {MAX_PROPERTIES_BYTES} bytes as JSON."]
         return ""
-    if b"\\u0000" in encoded:
+    if has_nul(encoded):
         # PostgreSQL's jsonb cannot store NUL; refusing here keeps the batch insert whole.
         errors["properties"] = ["Null characters are not allowed."]
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 
 import orjson
@@ -55,18 +56,17 @@ class JSONParser(BaseParser):
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
-        _check_depth(data)
+        encoded = _encode_checking_depth(data)
         # PostgreSQL cannot store U+0000 in text or jsonb; refuse it here, once for every
         # endpoint, instead of letting it fail at the database as a 500. A view that checks
         # each item of a batch itself (event ingestion rejects one event, not the batch) says
         # so with ``validates_nul_per_item = True``.
         view = (parser_context or {}).get("view")
-        if b"\\u0000" in raw and not getattr(view, "validates_nul_per_item", False):
+        if has_nul(encoded) and not getattr(view, "validates_nul_per_item", False):
             path = nul_path(data)
-            if path is not None:
-                raise ValidationError(
-                    {path or "non_field_errors": ["The NUL character is not allowed."]}
-                )
+            raise ValidationError(
+                {path or "non_field_errors": ["The NUL character is not allowed."]}
+            )
         return data
 
 
@@ -76,40 +76,61 @@ MAX_JSON_DEPTH = 128
 _ORJSON_MAX_DEPTH = 254
 
 
-def _check_depth(data) -> None:
-    """Refuse a body nested deeper than MAX_JSON_DEPTH, at the cost of one serialisation.
+_WRAPPERS = _ORJSON_MAX_DEPTH - MAX_JSON_DEPTH
+# In orjson's output a NUL is always written `\u0000`; the six characters `\u0000` typed
+# as text come out as `\\u0000`. An odd run of backslashes before `u0000` is a real NUL.
+_REAL_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _encode_checking_depth(data) -> bytes:
+    """Serialise ``data``, refusing it if nested deeper than MAX_JSON_DEPTH.
 
     Wrapping the body in enough lists that a deeper one would exceed orjson's own limit lets
-    orjson's C code do the measuring, instead of walking every value in Python.
+    orjson's C code do the measuring, instead of walking every value in Python. Returns the
+    serialised wrapped body, which the NUL check then scans.
     """
     wrapped = data
-    for _ in range(_ORJSON_MAX_DEPTH - MAX_JSON_DEPTH):
+    for _ in range(_WRAPPERS):
         wrapped = [wrapped]
     try:
-        orjson.dumps(wrapped)
+        return orjson.dumps(wrapped)
     except orjson.JSONEncodeError as exc:
         raise ValidationError(
             {"non_field_errors": [f"The body is nested more than {MAX_JSON_DEPTH} levels deep."]}
         ) from exc
 
 
+def has_nul(encoded: bytes) -> bool:
+    """Tell whether orjson output holds a real NUL character (not the text ``\\u0000``)."""
+    return b"\\u0000" in encoded and _REAL_NUL.search(encoded) is not None
+
+
 def nul_path(data) -> str | None:
-    """Return the dotted path of the first key or string holding a NUL character, or None."""
-    stack = [("", data)]
+    """Return the dotted path of the first key or string holding a NUL character, or None.
+
+    Each visited value keeps a link to its parent instead of its own copy of the path, so a
+    deep and wide body costs memory in proportion to its size, not its depth times width.
+    """
+    stack: list[tuple[object, tuple | None]] = [(data, None)]
     while stack:
-        path, value = stack.pop()
+        value, link = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
-                return path
+                return _path_of(link)
         elif isinstance(value, dict):
             for key, item in value.items():
-                child = f"{path}.{key}" if path else str(key)
-                if "\x00" in key:
-                    return child
-                stack.append((child, item))
+                child = (link, str(key))
+                if "\x00" in str(key):
+                    return _path_of(child)
+                stack.append((item, child))
         elif isinstance(value, list):
-            stack.extend(
-                (f"{path}.{index}" if path else str(index), item)
-                for index, item in enumerate(value)
-            )
+            stack.extend((item, (link, str(index))) for index, item in enumerate(value))
     return None
+
+
+def _path_of(link: tuple | None) -> str:
+    parts = []
+    while link is not None:
+        link, part = link
+        parts.append(part)
+    return ".".join(reversed(parts))

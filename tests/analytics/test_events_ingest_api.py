@@ -239,6 +239,16 @@ def test_a_single_event_with_a_null_character_is_rejected_by_index(api_client, w
     assert not Event.objects.filter(workspace=workspace).exists()
 
 
+def test_the_text_backslash_u0000_in_properties_is_not_a_null_character(api_client, workspace):
+    # Six ordinary characters (a Windows path, a code sample) that only look like an escape.
+    response = post_json(
+        api_client,
+        {"event_type": "click", "distinct_id": "a", "properties": {"path": "C:\\u0000"}},
+    )
+    assert response.json()["accepted"] == 1, response.content
+    assert Event.objects.get(workspace=workspace).properties == {"path": "C:\\u0000"}
+
+
 def test_first_seen_moves_earlier_only_when_an_older_event_arrives(ingest, workspace):
     from analytics.models import Person
 

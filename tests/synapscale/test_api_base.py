@@ -381,3 +381,34 @@ def test_a_view_validating_each_item_itself_receives_nul_characters(api_client):
     # The view's own validation answers (the id is not a number), not the parser's NUL check.
     assert response.status_code == 400
     assert "NUL" not in str(response.json()["errors"])
+
+
+@pytest.mark.parametrize(
+    ("text", "real"),
+    [("a\x00b", True), ("\\u0000", False), ("\\\x00", True), ("\\\\u0000", False), ("ok", False)],
+)
+def test_has_nul_tells_a_real_nul_from_the_text_backslash_u0000(text, real):
+    import orjson
+
+    from synapscale.api.parsers import has_nul
+
+    assert has_nul(orjson.dumps({"k": text})) is real
+
+
+def test_a_deep_and_wide_body_is_checked_in_memory_proportional_to_its_size():
+    import tracemalloc
+
+    from synapscale.api.parsers import nul_path
+
+    body: dict = {"tail": [0] * 20_000 + ["x\x00"]}
+    for level in range(100):
+        body = {("k" * 10_000) + str(level): body}
+    tracemalloc.start()
+    try:
+        path = nul_path(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert path.endswith(".tail.20000") and path.count(".") == 101
+    # Copying the 1 MB path into each of the 20,001 list items needed about 20 GB.
+    assert peak < 20 * 1024 * 1024

@@ -199,3 +199,17 @@ def test_tests_resolve_no_names_but_local_ones():
         socket.getaddrinfo("hooks.example.com", 443)
     assert socket.getaddrinfo("localhost", 80)
     assert socket.getaddrinfo("127.0.0.1", 80)
+
+
+def test_local_names_are_answered_without_the_resolver_and_udp_is_guarded(refused_connections):
+    import socket
+
+    for name in ("testserver", "api.localhost"):
+        assert {info[4][0] for info in socket.getaddrinfo(name, 80)} == {"127.0.0.1"}
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        with pytest.raises(ConnectionRefusedError, match="only send to loopback"):
+            udp.sendto(b"x", ("192.0.2.7", 8125))
+    finally:
+        udp.close()
+    assert refused_connections() == [("192.0.2.7", 8125)]
