@@ -130,7 +130,6 @@ def _single_flight(conn, key: str, policy: CachePolicy, compute) -> CachedResult
     lock_key, token = key + ":lock", uuid.uuid4().hex
     try:
         if _take_lock(conn, lock_key, token):
-            CACHE_REQUESTS.labels(policy.name, "miss").inc()
             return _compute_holding_lock(conn, key, lock_key, token, policy, compute)
         stale = conn.get(key + ":stale")
         if stale is not None:
@@ -152,6 +151,14 @@ def _take_lock(conn, lock_key: str, token: str) -> bool:
 
 def _compute_holding_lock(conn, key, lock_key, token, policy, compute) -> CachedResult:
     try:
+        # Checked again under the lock: the previous holder may have stored the value and
+        # released the lock between our last read and our taking it.
+        raw = conn.get(key)
+        if raw is not None:
+            CACHE_REQUESTS.labels(policy.name, "hit").inc()
+            value, cached_at = _decode(raw)
+            return CachedResult(value=value, is_cached=True, cached_at=cached_at)
+        CACHE_REQUESTS.labels(policy.name, "miss").inc()
         return _compute_and_store(conn, key, policy, compute)
     finally:
         try:
@@ -176,7 +183,6 @@ def _wait_for_holder(conn, key, lock_key, token, policy, compute) -> CachedResul
             value, cached_at = _decode(raw)
             return CachedResult(value=value, is_cached=True, cached_at=cached_at)
         if _take_lock(conn, lock_key, token):
-            CACHE_REQUESTS.labels(policy.name, "miss").inc()
             return _compute_holding_lock(conn, key, lock_key, token, policy, compute)
     CACHE_REQUESTS.labels(policy.name, "miss").inc()
     logger.warning("cache_wait_timed_out key=%s computing_without_lock", key)

@@ -144,7 +144,7 @@ def test_concurrent_misses_compute_once():
 
 
 def test_waiters_get_the_stale_copy_while_one_recomputes():
-    compute = Counter(delay=0.3)
+    compute = Counter(delay=1.0)  # every waiter arrives while it computes
     read(compute)
     invalidate_nothing_but_expire = get_redis_connection("default")
     key = next(
@@ -286,11 +286,13 @@ def test_a_computation_slower_than_the_wait_is_still_computed_once(settings):
 def test_when_the_holder_fails_a_waiter_takes_over():
     attempts = []
     gate = threading.Event()
+    holding = threading.Event()
 
     def flaky():
         attempts.append(threading.get_ident())
         if len(attempts) == 1:
-            gate.wait(1)
+            holding.set()  # the first caller holds the lock and is computing
+            gate.wait(5)
             raise RuntimeError("database hiccup")
         return {"value": "second try"}
 
@@ -304,7 +306,7 @@ def test_when_the_holder_fails_a_waiter_takes_over():
 
     first = threading.Thread(target=call)
     first.start()
-    time.sleep(0.1)  # let the first take the lock
+    assert holding.wait(5)
     second = threading.Thread(target=call)
     second.start()
     gate.set()
@@ -313,3 +315,28 @@ def test_when_the_holder_fails_a_waiter_takes_over():
     assert len(errors) == 1  # the failing computation's own caller sees its error
     assert [r.value for r in results] == [{"value": "second try"}]
     assert len(attempts) == 2
+
+
+def test_a_lock_taken_just_after_the_holder_stored_the_value_does_not_recompute():
+    # The interleaving that once computed twice: a waiter read "no value", the holder then
+    # stored it and released the lock, and the waiter took the lock.
+    from synapscale.cache.read import _compute_holding_lock, _connection, _take_lock
+
+    first = read(Counter())
+    assert not first.is_cached
+    conn = _connection()
+    key = next(
+        k.decode()
+        for k in conn.scan_iter(match="synapscale:c:test.ns:*")
+        if not k.endswith((b":stale", b":lock"))
+    )
+    assert _take_lock(conn, key + ":lock", "late-waiter")
+
+    def must_not_run():
+        raise AssertionError("recomputed although the value was already stored")
+
+    result = _compute_holding_lock(
+        conn, key, key + ":lock", "late-waiter", Policy.REALTIME, must_not_run
+    )
+    assert result.is_cached and result.value == first.value
+    assert conn.get(key + ":lock") is None  # released
