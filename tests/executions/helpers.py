@@ -8,7 +8,11 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from executions.models import Execution
+from django.utils import timezone
+
+from executions.choices import ExecutionStatus, NodeRunStatus
+from executions.models import Execution, NodeRun
+from executions.services.workflows import workflow_create
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.05):
@@ -76,3 +80,48 @@ def local_http_server(respond):
 def server_url(server, path: str = "/") -> str:
     host, port = server.server_address[:2]
     return f"http://{host}:{port}{path}"
+
+
+def running_execution(workspace, user, definition: dict, **fields) -> Execution:
+    """An execution as a runner left it mid-run (perhaps one that since died).
+
+    Written directly, the way the database looks after a worker crash, so a test can run,
+    redeliver or cancel it. ``fields`` override the defaults (status, started_at, ...).
+    """
+    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+    defaults = {
+        "status": ExecutionStatus.RUNNING,
+        "timeout_seconds": 60,
+        "started_at": timezone.now(),
+    }
+    return Execution.objects.create(
+        workspace=workspace,
+        workflow=workflow,
+        workflow_version=workflow.version,
+        definition=definition,
+        **{**defaults, **fields},
+    )
+
+
+def two_http_nodes(server) -> dict:
+    """`first` then `second`, each an http_request to the local server (/1, /2)."""
+    return {
+        "nodes": [
+            {"id": "first", "type": "http_request", "params": {"url": server_url(server, "/1")}},
+            {"id": "second", "type": "http_request", "params": {"url": server_url(server, "/2")}},
+        ],
+        "edges": [{"from": "first", "to": "second"}],
+    }
+
+
+def first_http_node_finished(execution: Execution) -> NodeRun:
+    """Record that `first` of two_http_nodes() succeeded before the runner stopped."""
+    return NodeRun.objects.create(
+        execution=execution,
+        node_id="first",
+        node_type="http_request",
+        position=0,
+        status=NodeRunStatus.SUCCEEDED,
+        attempts=1,
+        output={"json": {"path": "/1"}},
+    )

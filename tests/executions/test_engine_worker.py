@@ -13,8 +13,11 @@ from executions.services.executions import execution_cancel, execution_retry, ex
 from executions.services.workflows import workflow_create
 from synapscale import product_events
 from tests.executions.helpers import (
+    first_http_node_finished,
     local_http_server,
+    running_execution,
     server_url,
+    two_http_nodes,
     wait_for,
     wait_for_finish,
     wait_for_status,
@@ -221,46 +224,13 @@ def test_retry_from_failure_reuses_succeeded_nodes(workspace, user):
 
 def test_redelivered_task_resumes_after_the_last_finished_node(workspace, user):
     """A worker died after `first` finished: the redelivered task must not run it again."""
-    from django.utils import timezone
 
     from executions.tasks import run_execution
 
     with local_http_server(lambda method, path, body: (200, {"path": path})) as server:
-        definition = {
-            "nodes": [
-                {
-                    "id": "first",
-                    "type": "http_request",
-                    "params": {"url": server_url(server, "/1")},
-                },
-                {
-                    "id": "second",
-                    "type": "http_request",
-                    "params": {"url": server_url(server, "/2")},
-                },
-            ],
-            "edges": [{"from": "first", "to": "second"}],
-        }
-        workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
         # What the database holds after the dead worker persisted `first` and then died.
-        execution = Execution.objects.create(
-            workspace=workspace,
-            workflow=workflow,
-            workflow_version=1,
-            definition=definition,
-            status=ExecutionStatus.RUNNING,
-            timeout_seconds=60,
-            started_at=timezone.now(),
-        )
-        NodeRun.objects.create(
-            execution=execution,
-            node_id="first",
-            node_type="http_request",
-            position=0,
-            status=NodeRunStatus.SUCCEEDED,
-            attempts=1,
-            output={"json": {"path": "/1"}},
-        )
+        execution = running_execution(workspace, user, two_http_nodes(server))
+        first_http_node_finished(execution)
         NodeRun.objects.create(
             execution=execution,
             node_id="second",
@@ -294,40 +264,13 @@ def test_redelivery_while_the_dead_runners_lease_lingers_resumes_once_it_expires
 
     settings.EXECUTIONS_LEASE_SECONDS = 1
     with local_http_server(lambda method, path, body: (200, {"path": path})) as server:
-        definition = {
-            "nodes": [
-                {
-                    "id": "first",
-                    "type": "http_request",
-                    "params": {"url": server_url(server, "/1")},
-                },
-                {
-                    "id": "second",
-                    "type": "http_request",
-                    "params": {"url": server_url(server, "/2")},
-                },
-            ],
-            "edges": [{"from": "first", "to": "second"}],
-        }
-        workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
-        execution = Execution.objects.create(
-            workspace=workspace,
-            workflow=workflow,
-            workflow_version=1,
-            definition=definition,
-            status=ExecutionStatus.RUNNING,
-            timeout_seconds=60,
+        execution = running_execution(
+            workspace,
+            user,
+            two_http_nodes(server),
             started_at=timezone.now() - timedelta(seconds=5),
         )
-        NodeRun.objects.create(
-            execution=execution,
-            node_id="first",
-            node_type="http_request",
-            position=0,
-            status=NodeRunStatus.SUCCEEDED,
-            attempts=1,
-            output={"json": {"path": "/1"}},
-        )
+        first_http_node_finished(execution)
         NodeRun.objects.create(
             execution=execution, node_id="second", node_type="http_request", position=1
         )

@@ -14,7 +14,7 @@ from executions.models import Execution, NodeRun
 from executions.services.executions import execution_start
 from executions.services.running import execution_run
 from executions.services.workflows import workflow_create
-from tests.executions.helpers import local_http_server, server_url
+from tests.executions.helpers import local_http_server, running_execution, server_url
 
 pytestmark = pytest.mark.django_db
 
@@ -99,15 +99,8 @@ def test_a_crashing_node_type_fails_the_node_not_the_worker(workspace, user):
 
 def test_resumed_execution_past_its_deadline_times_out_before_the_next_node(workspace, user):
     definition = {"nodes": [{"id": "a", "type": "set", "params": {"fields": {}}}]}
-    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
-    execution = Execution.objects.create(
-        workspace=workspace,
-        workflow=workflow,
-        workflow_version=1,
-        definition=definition,
-        status=ExecutionStatus.RUNNING,
-        timeout_seconds=60,
-        started_at=timezone.now() - timedelta(minutes=2),
+    execution = running_execution(
+        workspace, user, definition, started_at=timezone.now() - timedelta(minutes=2)
     )
     NodeRun.objects.create(execution=execution, node_id="a", node_type="set")
 
@@ -137,17 +130,7 @@ def test_running_execution_with_a_cancel_request_stops_before_its_next_node(work
         ],
         "edges": [{"from": "a", "to": "b"}],
     }
-    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
-    execution = Execution.objects.create(
-        workspace=workspace,
-        workflow=workflow,
-        workflow_version=1,
-        definition=definition,
-        status=ExecutionStatus.RUNNING,
-        timeout_seconds=60,
-        started_at=timezone.now(),
-        cancel_requested_at=timezone.now(),
-    )
+    execution = running_execution(workspace, user, definition, cancel_requested_at=timezone.now())
     NodeRun.objects.create(execution=execution, node_id="a", node_type="set", status="succeeded")
     NodeRun.objects.create(execution=execution, node_id="b", node_type="set", position=1)
 
@@ -170,16 +153,7 @@ def test_execution_held_by_a_live_runner_is_not_run_twice(workspace, user):
     from executions.engine.runtime import Lease
 
     definition = {"nodes": [{"id": "a", "type": "set", "params": {"fields": {}}}]}
-    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
-    execution = Execution.objects.create(
-        workspace=workspace,
-        workflow=workflow,
-        workflow_version=1,
-        definition=definition,
-        status=ExecutionStatus.RUNNING,
-        timeout_seconds=60,
-        started_at=timezone.now(),
-    )
+    execution = running_execution(workspace, user, definition)
     lease = Lease(execution.id)
     assert lease.acquire()
     try:
