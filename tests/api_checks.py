@@ -29,10 +29,14 @@ from tests.conftest import client_for
 PROBLEM = "application/problem+json"
 
 
-def assert_problem(response, status: int) -> dict:
+def assert_problem(response, status: int = 400) -> dict:
+    """Assert a problem-details response with ``status``; return its body."""
     assert response.status_code == status, (response.status_code, response.content[:500])
     assert response["Content-Type"] == PROBLEM
-    return response.json()
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["type"].startswith("https://")
+    return body
 
 
 @pytest.mark.django_db

@@ -8,18 +8,13 @@ analytics endpoints are covered by it.
 import pytest
 
 from analytics.models import AlertRule, Dashboard, Report, Widget
+from tests.api_checks import assert_problem
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/analytics/"
 DATES = {"date_from": "2026-01-01", "date_to": "2026-01-31"}
 ALERT = {"name": "n", "metric": "event_count", "event_type": "error", "condition": "gt"}
-
-
-def assert_problem(response, status=400):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    return response.json()
 
 
 @pytest.mark.parametrize(
