@@ -7,3 +7,11 @@ import pytest
 def _allow_local_http(settings):
     # Engine tests call HTTP servers they start on 127.0.0.1; production blocks such hosts.
     settings.EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = False
+
+
+@pytest.fixture
+def workflow(workspace):
+    """A workflow of the request's workspace (three nodes)."""
+    from tests.executions.factories import WorkflowFactory
+
+    return WorkflowFactory(workspace=workspace)
