@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from templates_app.models import Template
+from templates_app.models import Template, TemplateInstall
 from templates_app.services.crud import template_create, template_submit
 from templates_app.services.moderation import template_approve
 from tests.factories import UserFactory
@@ -48,3 +48,11 @@ def _approver():
     if not approver.memberships.exists():
         workspace_create(name="moderator", owner=approver, is_personal=True)
     return approver
+
+
+def install_at(template, user, when):
+    """Record an install of ``template`` as if made at ``when``."""
+    install = TemplateInstall.objects.create(
+        template=template, version="1.0.0", user=user, workspace=template.workspace
+    )
+    TemplateInstall.objects.filter(pk=install.pk).update(created_at=when)
