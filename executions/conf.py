@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "EXECUTIONS_LEASE_SECONDS": 300,
     # Executions parked for a slot this long are dispatched again by the periodic task.
     "EXECUTIONS_REQUEUE_AFTER_SECONDS": 60,
+    # `run/?wait=` waits at most this long for the execution to finish before answering 202.
+    "EXECUTIONS_MAX_WAIT_SECONDS": 30,
+    # A finish summary bigger than this is not pushed whole: the waiter reads the database.
+    "EXECUTIONS_SUMMARY_MAX_BYTES": 64 * 1024,
 }
 
 

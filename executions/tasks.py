@@ -9,10 +9,16 @@ from executions.services.running import execution_run
 from synapscale.task_policy import durable_task
 
 
-@durable_task(max_retries=5, name="executions.tasks.run_execution")
-def run_execution(self, execution_id: int) -> str | None:
+# No stored result: the execution row is the result, and storing one would cost two more
+# Redis commands per execution.
+@durable_task(max_retries=5, ignore_result=True, name="executions.tasks.run_execution")
+def run_execution(
+    self, execution_id: int, workspace_id: int | None = None, priority: int = 5
+) -> str | None:
     """Run one execution to the end (or resume it after a redelivery)."""
-    execution = execution_run(execution_id=execution_id)
+    execution = execution_run(
+        execution_id=execution_id, workspace_id=workspace_id, priority=priority
+    )
     return execution.status if execution is not None else None
 
 

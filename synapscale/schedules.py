@@ -142,4 +142,10 @@ SCHEDULE = [
         kwargs={"policy": "reports"},
         why="Latest results of scheduled reports expire every 1800 s.",
     ),
+    PeriodicEntry(
+        name="product_events.flush",
+        task="synapscale.tasks.flush_product_events",
+        every=timedelta(seconds=5),
+        why="Finished executions buffer their product events in Redis; store them in batches.",
+    ),
 ]

@@ -1,10 +1,17 @@
 """Platform periodic tasks."""
 
+from synapscale import product_events
 from synapscale.cache.warming import run_warmers
-from synapscale.task_policy import durable_task
+from synapscale.task_policy import durable_task, periodic_task
 
 
 @durable_task()
 def cache_warm(self, policy: str | None = None) -> int:
     """Run the cache warmers of ``policy``; return how many workspace warmings succeeded."""
     return sum(outcome.ok for outcome in run_warmers(policy_name=policy))
+
+
+@periodic_task(name="synapscale.tasks.flush_product_events")
+def flush_product_events(self) -> int:
+    """Store the buffered product events in batches; return how many were handed over."""
+    return product_events.flush_buffer()

@@ -197,3 +197,41 @@ def product_event_record(
         )
         return False
     return True
+
+
+def product_events_record_batch(events: list[dict]) -> int:
+    """Store buffered product events (``synapscale.product_events.flush_buffer``'s recorder).
+
+    Grouped by workspace, one ingestion statement each; invalid events and events of
+    workspaces deleted since are logged and dropped. Each event's own id makes a repeated
+    batch store nothing twice. Returns how many were new.
+    """
+    received_at = timezone.now()
+    by_workspace: dict[int, list[EventRow]] = {}
+    for event in events:
+        raw = {
+            key: event.get(key) for key in ("event_type", "distinct_id", "event_id", "timestamp")
+        }
+        raw["properties"] = event.get("properties") or {}
+        workspace_id = event.get("workspace_id")
+        if not isinstance(workspace_id, int):
+            logger.warning("product_event_invalid errors=%s", {"workspace_id": ["Missing."]})
+            continue
+        context = IngestContext(
+            workspace_id=workspace_id, received_at=received_at, user_id=event.get("user_id")
+        )
+        row, errors = event_validate(raw, context=context)
+        if row is None:
+            logger.warning(
+                "product_event_invalid event_type=%s errors=%s", raw["event_type"], errors
+            )
+            continue
+        by_workspace.setdefault(workspace_id, []).append(row)
+    existing = set(Workspace.objects.filter(pk__in=by_workspace).values_list("pk", flat=True))
+    stored = 0
+    for workspace_id, rows in by_workspace.items():
+        if workspace_id not in existing:
+            logger.info("product_events_dropped_deleted_workspace count=%s", len(rows))
+            continue
+        stored += events_insert_rows(workspace_id=workspace_id, rows=rows, received_at=received_at)
+    return stored

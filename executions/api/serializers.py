@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from executions.choices import BulkAction, RetryMode
+from executions.choices import BulkAction, ExecutionStatus, RetryMode
+from executions.conf import app_setting
 from executions.constants import MAX_BULK_IDS
 from executions.models import Execution, ExecutionLog, NodeRun, Workflow
+from executions.selectors.executions import execution_node_runs
 
 
 # -- workflows ----------------------------------------------------------------------------
@@ -69,6 +72,24 @@ class RunInputSerializer(serializers.Serializer):
     timeout_seconds = serializers.IntegerField(min_value=1, required=False)
 
 
+class RunQuerySerializer(serializers.Serializer):
+    wait = serializers.FloatField(
+        required=False,
+        min_value=0,
+        help_text="Seconds to wait for the execution to finish (at most "
+        "EXECUTIONS_MAX_WAIT_SECONDS, 30 by default): 200 with the result when it finished "
+        "in time, otherwise 202 as without it.",
+    )
+
+    def validate_wait(self, value: float) -> float:
+        maximum = float(app_setting("EXECUTIONS_MAX_WAIT_SECONDS"))
+        if value > maximum:
+            raise serializers.ValidationError(
+                f"Ensure this value is less than or equal to {maximum:g}."
+            )
+        return value
+
+
 # -- executions ---------------------------------------------------------------------------
 class ExecutionSerializer(serializers.ModelSerializer):
     workflow_name = serializers.CharField(source="workflow.name", read_only=True)
@@ -100,6 +121,35 @@ class ExecutionSerializer(serializers.ModelSerializer):
         return execution.cancel_requested_at is not None
 
 
+class ExecutionAcceptedSerializer(serializers.ModelSerializer):
+    """What `run/` answers at once: enough to poll, nothing that costs a query."""
+
+    class Meta:
+        model = Execution
+        fields = [
+            "id",
+            "workflow",
+            "workflow_version",
+            "status",
+            "priority",
+            "trigger",
+            "idempotency_key",
+            "created_at",
+        ]
+
+
+class ExecutionResultSerializer(serializers.Serializer):
+    """What `run/?wait=` answers once the execution finished."""
+
+    id = serializers.IntegerField()
+    workflow = serializers.IntegerField(source="workflow_id")
+    status = serializers.ChoiceField(choices=ExecutionStatus.choices)
+    output = serializers.JSONField(allow_null=True)
+    error = serializers.JSONField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration_ms = serializers.IntegerField(allow_null=True)
+
+
 class NodeRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = NodeRun
@@ -119,7 +169,8 @@ class NodeRunSerializer(serializers.ModelSerializer):
 
 
 class ExecutionDetailSerializer(ExecutionSerializer):
-    node_runs = NodeRunSerializer(many=True, read_only=True)
+    definition = serializers.JSONField(source="definition_version.definition", read_only=True)
+    node_runs = serializers.SerializerMethodField()
 
     class Meta(ExecutionSerializer.Meta):
         fields = [
@@ -131,6 +182,10 @@ class ExecutionDetailSerializer(ExecutionSerializer):
             "idempotency_key",
             "node_runs",
         ]
+
+    @extend_schema_field(NodeRunSerializer(many=True))
+    def get_node_runs(self, execution: Execution) -> list:
+        return NodeRunSerializer(execution_node_runs(execution), many=True).data
 
 
 class ExecutionLogSerializer(serializers.ModelSerializer):

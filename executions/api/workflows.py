@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -13,10 +14,12 @@ from rest_framework.response import Response
 from executions.api.serializers import (
     DefinitionCheckSerializer,
     DefinitionInputSerializer,
-    ExecutionDetailSerializer,
+    ExecutionAcceptedSerializer,
+    ExecutionResultSerializer,
     ExecutionSerializer,
     NodeTypeSerializer,
     RunInputSerializer,
+    RunQuerySerializer,
     WorkflowInputSerializer,
     WorkflowSerializer,
     WorkflowSummarySerializer,
@@ -25,7 +28,11 @@ from executions.choices import ExecutionStatus, Trigger
 from executions.engine.graph import build_graph
 from executions.engine.nodes import REGISTRY
 from executions.filtersets import ExecutionFilterSet, ExecutionOrderingFilter, WorkflowFilterSet
-from executions.selectors.executions import EXECUTION_ORDERING_FIELDS, execution_list
+from executions.selectors.executions import (
+    EXECUTION_ORDERING_FIELDS,
+    execution_list,
+    execution_wait,
+)
 from executions.selectors.workflows import workflow_list
 from executions.services.executions import execution_start
 from executions.services.workflows import (
@@ -165,14 +172,38 @@ class WorkflowViewSet(WorkspaceModelViewSet):
             ]
         )
 
+    def dispatch(self, request, *args, **kwargs):
+        if self.action_map.get(request.method.lower()) != "run":
+            return super().dispatch(request, *args, **kwargs)
+        # The run request is one transaction, reads included (the token, the membership,
+        # the workflow, the insert), and its task is sent when it commits. Only then does
+        # `?wait=` wait, holding no transaction.
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+        waiting = getattr(response, "wait_for", None)
+        if waiting is None:
+            return response
+        result = execution_wait(
+            execution_id=waiting[0], workspace_id=waiting[1], timeout=waiting[2]
+        )
+        if result is None:
+            return response
+        finished = Response(ExecutionResultSerializer(result).data, status=status.HTTP_200_OK)
+        return self.finalize_response(self.request, finished, *args, **kwargs)
+
     @extend_schema(
-        summary="Run the workflow; answers 202 with the queued execution",
+        summary="Run the workflow: 202 with the queued execution, or 200 with its result "
+        "when it finished within `?wait=`",
         request=RunInputSerializer,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={202: ExecutionDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, RunQuerySerializer],
+        responses={202: ExecutionAcceptedSerializer, 200: ExecutionResultSerializer},
     )
     @action(detail=True, methods=["post"])
     def run(self, request, *args, **kwargs):
+        query = RunQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         workflow = self.get_object()
         serializer = RunInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -183,7 +214,15 @@ class WorkflowViewSet(WorkspaceModelViewSet):
             idempotency_key=request.headers.get("Idempotency-Key") or None,
             **serializer.validated_data,
         )
-        return Response(ExecutionDetailSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
+        if execution.is_finished:  # an idempotent repeat of a run that already finished
+            return Response(ExecutionResultSerializer(execution).data, status=status.HTTP_200_OK)
+        response = Response(
+            ExecutionAcceptedSerializer(execution).data, status=status.HTTP_202_ACCEPTED
+        )
+        wait = query.validated_data.get("wait")
+        if wait:
+            response.wait_for = (execution.id, execution.workspace_id, wait)
+        return response
 
     @extend_schema(
         summary="List the executions of this workflow",

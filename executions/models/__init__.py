@@ -1,6 +1,6 @@
 """Models of the executions app."""
 
 from executions.models.executions import Execution, ExecutionLog, NodeRun
-from executions.models.workflows import Workflow
+from executions.models.workflows import Workflow, WorkflowVersion
 
-__all__ = ["Execution", "ExecutionLog", "NodeRun", "Workflow"]
+__all__ = ["Execution", "ExecutionLog", "NodeRun", "Workflow", "WorkflowVersion"]

@@ -17,8 +17,10 @@ class Execution(models.Model):
         "executions.Workflow", on_delete=models.CASCADE, related_name="executions"
     )
     workflow_version = models.PositiveIntegerField()
-    # The definition this execution runs, frozen at start: later edits do not change it.
-    definition = models.JSONField()
+    # The definition this execution runs, fixed at start: later edits make new versions.
+    definition_version = models.ForeignKey(
+        "executions.WorkflowVersion", on_delete=models.CASCADE, related_name="+"
+    )
     status = models.CharField(
         max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING
     )
@@ -80,6 +82,11 @@ class Execution(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in ExecutionStatus.finished()
+
+    @property
+    def definition(self) -> dict:
+        """Return the definition this execution runs (its workflow version's)."""
+        return self.definition_version.definition
 
 
 class NodeRun(models.Model):

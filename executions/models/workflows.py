@@ -1,4 +1,4 @@
-"""Workflows: a named, versioned graph definition in a workspace."""
+"""Workflows: a named, versioned graph definition in a workspace, and its stored versions."""
 
 from __future__ import annotations
 
@@ -39,3 +39,27 @@ class Workflow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
+
+
+class WorkflowVersion(models.Model):
+    """One version of a workflow's definition, immutable once written.
+
+    Executions reference the version they run instead of copying its definition: a run
+    stores a few bytes, and runners cache definitions by id (a version never changes).
+    """
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    definition = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["workflow", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "version"], name="wfversion_wf_version_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_id} v{self.version}"

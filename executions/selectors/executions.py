@@ -8,9 +8,11 @@ from typing import Any
 
 from django.db.models import DateTimeField, IntegerField, Prefetch, QuerySet, Value
 from django.db.models.functions import Coalesce
+from redis.exceptions import RedisError
 
 from executions.choices import NodeRunStatus
 from executions.engine import runtime
+from executions.engine.definitions import graph_for
 from executions.models import Execution, ExecutionLog, NodeRun
 
 EXECUTION_ORDERING_FIELDS = ["created_at", "started_at", "finished_at", "duration_ms", "priority"]
@@ -28,7 +30,7 @@ def execution_list() -> QuerySet[Execution]:
     """
     return (
         Execution.objects.select_related("workflow")
-        .defer("definition", "input", "output", "workflow__definition")
+        .defer("input", "output", "workflow__definition")
         .annotate(
             sort_started_at=Coalesce("started_at", _NEVER),
             sort_finished_at=Coalesce("finished_at", _NEVER),
@@ -39,9 +41,28 @@ def execution_list() -> QuerySet[Execution]:
 
 def execution_detail() -> QuerySet[Execution]:
     """Executions with everything the detail shows, node runs in execution order."""
-    return Execution.objects.select_related("workflow").prefetch_related(
+    return Execution.objects.select_related("workflow", "definition_version").prefetch_related(
         Prefetch("node_runs", queryset=NodeRun.objects.order_by("position", "id"))
     )
+
+
+def execution_node_runs(execution: Execution) -> list[NodeRun]:
+    """Return every node's run in execution order; nodes the runner has not written yet
+    (it writes at checkpoints) appear as unsaved pending runs."""
+    stored = {run.node_id: run for run in execution.node_runs.all()}
+    if execution.is_finished and stored:
+        return sorted(stored.values(), key=lambda run: (run.position, run.id))
+    graph = graph_for(execution)
+    return [
+        stored.get(node_id)
+        or NodeRun(
+            execution_id=execution.id,
+            node_id=node_id,
+            node_type=graph.nodes[node_id].type,
+            position=position,
+        )
+        for position, node_id in enumerate(graph.order)
+    ]
 
 
 def execution_logs(*, execution: Execution) -> QuerySet[ExecutionLog]:
@@ -65,10 +86,11 @@ def execution_status(*, execution_id: int, workspace_id: int) -> dict[str, Any] 
 
 
 def execution_status_from_database(execution: Execution) -> dict[str, Any]:
-    statuses = dict(execution.node_runs.values_list("node_id", "status"))
-    current = execution.node_runs.filter(
-        status__in=[NodeRunStatus.RUNNING, NodeRunStatus.RETRYING]
-    ).values_list("node_id", flat=True)
+    runs = execution_node_runs(execution)
+    statuses = {run.node_id: run.status for run in runs}
+    current = [
+        run.node_id for run in runs if run.status in (NodeRunStatus.RUNNING, NodeRunStatus.RETRYING)
+    ]
     return {
         "id": execution.id,
         "workspace_id": execution.workspace_id,
@@ -82,3 +104,21 @@ def execution_status_from_database(execution: Execution) -> dict[str, Any]:
         "updated_at": None,
         "source": "database",
     }
+
+
+def execution_wait(*, execution_id: int, workspace_id: int, timeout: float):
+    """Wait until the execution finishes: its finish summary, or the finished execution.
+
+    None when it did not finish within `timeout` seconds. A Redis that is down ends the wait
+    at once with one look at the database.
+    """
+    try:
+        summary = runtime.wait_for_summary(execution_id, timeout=timeout)
+    except RedisError:
+        summary = {"partial": True}
+    if summary is None:
+        return None
+    if summary.get("partial"):  # too large to push whole, or Redis unavailable
+        execution = Execution.objects.filter(id=execution_id, workspace_id=workspace_id).first()
+        return execution if execution is not None and execution.is_finished else None
+    return summary if summary.get("workspace_id") == workspace_id else None

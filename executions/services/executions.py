@@ -22,9 +22,10 @@ from executions.choices import (
 from executions.conf import app_setting
 from executions.constants import IDEMPOTENCY_KEY_PATTERN, MAX_BULK_IDS
 from executions.engine import runtime
-from executions.engine.graph import build_graph
+from executions.engine.definitions import graph_for
 from executions.models import Execution, NodeRun, Workflow
 from executions.services.lifecycle import execution_enqueue, execution_finish
+from executions.services.workflows import workflow_version_current
 from synapscale.api.exceptions import ApplicationError
 
 
@@ -60,7 +61,7 @@ def execution_start(
         workspace_id=workflow.workspace_id,
         workflow=workflow,
         workflow_version=workflow.version,
-        definition=workflow.definition,
+        definition_version=workflow_version_current(workflow=workflow),
         priority=priority,
         input={} if input is None else input,
         trigger=trigger,
@@ -71,10 +72,8 @@ def execution_start(
     try:
         with transaction.atomic():
             execution.save()
-            _create_node_runs(execution)
-            transaction.on_commit(
-                lambda: execution_enqueue(execution_id=execution.id, priority=execution.priority)
-            )
+            # The runner creates the node runs when it first writes them.
+            _enqueue_on_commit(execution)
     except IntegrityError:
         # Another request with the same idempotency key won the race.
         existing = _existing_for_key(workflow, idempotency_key) if idempotency_key else None
@@ -82,6 +81,16 @@ def execution_start(
             raise
         return existing
     return execution
+
+
+def _enqueue_on_commit(execution: Execution) -> None:
+    transaction.on_commit(
+        lambda: execution_enqueue(
+            execution_id=execution.id,
+            workspace_id=execution.workspace_id,
+            priority=execution.priority,
+        )
+    )
 
 
 def _existing_for_key(workflow: Workflow, key: str) -> Execution | None:
@@ -114,39 +123,27 @@ def _start_errors(input, trigger, priority, timeout_seconds) -> dict:
     return errors
 
 
-def _create_node_runs(execution: Execution, reuse: dict[str, NodeRun] | None = None) -> None:
-    graph = build_graph(execution.definition)
-    reuse = reuse or {}
-    runs = []
-    for position, node_id in enumerate(graph.order):
-        previous = reuse.get(node_id)
-        if previous is not None:
-            runs.append(
-                NodeRun(
-                    execution=execution,
-                    node_id=node_id,
-                    node_type=graph.nodes[node_id].type,
-                    position=position,
-                    status=NodeRunStatus.SUCCEEDED,
-                    attempts=previous.attempts,
-                    input=previous.input,
-                    output=previous.output,
-                    is_reused=True,
-                    started_at=previous.started_at,
-                    finished_at=previous.finished_at,
-                    duration_ms=previous.duration_ms,
-                )
-            )
-        else:
-            runs.append(
-                NodeRun(
-                    execution=execution,
-                    node_id=node_id,
-                    node_type=graph.nodes[node_id].type,
-                    position=position,
-                )
-            )
-    NodeRun.objects.bulk_create(runs)
+def _copy_succeeded_runs(retry: Execution, reuse: dict[str, NodeRun]) -> None:
+    """Give a retry from a failure the succeeded runs of its original (not run again)."""
+    graph = graph_for(retry)
+    NodeRun.objects.bulk_create(
+        NodeRun(
+            execution=retry,
+            node_id=node_id,
+            node_type=graph.nodes[node_id].type,
+            position=position,
+            status=NodeRunStatus.SUCCEEDED,
+            attempts=previous.attempts,
+            input=previous.input,
+            output=previous.output,
+            is_reused=True,
+            started_at=previous.started_at,
+            finished_at=previous.finished_at,
+            duration_ms=previous.duration_ms,
+        )
+        for position, node_id in enumerate(graph.order)
+        if (previous := reuse.get(node_id)) is not None
+    )
 
 
 def execution_cancel(*, execution: Execution, user) -> Execution:
@@ -222,7 +219,7 @@ def execution_retry(*, execution: Execution, user, mode: str = RetryMode.FROM_ST
         workspace_id=execution.workspace_id,
         workflow_id=execution.workflow_id,
         workflow_version=execution.workflow_version,
-        definition=execution.definition,
+        definition_version_id=execution.definition_version_id,
         priority=execution.priority,
         input=execution.input,
         trigger=Trigger.RETRY,
@@ -233,10 +230,9 @@ def execution_retry(*, execution: Execution, user, mode: str = RetryMode.FROM_ST
     )
     with transaction.atomic():
         retry.save()
-        _create_node_runs(retry, reuse)
-        transaction.on_commit(
-            lambda: execution_enqueue(execution_id=retry.id, priority=retry.priority)
-        )
+        if reuse:
+            _copy_succeeded_runs(retry, reuse)
+        _enqueue_on_commit(retry)
     return retry
 
 

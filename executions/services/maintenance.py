@@ -15,8 +15,8 @@ from executions.engine import runtime
 from executions.models import Execution
 from executions.services.lifecycle import (
     execution_enqueue,
+    execution_send,
     executions_dispatch_waiting,
-    queue_for_priority,
 )
 
 logger = logging.getLogger(__name__)
@@ -69,8 +69,6 @@ def executions_requeue_stalled() -> RequeueResult:
     - pending ones whose enqueue after commit never happened (the broker was down)
     - running ones whose runner's lease expired (the worker died): resumed by a new task
     """
-    from executions.tasks import run_execution
-
     now = timezone.now()
     requeue_after = timedelta(seconds=int(app_setting("EXECUTIONS_REQUEUE_AFTER_SECONDS")))
     waiting_workspaces = (
@@ -84,20 +82,20 @@ def executions_requeue_stalled() -> RequeueResult:
 
     pending = Execution.objects.filter(
         status=ExecutionStatus.PENDING, created_at__lt=now - requeue_after
-    ).values_list("id", "priority")
-    for pk, priority in pending:
-        execution_enqueue(execution_id=pk, priority=priority)
+    ).values_list("id", "workspace_id", "priority")
+    for pk, workspace_id, priority in pending:
+        execution_enqueue(execution_id=pk, workspace_id=workspace_id, priority=priority)
 
     lease_age = timedelta(seconds=int(app_setting("EXECUTIONS_LEASE_SECONDS")))
     orphans = [
-        (pk, priority)
-        for pk, priority in Execution.objects.filter(
+        (pk, workspace_id, priority)
+        for pk, workspace_id, priority in Execution.objects.filter(
             status=ExecutionStatus.RUNNING, started_at__lt=now - lease_age
-        ).values_list("id", "priority")
+        ).values_list("id", "workspace_id", "priority")
         if not runtime.Lease.is_held(pk)
     ]
-    for pk, priority in orphans:
-        run_execution.apply_async(args=[pk], queue=queue_for_priority(priority))
+    for pk, workspace_id, priority in orphans:
+        execution_send(execution_id=pk, workspace_id=workspace_id, priority=priority)
     return RequeueResult(
         dispatched_waiting=dispatched,
         enqueued_pending=len(pending),

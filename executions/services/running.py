@@ -1,9 +1,16 @@
-"""Run an execution's graph, node by node, persisting each result as it finishes.
+"""Run an execution's graph node by node, writing results at checkpoints.
 
 Called by the Celery task `executions.tasks.run_execution`. Safe to call again for the same
-execution (a redelivered or duplicated task): the claim is made under a row lock, a Redis
-lease keeps a second runner out while the first is alive, and nodes whose runs are already
-done (succeeded, skipped, failed) are never run again.
+execution (a redelivered or duplicated task): the claim is conditional, a Redis lease keeps a
+second runner out while the first is alive, and nodes whose runs are stored as done
+(succeeded, skipped, failed) are never run again.
+
+The checkpoint policy: a pure node (`set`, `transform`, `condition`, `fail`) computes the
+same output from the same context, so its result stays in memory and is written with the
+next checkpoint; after a worker death it is simply computed again. A node with side effects
+(`http_request`, `delay`, any other type) is a checkpoint: everything before it, and its
+start, are written before it runs, and its result right after, so a finished side effect
+never runs twice. The finish is the last checkpoint, one transaction for everything.
 """
 
 from __future__ import annotations
@@ -19,22 +26,21 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus
+from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus, RetryMode
 from executions.conf import app_setting
 from executions.constants import MAX_RETRY_BACKOFF_SECONDS
 from executions.engine import runtime
+from executions.engine.definitions import graph_for
 from executions.engine.errors import ExecutionCancelled, NodeFailure, NodeTimeout
-from executions.engine.graph import Graph, NodeSpec, build_graph
+from executions.engine.graph import NodeSpec
 from executions.engine.nodes import NodeContext, get_node_type
 from executions.engine.outputs import loggable_json, storable_json
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
-from executions.services.lifecycle import execution_claim, execution_finish
+from executions.services.lifecycle import execution_claim, execution_finish, node_runs_write
 from synapscale.task_policy import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
-
-# Infrastructure hiccups: the Celery task retries (with backoff) and the run resumes.
 
 
 @dataclass(frozen=True)
@@ -54,48 +60,82 @@ class _Deadline:
         return self.at is not None and time.monotonic() >= self.at
 
 
-def execution_run(*, execution_id: int) -> Execution | None:
+def execution_run(
+    *, execution_id: int, workspace_id: int | None = None, priority: int = 5
+) -> Execution | None:
     """Claim the execution and run it to the end; return it, or None if it was not claimed."""
-    claim = execution_claim(execution_id=execution_id)
+    claim = execution_claim(execution_id=execution_id, workspace_id=workspace_id, priority=priority)
     if claim is None:
         return None
-    execution, lease = claim
+    execution, lease, resumed = claim
+    runner = None
     try:
-        return _Runner(execution, lease).run()
+        runner = _Runner(execution, lease, resumed=resumed)
+        return runner.run()
     except runtime.LeaseLost:
         # Our lease expired (a long stall) and another runner may hold the execution now:
         # stop before the next node and leave the run to it.
         logger.warning("executions.lease_lost execution=%s", execution_id)
         return None
     except TRANSIENT_ERRORS:
-        raise  # the task retries and resumes where the run stopped
+        raise  # the task retries and resumes from the last checkpoint
     except Exception as exc:
         # A bug outside any node: end the execution instead of leaving it running forever.
         logger.exception("executions.runner_crashed", extra={"execution": execution_id})
-        execution_finish(
-            execution=execution,
-            status=ExecutionStatus.FAILED,
-            error={
-                "node": None,
-                "type": ErrorType.INTERNAL,
-                "message": f"The engine failed: {type(exc).__name__}.",
-            },
-        )
+        error = {
+            "node": None,
+            "type": ErrorType.INTERNAL,
+            "message": f"The engine failed: {type(exc).__name__}.",
+        }
+        if runner is not None:
+            runner.finish(ExecutionStatus.FAILED, error=error)
+        else:
+            execution_finish(  # nothing ran: no node runs to write
+                execution=execution,
+                status=ExecutionStatus.FAILED,
+                error=error,
+                node_runs=[],
+                lease=lease,
+            )
+            lease = None
         raise
     finally:
-        lease.release()
+        if lease is not None and (runner is None or not runner.finished):
+            lease.release()  # a finish gives it back itself
 
 
 class _Runner:
-    def __init__(self, execution: Execution, lease: runtime.Lease) -> None:
+    def __init__(self, execution: Execution, lease: runtime.Lease, *, resumed: bool) -> None:
         self.execution = execution
         self.lease = lease
-        self.graph: Graph = build_graph(execution.definition)
-        self.runs: dict[str, NodeRun] = {run.node_id: run for run in execution.node_runs.all()}
+        self.resumed = resumed
+        self.finished = False
+        self.graph = graph_for(execution)
+        # Only a resumed run or a retry from a failure has stored runs to start from.
+        reuses = resumed or execution.retry_mode == RetryMode.FROM_FAILURE
+        stored = {run.node_id: run for run in execution.node_runs.all()} if reuses else {}
+        self.runs: dict[str, NodeRun] = {
+            node_id: stored.get(node_id)
+            or NodeRun(
+                execution_id=execution.id,
+                node_id=node_id,
+                node_type=self.graph.nodes[node_id].type,
+                position=position,
+            )
+            for position, node_id in enumerate(self.graph.order)
+        }
+        self.logs: list[ExecutionLog] = []
+        if resumed:
+            self._log(LogLevel.WARNING, "Resuming after the previous runner stopped.", {})
         self.poll_seconds = float(app_setting("EXECUTIONS_CANCEL_POLL_SECONDS"))
+        self.max_delay = float(app_setting("EXECUTIONS_MAX_DELAY_SECONDS"))
+        # The claim found no cancel request and took a fresh lease: neither needs checking
+        # again until a side effect is ahead or a poll interval went by. A resumed run
+        # checks before its first node.
+        now = time.monotonic()
+        self._checked_at = -float("inf") if resumed else now
         self._current_node: str | None = None
         self._published_at = 0.0
-        self.max_delay = float(app_setting("EXECUTIONS_MAX_DELAY_SECONDS"))
         elapsed = (timezone.now() - execution.started_at).total_seconds()
         self.deadline = _Deadline(
             execution.timeout_seconds - elapsed,
@@ -104,43 +144,55 @@ class _Runner:
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> Execution:
-        self._publish_progress(current=None)
         for node_id in self.graph.order:
             run = self.runs[node_id]
             if run.status in NodeRunStatus.done():
                 continue
-            if self._cancel_requested():
-                return self._finish_cancelled(node_id=None)
+            spec = self.graph.nodes[node_id]
+            node_type = get_node_type(spec.type)
+            pure = bool(getattr(node_type, "pure", False))
+            if not pure or time.monotonic() - self._checked_at >= self.poll_seconds:
+                self._checked_at = time.monotonic()
+                self.lease.refresh()
+                if self._cancel_requested():
+                    return self._finish_cancelled(node_id=None)
             if self.deadline.passed():
                 error = {
                     "node": node_id,
                     "type": ErrorType.TIMEOUT,
                     "message": self.deadline.reason,
                 }
-                return execution_finish(
-                    execution=self.execution, status=ExecutionStatus.TIMED_OUT, error=error
-                )
-            self.lease.refresh()
+                return self.finish(ExecutionStatus.TIMED_OUT, error=error)
             decision = decide(self.graph, node_id, self._statuses(), self._outputs())
             if decision is Decision.SKIP:
-                self._save(run, status=NodeRunStatus.SKIPPED, finished_at=timezone.now())
+                self._set(run, status=NodeRunStatus.SKIPPED, finished_at=timezone.now())
                 continue
             if decision is Decision.WAIT:  # unreachable in topological order; guard anyway
                 raise RuntimeError(f"Node {node_id} reached before its parents.")
-            outcome = self._run_node(self.graph.nodes[node_id], run)
+            outcome = self._run_node(spec, node_type, run, pure=pure)
+            if not pure:
+                self._checked_at = -float("inf")  # check the lease before the next node
             if outcome.status == ExecutionStatus.CANCELLED:
                 return self._finish_cancelled(node_id=node_id)
             if outcome.status != ExecutionStatus.RUNNING:
-                return execution_finish(
-                    execution=self.execution, status=outcome.status, error=outcome.error
-                )
+                return self.finish(outcome.status, error=outcome.error)
         output = terminal_outputs(self.graph, self._statuses(), self._outputs())
-        return execution_finish(
-            execution=self.execution, status=ExecutionStatus.SUCCEEDED, output=output
-        )
+        return self.finish(ExecutionStatus.SUCCEEDED, output=output)
 
-    def _run_node(self, spec: NodeSpec, run: NodeRun) -> NodeOutcome:
-        node_type = get_node_type(spec.type)
+    def finish(self, status: str, *, output: Any = None, error: dict | None = None) -> Execution:
+        execution = execution_finish(
+            execution=self.execution,
+            status=status,
+            output=output,
+            error=error,
+            node_runs=self.runs.values(),
+            logs=self.logs,
+            lease=self.lease,
+        )
+        self.finished = True
+        return execution
+
+    def _run_node(self, spec: NodeSpec, node_type, run: NodeRun, *, pure: bool) -> NodeOutcome:
         parents = {edge.source for edge in self.graph.incoming[spec.id]}
         node_input = {
             parent: self.runs[parent].output
@@ -149,14 +201,16 @@ class _Runner:
         }
         while True:
             attempt = run.attempts + 1
-            self._save(
+            self._set(
                 run,
                 status=NodeRunStatus.RUNNING,
                 attempts=attempt,
                 input=node_input,
                 started_at=run.started_at or timezone.now(),
             )
-            self._publish_progress(current=spec.id)
+            if not pure:
+                self._checkpoint()
+                self._publish_progress(current=spec.id)
             node_deadline = self._node_deadline(spec)
             context = NodeContext(
                 node_id=spec.id,
@@ -189,12 +243,10 @@ class _Runner:
                 failure = NodeFailure(f"{type(exc).__name__}: {exc}", type=ErrorType.INTERNAL)
                 failure.retryable = False
                 return self._handle_failure(spec, run, failure, attempt)
-            # The result and its log line in one commit: one round trip to disk, not two.
-            with transaction.atomic():
-                self._finish_run(run, status=NodeRunStatus.SUCCEEDED, output=output)
-                self._log(
-                    LogLevel.INFO, f"Node {spec.id} succeeded.", {"attempts": attempt}, spec.id
-                )
+            self._finish_run(run, status=NodeRunStatus.SUCCEEDED, output=output)
+            self._log(LogLevel.INFO, f"Node {spec.id} succeeded.", {"attempts": attempt}, spec.id)
+            if not pure:
+                self._checkpoint()  # a finished side effect is on disk before anything else
             return NodeOutcome(status=ExecutionStatus.RUNNING)
 
     def _handle_failure(
@@ -206,8 +258,7 @@ class _Runner:
             # Exponential backoff with full jitter around the nominal delay.
             nominal = spec.retry.backoff_seconds * (2 ** (attempt - 1))
             wait = min(MAX_RETRY_BACKOFF_SECONDS, nominal * random.uniform(0.5, 1.5))
-            self._save(run, status=NodeRunStatus.RETRYING, error=error)
-            self._publish_progress(current=spec.id)
+            self._set(run, status=NodeRunStatus.RETRYING, error=error)
             self._log(
                 LogLevel.WARNING,
                 f"Node {spec.id} failed (attempt {attempt}/{spec.retry.max_attempts}); "
@@ -215,6 +266,8 @@ class _Runner:
                 {"attempt": attempt, "backoff_seconds": round(wait, 3), "error": error},
                 spec.id,
             )
+            self._checkpoint()  # a wait is long enough for pollers to see the state
+            self._publish_progress(current=spec.id)
             try:
                 self._sleep(wait, self.deadline)
             except ExecutionCancelled:
@@ -225,9 +278,8 @@ class _Runner:
                 error = timeout.as_error(spec.id)
             else:
                 return None
-        with transaction.atomic():
-            self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
-            self._log(LogLevel.ERROR, f"Node {spec.id} failed: {failure.message}", error, spec.id)
+        self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
+        self._log(LogLevel.ERROR, f"Node {spec.id} failed: {failure.message}", error, spec.id)
         timed_out = isinstance(failure, NodeTimeout)
         return NodeOutcome(
             status=ExecutionStatus.TIMED_OUT if timed_out else ExecutionStatus.FAILED, error=error
@@ -274,11 +326,9 @@ class _Runner:
 
     def _finish_cancelled(self, *, node_id: str | None) -> Execution:
         error = {"node": node_id, "type": ErrorType.CANCELLED, "message": "Cancelled on request."}
-        return execution_finish(
-            execution=self.execution, status=ExecutionStatus.CANCELLED, error=error
-        )
+        return self.finish(ExecutionStatus.CANCELLED, error=error)
 
-    # -- persistence ----------------------------------------------------------------------
+    # -- state and checkpoints ------------------------------------------------------------
     def _statuses(self) -> dict[str, str]:
         return {node_id: run.status for node_id, run in self.runs.items()}
 
@@ -289,25 +339,35 @@ class _Runner:
             if run.status == NodeRunStatus.SUCCEEDED
         }
 
-    def _save(self, run: NodeRun, **fields: Any) -> None:
+    @staticmethod
+    def _set(run: NodeRun, **fields: Any) -> None:
         for name, value in fields.items():
             setattr(run, name, value)
-        run.save(update_fields=list(fields))
+        run.dirty = True
 
     def _finish_run(self, run: NodeRun, *, status: str, **fields: Any) -> None:
         finished_at = timezone.now()
         started_at = run.started_at or finished_at
         duration_ms = int((finished_at - started_at) / timedelta(milliseconds=1))
-        self._save(run, status=status, finished_at=finished_at, duration_ms=duration_ms, **fields)
-        self._publish_progress(current=None)
+        self._set(run, status=status, finished_at=finished_at, duration_ms=duration_ms, **fields)
+
+    def _checkpoint(self) -> None:
+        """Write every node run changed since the last checkpoint, and the log lines."""
+        with transaction.atomic():
+            node_runs_write(self.runs.values())
+            ExecutionLog.objects.bulk_create(self.logs)
+        self.logs = []
 
     def _log(self, level: str, message: str, data: dict[str, Any], node_id: str = "") -> None:
-        ExecutionLog.objects.create(
-            execution_id=self.execution.id,
-            node_id=node_id,
-            level=level,
-            message=message[:5000].replace("\x00", "\\x00"),
-            data=loggable_json(data),
+        self.logs.append(
+            ExecutionLog(
+                execution_id=self.execution.id,
+                node_id=node_id,
+                level=level,
+                message=message[:5000].replace("\x00", "\\x00"),
+                data=loggable_json(data),
+                created_at=timezone.now(),
+            )
         )
 
     def _publish_progress(self, *, current: str | None) -> None:

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from executions.choices import ExecutionStatus
 from executions.engine.validation import validate_definition
-from executions.models import Workflow
+from executions.models import Workflow, WorkflowVersion
 from synapscale.api.exceptions import ApplicationError
 
 EDITABLE_FIELDS = ("name", "description", "definition", "is_active")
@@ -47,7 +47,16 @@ def workflow_create(
     )
     workflow.full_clean()
     workflow.save()
+    workflow_version_current(workflow=workflow)
     return workflow
+
+
+def workflow_version_current(*, workflow: Workflow) -> WorkflowVersion:
+    """Return the stored version of the workflow's current definition, writing it if new."""
+    version, _ = WorkflowVersion.objects.get_or_create(
+        workflow=workflow, version=workflow.version, defaults={"definition": workflow.definition}
+    )
+    return version
 
 
 @transaction.atomic
@@ -65,6 +74,7 @@ def workflow_update(*, workflow: Workflow, user, **changes: Any) -> Workflow:
         setattr(workflow, name, value)
     workflow.full_clean()
     workflow.save()
+    workflow_version_current(workflow=workflow)
     return workflow
 
 

@@ -29,12 +29,14 @@ def make_execution(workflow, *, status, created_at=None, finished_at=None, durat
     """Create an execution row directly: metrics read the table, not the engine."""
     from executions.models import Execution
 
+    from executions.services.workflows import workflow_version_current
+
     created_at = created_at or timezone.now()
     return Execution.objects.create(
         workspace=workflow.workspace,
         workflow=workflow,
-        workflow_version=1,
-        definition={},
+        workflow_version=workflow.version,
+        definition_version=workflow_version_current(workflow=workflow),
         status=status,
         created_at=created_at,
         finished_at=finished_at,

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from executions.choices import ExecutionStatus, Trigger
 from executions.models import Execution, NodeRun, Workflow
+from executions.services.workflows import workflow_version_current
 from tests.factories import WorkspaceFactory
 
 
@@ -38,7 +39,9 @@ class ExecutionFactory(factory.django.DjangoModelFactory):
     workflow = factory.SubFactory(WorkflowFactory)
     workspace = factory.SelfAttribute("workflow.workspace")
     workflow_version = factory.SelfAttribute("workflow.version")
-    definition = factory.SelfAttribute("workflow.definition")
+    definition_version = factory.LazyAttribute(
+        lambda execution: workflow_version_current(workflow=execution.workflow)
+    )
     status = ExecutionStatus.SUCCEEDED
     trigger = Trigger.MANUAL
     timeout_seconds = 60

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from executions.choices import ExecutionStatus, NodeRunStatus
 from executions.models import Execution, NodeRun
-from executions.services.workflows import workflow_create
+from executions.services.workflows import workflow_create, workflow_version_current
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.05):
@@ -98,7 +98,7 @@ def running_execution(workspace, user, definition: dict, **fields) -> Execution:
         workspace=workspace,
         workflow=workflow,
         workflow_version=workflow.version,
-        definition=definition,
+        definition_version=workflow_version_current(workflow=workflow),
         **{**defaults, **fields},
     )
 

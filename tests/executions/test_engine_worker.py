@@ -37,10 +37,13 @@ def runs_of(execution) -> dict[str, NodeRun]:
 
 @pytest.fixture
 def recorded_events():
+    """Product events as the periodic flush hands them over (finishes buffer them)."""
     events = []
-    product_events.set_recorder(lambda **event: events.append(event))
+    product_events.set_batch_recorder(lambda batch: events.extend(batch) or len(batch))
     yield events
-    product_events.set_recorder(None)
+    from analytics.services.events import product_events_record_batch
+
+    product_events.set_batch_recorder(product_events_record_batch)
 
 
 BRANCHING = {
@@ -79,7 +82,7 @@ def test_branch_runs_taken_side_skips_the_other_and_joins(workspace, user, recor
     assert execution.output == {"notify": "vip"}
     assert execution.duration_ms is not None
     assert execution.started_at <= execution.finished_at
-    event = wait_for(lambda: recorded_events)[0]
+    event = wait_for(lambda: product_events.flush_buffer() and recorded_events)[0]
     assert event["event_type"] == "workflow_executed"
     assert event["properties"] == {
         "execution_id": execution.id,
@@ -381,3 +384,23 @@ def test_frontend_flow_run_poll_from_redis_then_read_the_result(api_client, work
     assert final["completed"] == 2
     detail = api_client.get(f"/api/v1/executions/{run.json()['id']}/").json()
     assert detail["output"] == {"done": {"who": "ada"}}
+
+
+def test_a_limit_of_one_runs_a_burst_one_at_a_time_without_the_periodic_requeue(
+    workspace, user, settings
+):
+    """Each finish wakes the next parked execution: none waits for the minute-long requeue,
+    and no two ever run at once."""
+    settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
+    definition = {"nodes": [{"id": "wait", "type": "delay", "params": {"seconds": 0.05}}]}
+    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+    burst = [execution_start(workflow=workflow, user=user) for _ in range(6)]
+
+    finished = sorted(
+        (wait_for_finish(execution.id, timeout=20) for execution in burst),
+        key=lambda execution: execution.started_at,
+    )
+
+    assert {execution.status for execution in finished} == {ExecutionStatus.SUCCEEDED}
+    for earlier, later in zip(finished, finished[1:], strict=False):
+        assert later.started_at >= earlier.finished_at

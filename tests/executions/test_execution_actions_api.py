@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from celery import current_app
 from django.utils import timezone
 
 from executions.choices import ExecutionStatus, NodeRunStatus
@@ -24,7 +23,7 @@ def test_cancel_queued_execution_ends_it_at_once(api_client, workflow):
     execution = ExecutionFactory(
         workflow=workflow, status=ExecutionStatus.QUEUED, started_at=None, finished_at=None
     )
-    NodeRunFactory(execution=execution, status=NodeRunStatus.PENDING)
+    NodeRunFactory(execution=execution, node_id="greet", status=NodeRunStatus.PENDING)
 
     response = api_client.post(f"{URL}{execution.id}/cancel/")
 
@@ -32,7 +31,9 @@ def test_cancel_queued_execution_ends_it_at_once(api_client, workflow):
     assert response.json()["status"] == "cancelled"
     execution.refresh_from_db()
     assert execution.finished_at is not None
-    assert execution.node_runs.get().status == NodeRunStatus.SKIPPED
+    # The stored run and those the runner never wrote: every node ends skipped.
+    statuses = dict(execution.node_runs.values_list("node_id", "status"))
+    assert statuses == dict.fromkeys(("greet", "shout", "check"), NodeRunStatus.SKIPPED)
 
 
 def test_cancel_running_execution_requests_a_stop(
@@ -59,7 +60,7 @@ def test_cancel_running_execution_whose_runner_died_ends_it_at_once(
     execution = ExecutionFactory(
         workflow=workflow, status=ExecutionStatus.RUNNING, finished_at=None, duration_ms=None
     )
-    NodeRunFactory(execution=execution, status=NodeRunStatus.RUNNING)
+    NodeRunFactory(execution=execution, node_id="greet", status=NodeRunStatus.RUNNING)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client.post(f"{URL}{execution.id}/cancel/")
@@ -68,7 +69,9 @@ def test_cancel_running_execution_whose_runner_died_ends_it_at_once(
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.CANCELLED
     assert execution.error["type"] == "cancelled"
-    assert execution.node_runs.get().status == NodeRunStatus.SKIPPED
+    statuses = set(execution.node_runs.values_list("status", flat=True))
+    assert statuses == {NodeRunStatus.SKIPPED}
+    assert execution.node_runs.count() == 3
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ def test_cancel_with_redis_down_is_recorded_not_a_500(
     assert execution.cancel_requested_at is not None
 
 
-def test_finish_with_redis_down_still_commits_and_dispatches_waiting_runs(
+def test_finish_with_redis_down_still_commits_and_leaves_parked_runs_to_the_requeue(
     workflow, settings, redis_down, django_capture_on_commit_callbacks
 ):
     settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
@@ -125,13 +128,13 @@ def test_finish_with_redis_down_still_commits_and_dispatches_waiting_runs(
     with django_capture_on_commit_callbacks(execute=True):
         execution_finish(execution=running, status=ExecutionStatus.SUCCEEDED)
 
-    current_app.control.purge()  # no worker here: drop the task the dispatch sent
-
     running.refresh_from_db()
     parked.refresh_from_db()
     assert running.status == ExecutionStatus.SUCCEEDED
-    # Clearing the progress and invalidating the stats failed; dispatching did not wait.
-    assert parked.waiting_since is None
+    # The finish script failed: the parked run keeps waiting (no claim could take a slot
+    # while Redis is down anyway) and the periodic requeue sends it.
+    assert parked.status == ExecutionStatus.QUEUED
+    assert parked.waiting_since is not None
 
 
 def test_cancel_finished_execution_is_409(api_client, workflow):

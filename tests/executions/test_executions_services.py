@@ -16,6 +16,7 @@ from executions.engine import runtime
 from executions.engine.errors import NodeFailure
 from executions.engine.nodes import NodeContext, get_node_type
 from executions.models import Execution, NodeRun, Workflow
+from executions.selectors.executions import execution_node_runs
 from executions.selectors.queue import broker_queue_depths
 from executions.services.executions import execution_start
 from executions.services.lifecycle import queue_for_priority
@@ -60,7 +61,7 @@ def test_execution_start_validates_its_arguments(workspace, user, kwargs, field)
     assert not Execution.objects.exists()
 
 
-def test_execution_start_snapshots_the_definition(workspace, user):
+def test_execution_start_references_the_version_it_runs(workspace, user):
     workflow = WorkflowFactory(workspace=workspace)
     execution = execution_start(workflow=workflow, user=user, trigger="template", priority=9)
     original = workflow.definition
@@ -71,8 +72,12 @@ def test_execution_start_snapshots_the_definition(workspace, user):
     execution.refresh_from_db()
     assert execution.definition == original
     assert execution.workflow_version == 1
+    assert execution.definition_version.version == 1
+    assert workflow.versions.count() == 2  # the edit wrote version 2; version 1 stays
     assert execution.status == ExecutionStatus.PENDING
-    assert NodeRun.objects.filter(execution=execution).count() == 3
+    # The runner writes node runs at its checkpoints; the detail shows the rest as pending.
+    assert NodeRun.objects.filter(execution=execution).count() == 0
+    assert [run.status for run in execution_node_runs(execution)] == ["pending"] * 3
 
 
 def test_priority_routes_to_queues(settings):
@@ -204,6 +209,7 @@ def test_schedule_builds_and_syncs():
     assert all(entry.task in current_app.tasks for entry in SCHEDULE)
 
 
+@pytest.mark.django_db(transaction=True)  # runs end (and give their slots back) on commit
 def test_seed_demo_is_idempotent(workspace, user, staff_user):
     from executions.demo import DEMO_WORKFLOWS, seed_demo
 

@@ -99,7 +99,7 @@ def test_every_graph_with_a_cycle_is_rejected(definition):
     assert any("closes a cycle" in message for message in messages)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # runs end (and give their slots back) on commit
 @settings(
     max_examples=25,
     deadline=None,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from executions.choices import ErrorType, ExecutionStatus, NodeRunStatus
 from executions.engine.nodes import REGISTRY, NodeType, register
-from executions.models import Execution, NodeRun
+from executions.models import Execution, NodeRun, WorkflowVersion
 from executions.services.executions import execution_start
 from executions.services.running import execution_run
 from executions.services.workflows import workflow_create
@@ -192,12 +192,13 @@ def test_an_engine_failure_outside_nodes_fails_the_execution(workspace, user):
         "nodes": [{"id": "a", "type": "set", "params": {"fields": {}}}],
         "edges": [{"from": "a", "to": "a"}],
     }
-    # A snapshot the engine cannot run (written around validation, e.g. by a bad migration).
+    # A version the engine cannot run (written around validation, e.g. by a bad migration).
+    broken = WorkflowVersion.objects.create(workflow=workflow, version=2, definition=cyclic)
     execution = Execution.objects.create(
         workspace=workspace,
         workflow=workflow,
-        workflow_version=1,
-        definition=cyclic,
+        workflow_version=2,
+        definition_version=broken,
         timeout_seconds=60,
     )
 

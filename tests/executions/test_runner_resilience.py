@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from celery import current_app
-from django.db import connection, transaction
-from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from executions.choices import ExecutionStatus, NodeRunStatus
 from executions.engine import runtime
 from executions.engine.nodes import REGISTRY, NodeType, register
-from executions.engine.runtime import LEASE_KEY, Lease, LeaseLost
-from executions.models import Execution
+from executions.engine.runtime import LEASE_KEY, Claim, Lease, LeaseLost
 from executions.services.executions import execution_start
-from executions.services.lifecycle import executions_dispatch_waiting
 from executions.services.running import execution_run
 from executions.services.workflows import workflow_create
-from synapscale.models import Workspace
-from tests.executions.factories import ExecutionFactory, WorkflowFactory
+from tests.executions.helpers import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -124,42 +116,45 @@ def test_refreshing_a_lease_that_another_runner_holds_raises_and_leaves_it(setti
     theirs.release()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_dispatch_waits_for_a_claim_that_is_parking_an_execution(workspace, settings):
+def test_a_full_workspace_parks_in_the_same_step_that_checks_for_a_slot(workspace, settings):
+    """No lost wake-up: parking and the finish that frees a slot are each one Redis script,
+    so a finish either sees the parked execution (and pops it) or the claim sees the slot."""
     settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
-    queued = ExecutionFactory(
-        workflow=WorkflowFactory(workspace=workspace),
-        status=ExecutionStatus.QUEUED,
-        started_at=None,
-        finished_at=None,
-        duration_ms=None,
+    holder = Lease(1001, workspace.id)
+    assert holder.claim(limit=1, priority=5, queued_at_ms=1, force=False) is Claim.ACQUIRED
+    waiter = Lease(1002, workspace.id)
+    assert waiter.claim(limit=1, priority=5, queued_at_ms=2, force=False) is Claim.FULL
+    urgent = Lease(1003, workspace.id)
+    assert urgent.claim(limit=1, priority=9, queued_at_ms=3, force=False) is Claim.FULL
+
+    popped = holder.finish(
+        stats_key="synapscale:test:stats",
+        event_buffer_key="synapscale:test:events",
+        event_buffer_cap=10,
+        event="",
+        summary="{}",
     )
-    locked, release = threading.Event(), threading.Event()
 
-    def claim_that_parks():
-        # What execution_claim does while the workspace is full: lock, count, park. The
-        # run holding the slot finishes (and dispatches) between the count and the park.
-        try:
-            with transaction.atomic():
-                list(Workspace.objects.select_for_update().filter(id=workspace.id))
-                Execution.objects.select_for_update().get(pk=queued.pk)
-                locked.set()
-                release.wait(5)
-                Execution.objects.filter(pk=queued.pk).update(waiting_since=timezone.now())
-        finally:
-            connection.close()
+    assert popped == (1003, 9)  # higher priority first, its priority recovered for routing
+    assert urgent.claim(limit=1, priority=9, queued_at_ms=3, force=False) is Claim.ACQUIRED
+    assert waiter.claim(limit=1, priority=5, queued_at_ms=2, force=False) is Claim.FULL
+    assert urgent.finish(
+        stats_key="synapscale:test:stats",
+        event_buffer_key="synapscale:test:events",
+        event_buffer_cap=10,
+        event="",
+        summary="{}",
+    ) == (1002, 5)
 
-    claim = threading.Thread(target=claim_that_parks)
-    claim.start()
-    try:
-        assert locked.wait(5)
-        threading.Timer(0.3, release.set).start()
-        dispatched = executions_dispatch_waiting(workspace_id=workspace.id)
-    finally:
-        release.set()
-        claim.join()
-        current_app.control.purge()  # no worker here: drop the task dispatch sent
 
-    assert dispatched == 1
-    queued.refresh_from_db()
-    assert queued.waiting_since is None
+def test_a_slot_whose_runner_died_frees_itself_when_its_lease_expires(workspace, settings):
+    settings.EXECUTIONS_LEASE_SECONDS = 1
+    dead = Lease(2001, workspace.id)
+    assert dead.claim(limit=1, priority=5, queued_at_ms=1, force=False) is Claim.ACQUIRED
+    other = Lease(2002, workspace.id)
+    assert other.claim(limit=1, priority=5, queued_at_ms=2, force=False) is Claim.FULL
+
+    wait_for(lambda: not Lease.is_held(2001), timeout=3)
+
+    assert other.claim(limit=1, priority=5, queued_at_ms=2, force=False) is Claim.ACQUIRED
+    other.release()

@@ -193,7 +193,20 @@ def test_run_answers_202_and_same_idempotency_key_returns_same_execution(api_cli
     assert execution.input == {"name": "Ada"}
     assert execution.trigger == Trigger.API
     assert execution.definition == workflow.definition
-    assert [run["node_id"] for run in first.json()["node_runs"]] == ["greet", "shout", "check"]
+    # The 202 is the small representation; the detail lists every node, pending until run.
+    assert set(first.json()) == {
+        "id",
+        "workflow",
+        "workflow_version",
+        "status",
+        "priority",
+        "trigger",
+        "idempotency_key",
+        "created_at",
+    }
+    detail = api_client.get(f"/api/v1/executions/{execution.id}/").json()
+    assert [run["node_id"] for run in detail["node_runs"]] == ["greet", "shout", "check"]
+    assert {run["status"] for run in detail["node_runs"]} == {"pending"}
 
 
 def test_idempotency_key_of_another_workflow_is_409(api_client, workspace):

@@ -53,6 +53,10 @@ class NodeType:
     type_name: ClassVar[str]
     description: ClassVar[str]
     params_schema: ClassVar[dict[str, Any]]
+    # A pure node only computes from the run context: no side effects, no waiting, the same
+    # output every time. The runner keeps its result in memory until the next checkpoint
+    # and recomputes it on resume. Anything else is checkpointed before and after it runs.
+    pure: ClassVar[bool] = False
 
     def check_params(self, params: dict[str, Any]) -> dict[str, list[str]]:
         """Return problems the schema cannot express, keyed by path relative to params."""

@@ -20,6 +20,7 @@ def is_truthy(value: Any) -> bool:
 @register
 class ConditionNode(NodeType):
     type_name = "condition"
+    pure = True
     description = (
         'Output true/false (JMESPath truthiness of the expression); edges with when "true" or '
         '"false" leave it.'

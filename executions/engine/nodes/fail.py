@@ -12,6 +12,7 @@ from executions.engine.nodes.base import NodeContext, NodeType, register
 @register
 class FailNode(NodeType):
     type_name = "fail"
+    pure = True
     description = "Fail the execution with `message`."
     params_schema = {
         "type": "object",

@@ -11,6 +11,7 @@ from executions.engine.nodes.base import NodeContext, NodeType, register
 @register
 class SetNode(NodeType):
     type_name = "set"
+    pure = True
     description = 'Build an object: each field is a literal or {"expr": "<jmespath>"}.'
     params_schema = {
         "type": "object",

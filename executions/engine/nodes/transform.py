@@ -11,6 +11,7 @@ from executions.engine.nodes.base import NodeContext, NodeType, register
 @register
 class TransformNode(NodeType):
     type_name = "transform"
+    pure = True
     description = "Output the value of a JMESPath expression over the run context."
     params_schema = {
         "type": "object",
