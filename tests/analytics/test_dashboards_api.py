@@ -231,7 +231,7 @@ def test_concurrent_default_dashboards_leave_exactly_one_default(user, workspace
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(set(outcomes)) <= ["conflict", "created"] and len(outcomes) == 4
+    assert set(outcomes) <= {"conflict", "created"} and len(outcomes) == 4
     assert Dashboard.objects.filter(workspace=workspace, is_default=True).count() == 1
     assert Dashboard.objects.count() == outcomes.count("created")
 
