@@ -4,12 +4,25 @@ With several workers each process keeps its own counters; prometheus_client's mu
 mode (PROMETHEUS_MULTIPROC_DIR, set in the Dockerfile) sums them, and /metrics serves the sum.
 """
 
+import gc
 import os
 import shutil
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-accesslog = "-"
+# Threads let a worker serve other requests while one waits on `run/?wait=` (a blocking pop
+# on Redis, no CPU); docs/executions.md has the measurements behind the defaults.
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("WEB_THREADS", "8"))
+# Load the application once in the master: the workers share its memory pages.
+preload_app = os.environ.get("WEB_PRELOAD", "true").lower() in ("1", "true", "yes")
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+
+
+def when_ready(server):
+    # Objects loaded so far are moved out of the collector's generations: collections in the
+    # workers no longer touch (and so copy) the pages they share with the master.
+    gc.freeze()
 
 
 def on_starting(server):

@@ -33,7 +33,7 @@ from executions.selectors.executions import (
     execution_list,
     execution_wait,
 )
-from executions.selectors.workflows import workflow_list
+from executions.selectors.workflows import workflow_for_run, workflow_list
 from executions.services.executions import execution_start
 from executions.services.workflows import (
     validate_workflow_definition,
@@ -95,6 +95,8 @@ class WorkflowViewSet(WorkspaceModelViewSet):
     def get_base_queryset(self):
         if self.action == "executions":
             return workflow_list().select_related(None).only("id", "workspace_id")
+        if self.action == "run":
+            return workflow_for_run()
         return workflow_list()
 
     @property

@@ -10,11 +10,19 @@ from executions.choices import ExecutionStatus, LogLevel, NodeRunStatus, Trigger
 
 
 class Execution(models.Model):
+    # No single-column indexes where a composite one below starts with the column: every
+    # index costs bytes and a write per execution (docs/executions.md, stored bytes).
     workspace = models.ForeignKey(
-        "synapscale.Workspace", on_delete=models.CASCADE, related_name="executions"
+        "synapscale.Workspace",
+        on_delete=models.CASCADE,
+        related_name="executions",
+        db_index=False,
     )
     workflow = models.ForeignKey(
-        "executions.Workflow", on_delete=models.CASCADE, related_name="executions"
+        "executions.Workflow",
+        on_delete=models.CASCADE,
+        related_name="executions",
+        db_index=False,
     )
     workflow_version = models.PositiveIntegerField()
     # The definition this execution runs, fixed at start: later edits make new versions.
@@ -30,7 +38,12 @@ class Execution(models.Model):
     error = models.JSONField(null=True, blank=True)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
     retry_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retries",
+        db_index=False,  # a partial index below: most executions are no retry
     )
     retry_mode = models.CharField(max_length=16, blank=True, default="")
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
@@ -63,6 +76,11 @@ class Execution(models.Model):
                 name="exec_finished_at_idx",
                 condition=models.Q(finished_at__isnull=False),
             ),
+            models.Index(
+                fields=["retry_of"],
+                name="exec_retry_of_idx",
+                condition=models.Q(retry_of__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -90,7 +108,10 @@ class Execution(models.Model):
 
 
 class NodeRun(models.Model):
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="node_runs")
+    # Indexed by the unique (execution, node_id) constraint, which starts with it.
+    execution = models.ForeignKey(
+        Execution, on_delete=models.CASCADE, related_name="node_runs", db_index=False
+    )
     node_id = models.CharField(max_length=64)
     node_type = models.CharField(max_length=32)
     # The node's place in the topological order, so runs list in execution order.
@@ -120,7 +141,10 @@ class NodeRun(models.Model):
 
 
 class ExecutionLog(models.Model):
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="logs")
+    # Indexed by (execution, created_at) below.
+    execution = models.ForeignKey(
+        Execution, on_delete=models.CASCADE, related_name="logs", db_index=False
+    )
     node_id = models.CharField(max_length=64, blank=True, default="")
     level = models.CharField(max_length=8, choices=LogLevel.choices, default=LogLevel.INFO)
     message = models.TextField()

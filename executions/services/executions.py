@@ -61,7 +61,7 @@ def execution_start(
         workspace_id=workflow.workspace_id,
         workflow=workflow,
         workflow_version=workflow.version,
-        definition_version=workflow_version_current(workflow=workflow),
+        definition_version_id=_current_version_id(workflow),
         priority=priority,
         input={} if input is None else input,
         trigger=trigger,
@@ -70,7 +70,9 @@ def execution_start(
         timeout_seconds=timeout_seconds or int(app_setting("EXECUTIONS_DEFAULT_TIMEOUT_SECONDS")),
     )
     try:
-        with transaction.atomic():
+        # A savepoint only where a unique violation is expected (the key's race), so that a
+        # caller's transaction survives it; without a key it would be two more round trips.
+        with transaction.atomic(savepoint=bool(idempotency_key)):
             execution.save()
             # The runner creates the node runs when it first writes them.
             _enqueue_on_commit(execution)
@@ -81,6 +83,14 @@ def execution_start(
             raise
         return existing
     return execution
+
+
+def _current_version_id(workflow: Workflow) -> int:
+    """The id of the workflow's current version row (annotated by the run endpoint's read)."""
+    annotated = getattr(workflow, "current_version_id", None)
+    if annotated is not None:
+        return annotated
+    return workflow_version_current(workflow=workflow).id
 
 
 def _enqueue_on_commit(execution: Execution) -> None:

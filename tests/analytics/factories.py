@@ -28,7 +28,6 @@ def make_workflow(workspace, *, name="Flow", created_at=None):
 def make_execution(workflow, *, status, created_at=None, finished_at=None, duration_ms=None):
     """Create an execution row directly: metrics read the table, not the engine."""
     from executions.models import Execution
-
     from executions.services.workflows import workflow_version_current
 
     created_at = created_at or timezone.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from celery.signals import task_prerun
@@ -402,5 +403,5 @@ def test_a_limit_of_one_runs_a_burst_one_at_a_time_without_the_periodic_requeue(
     )
 
     assert {execution.status for execution in finished} == {ExecutionStatus.SUCCEEDED}
-    for earlier, later in zip(finished, finished[1:], strict=False):
+    for earlier, later in pairwise(finished):
         assert later.started_at >= earlier.finished_at
