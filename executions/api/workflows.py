@@ -99,6 +99,13 @@ class WorkflowViewSet(WorkspaceModelViewSet):
             return workflow_for_run()
         return workflow_list()
 
+    def filter_queryset(self, queryset):
+        # A run looks one workflow up by id in the scoped queryset: building the list's
+        # FilterSet (a form, its fields) for it was a tenth of the request's time.
+        if self.action == "run":
+            return queryset
+        return super().filter_queryset(queryset)
+
     @property
     def filterset_class(self):
         return ExecutionFilterSet if self.action == "executions" else WorkflowFilterSet

@@ -60,20 +60,21 @@ def execution_send(*, execution_id: int, workspace_id: int, priority: int) -> No
 
 
 def execution_enqueue(*, execution_id: int, workspace_id: int, priority: int) -> None:
-    """Send a pending execution's task and mark it queued. Call it on commit, never inside.
+    """Send a queued execution's task. Call it on commit, never inside.
 
-    With the broker unreachable the execution stays pending (the request that created it
-    still succeeds) and the periodic `requeue_stalled` task sends it later.
+    Executions are written `queued` with the request, so the usual path costs no second
+    statement. With the broker unreachable the execution goes back to `pending` (the
+    request that created it still succeeds) and the periodic `requeue_stalled` task sends
+    it later; one whose message was lost by a crash is re-sent by the same task.
     """
     try:
         execution_send(execution_id=execution_id, workspace_id=workspace_id, priority=priority)
     except (BrokerError, RedisError):
         logger.warning("executions.enqueue_failed execution=%s", execution_id, exc_info=True)
-        return
-    # Conditional: a fast worker may already have claimed it.
-    Execution.objects.filter(id=execution_id, status=ExecutionStatus.PENDING).update(
-        status=ExecutionStatus.QUEUED, queued_at=timezone.now()
-    )
+        # Conditional: a worker may have claimed it meanwhile from an earlier send.
+        Execution.objects.filter(
+            id=execution_id, status=ExecutionStatus.QUEUED, waiting_since__isnull=True
+        ).update(status=ExecutionStatus.PENDING)
 
 
 def execution_claim(

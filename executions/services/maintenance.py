@@ -6,20 +6,22 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from executions.choices import ExecutionStatus
 from executions.conf import app_setting
 from executions.engine import runtime
 from executions.models import Execution
-from executions.services.lifecycle import (
-    execution_enqueue,
-    execution_send,
-    executions_dispatch_waiting,
-)
+from executions.selectors.queue import broker_queue_depths
+from executions.services.lifecycle import execution_send, executions_dispatch_waiting
 
 logger = logging.getLogger(__name__)
+# Lost messages re-sent per run of the periodic task.
+LOST_BATCH = 500
 
 
 def executions_prune(*, older_than_days: int | None = None, batch_size: int | None = None) -> int:
@@ -57,6 +59,7 @@ class RequeueResult:
     dispatched_waiting: int
     enqueued_pending: int
     resumed_orphans: int
+    resent_lost: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +71,9 @@ def executions_requeue_stalled() -> RequeueResult:
     - queued ones parked for a concurrency slot (their wake-up on a finish may have been lost)
     - pending ones whose enqueue after commit never happened (the broker was down)
     - running ones whose runner's lease expired (the worker died): resumed by a new task
+    - queued ones whose message the broker does not hold (a crash between the commit and
+      the send): re-sent once the broker's queues are empty, so a backlog that is merely
+      long is never sent twice
     """
     now = timezone.now()
     requeue_after = timedelta(seconds=int(app_setting("EXECUTIONS_REQUEUE_AFTER_SECONDS")))
@@ -84,7 +90,15 @@ def executions_requeue_stalled() -> RequeueResult:
         status=ExecutionStatus.PENDING, created_at__lt=now - requeue_after
     ).values_list("id", "workspace_id", "priority")
     for pk, workspace_id, priority in pending:
-        execution_enqueue(execution_id=pk, workspace_id=workspace_id, priority=priority)
+        try:
+            execution_send(execution_id=pk, workspace_id=workspace_id, priority=priority)
+        except (BrokerError, RedisError):
+            logger.warning("executions.enqueue_failed execution=%s", pk, exc_info=True)
+            continue
+        # Conditional: a fast worker may already have claimed it.
+        Execution.objects.filter(id=pk, status=ExecutionStatus.PENDING).update(
+            status=ExecutionStatus.QUEUED, queued_at=timezone.now()
+        )
 
     lease_age = timedelta(seconds=int(app_setting("EXECUTIONS_LEASE_SECONDS")))
     orphans = [
@@ -100,4 +114,22 @@ def executions_requeue_stalled() -> RequeueResult:
         dispatched_waiting=dispatched,
         enqueued_pending=len(pending),
         resumed_orphans=len(orphans),
+        resent_lost=_resend_lost(now - requeue_after),
     )
+
+
+def _resend_lost(queued_before) -> int:
+    lost = list(
+        Execution.objects.filter(
+            status=ExecutionStatus.QUEUED, waiting_since__isnull=True, queued_at__lt=queued_before
+        ).values_list("id", "workspace_id", "priority")[:LOST_BATCH]
+    )
+    if not lost:
+        return 0
+    depths = broker_queue_depths(current_app)
+    if any(depth is None or depth > 0 for depth in depths.values()):
+        return 0  # the broker still holds messages: these may be among them
+    Execution.objects.filter(id__in=[pk for pk, _, _ in lost]).update(queued_at=timezone.now())
+    for pk, workspace_id, priority in lost:
+        execution_send(execution_id=pk, workspace_id=workspace_id, priority=priority)
+    return len(lost)

@@ -74,7 +74,8 @@ def test_execution_start_references_the_version_it_runs(workspace, user):
     assert execution.workflow_version == 1
     assert execution.definition_version.version == 1
     assert workflow.versions.count() == 2  # the edit wrote version 2; version 1 stays
-    assert execution.status == ExecutionStatus.PENDING
+    # Written queued with its request (the task is sent on commit; no second statement).
+    assert execution.status == ExecutionStatus.QUEUED
     # The runner writes node runs at its checkpoints; the detail shows the rest as pending.
     assert NodeRun.objects.filter(execution=execution).count() == 0
     assert [run.status for run in execution_node_runs(execution)] == ["pending"] * 3
@@ -136,6 +137,7 @@ def test_requeue_recovers_pending_parked_and_orphaned_executions(workspace, sett
         "dispatched_waiting": 1,
         "enqueued_pending": 1,
         "resumed_orphans": 1,
+        "resent_lost": 0,  # the broker holds the messages just sent: nothing counts as lost
     }
     pending.refresh_from_db()
     parked.refresh_from_db()
@@ -145,6 +147,37 @@ def test_requeue_recovers_pending_parked_and_orphaned_executions(workspace, sett
     current_app.control.purge()
     orphan.refresh_from_db()
     assert orphan.status == ExecutionStatus.RUNNING  # resumed by the task, not reset
+
+
+def test_requeue_resends_a_queued_execution_whose_message_was_lost(workspace, settings):
+    """Written queued, then the process died before the send: once the broker's queues are
+    empty the periodic task sends it; while they hold messages it waits."""
+    current_app.control.purge()
+    workflow = WorkflowFactory(workspace=workspace)
+    long_ago = timezone.now() - timedelta(minutes=10)
+    lost = ExecutionFactory(
+        workflow=workflow, status="queued", queued_at=long_ago, started_at=None, finished_at=None
+    )
+    recent = ExecutionFactory(
+        workflow=workflow,
+        status="queued",
+        queued_at=timezone.now(),
+        started_at=None,
+        finished_at=None,
+    )
+    with current_app.connection_for_write() as connection:  # a backlog in the broker
+        current_app.send_task(
+            "executions.tasks.run_execution", args=[recent.id], connection=connection
+        )
+
+    assert executions_requeue_stalled().resent_lost == 0
+    current_app.control.purge()
+    assert executions_requeue_stalled().resent_lost == 1
+
+    assert broker_queue_depths(current_app)["default"] == 1
+    current_app.control.purge()
+    lost.refresh_from_db()
+    assert lost.queued_at > long_ago  # re-sent once per grace period, not on every run
 
 
 def http_node_context() -> NodeContext:
