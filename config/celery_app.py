@@ -2,8 +2,10 @@
 
 import os
 
+import gc
+
 from celery import Celery
-from celery.signals import task_postrun
+from celery.signals import task_postrun, worker_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -26,3 +28,14 @@ def _close_broken_database_connections(**kwargs):
     for connection in connections.all(initialized_only=True):
         if connection.errors_occurred:
             connection.close()
+
+
+@worker_init.connect
+def _freeze_loaded_objects(**kwargs):
+    """Keep the collector off the pages the pool's children share with the main process.
+
+    The main process has loaded Django and every app when the worker starts; its children
+    are forked from it. Frozen objects are never scanned, so collections in the children do
+    not copy those pages (less memory per child).
+    """
+    gc.freeze()
