@@ -114,14 +114,16 @@ return 1
 """
 # Everything a finished execution changes in Redis, once it is committed: its lease and
 # slot given back, its progress and cancel flag gone, the stats namespace bumped, its
-# product event buffered, its summary pushed for a waiting caller, and the next parked
-# execution of the workspace popped (returned) to be sent.
+# product event buffered, its summary pushed for a waiting caller, and, if it held a slot,
+# the next parked execution of the workspace popped (returned) to be sent.
 # KEYS: lease, slots, waiting, progress, cancel, stats version, event buffer, done.
 # ARGV: token, execution id, event JSON ('' for none), summary JSON, summary ttl s,
 #       event buffer cap.
 _FINISH_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
-redis.call('zrem', KEYS[2], ARGV[2])
+local freed = redis.call('zrem', KEYS[2], ARGV[2])
+-- A parked execution that ends (cancelled) must not be popped later in place of a waiter.
+redis.call('zrem', KEYS[3], ARGV[2])
 redis.call('del', KEYS[4], KEYS[5])
 redis.call('incr', KEYS[6])
 if ARGV[3] ~= '' and redis.call('llen', KEYS[7]) < tonumber(ARGV[6]) then
@@ -129,6 +131,7 @@ if ARGV[3] ~= '' and redis.call('llen', KEYS[7]) < tonumber(ARGV[6]) then
 end
 redis.call('rpush', KEYS[8], ARGV[4])
 redis.call('expire', KEYS[8], ARGV[5])
+if freed == 0 then return false end  -- it held no slot: nobody's turn has come
 local waiting = redis.call('zrange', KEYS[3], 0, 0, 'WITHSCORES')
 if waiting[1] then
     redis.call('zrem', KEYS[3], waiting[1])

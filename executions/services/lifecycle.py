@@ -214,6 +214,10 @@ def execution_finish(
             # transaction is already committed.
             transaction.on_commit(lambda: _after_finish(execution, lease), robust=True)
     if not updated:
+        # Someone else ended it first (a cancel that found no live lease): give back what
+        # this caller holds, or its slot would stay taken until the lease expired.
+        if lease is not None:
+            lease.release()
         execution.refresh_from_db()
     return execution
 

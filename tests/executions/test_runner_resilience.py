@@ -9,7 +9,9 @@ from executions.choices import ExecutionStatus, NodeRunStatus
 from executions.engine import runtime
 from executions.engine.nodes import REGISTRY, NodeType, register
 from executions.engine.runtime import LEASE_KEY, Claim, Lease, LeaseLost
+from executions.models import Execution
 from executions.services.executions import execution_start
+from executions.services.lifecycle import execution_claim, execution_finish
 from executions.services.running import execution_run
 from executions.services.workflows import workflow_create
 from tests.executions.helpers import wait_for
@@ -145,6 +147,46 @@ def test_a_full_workspace_parks_in_the_same_step_that_checks_for_a_slot(workspac
         event="",
         summary="{}",
     ) == (1002, 5)
+
+
+def _finish(lease):
+    return lease.finish(
+        stats_key="synapscale:test:stats",
+        event_buffer_key="synapscale:test:events",
+        event_buffer_cap=10,
+        event="",
+        summary="{}",
+    )
+
+
+def test_a_parked_execution_that_ends_leaves_the_queue_and_frees_no_turn(workspace):
+    holder = Lease(3001, workspace.id)
+    assert holder.claim(limit=1, priority=5, queued_at_ms=1, force=False) is Claim.ACQUIRED
+    cancelled, waiter = Lease(3002, workspace.id), Lease(3003, workspace.id)
+    assert cancelled.claim(limit=1, priority=5, queued_at_ms=2, force=False) is Claim.FULL
+    assert waiter.claim(limit=1, priority=5, queued_at_ms=3, force=False) is Claim.FULL
+
+    # The cancel of a parked execution finishes it with a lease of its own (no slot held).
+    assert _finish(Lease(3002, workspace.id)) is None
+
+    assert _finish(holder) == (3003, 5)  # not the cancelled one, queued ahead of it
+
+
+def test_a_finish_that_lost_the_race_gives_its_lease_and_slot_back(workspace, user, settings):
+    settings.EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = 1
+    definition = {"nodes": [{"id": "only", "type": "set", "params": {"fields": {}}}]}
+    workflow = workflow_create(workspace=workspace, user=user, name="wf", definition=definition)
+    execution = execution_start(workflow=workflow, user=user)
+    claimed, lease, _ = execution_claim(execution_id=execution.id)
+    # Meanwhile a cancel that found no live lease ended it.
+    Execution.objects.filter(pk=execution.pk).update(status=ExecutionStatus.CANCELLED)
+
+    execution_finish(execution=claimed, status=ExecutionStatus.SUCCEEDED, lease=lease)
+
+    assert not Lease.is_held(execution.id)
+    other = Lease(execution.id + 1, workspace.id)
+    assert other.claim(limit=1, priority=5, queued_at_ms=1, force=False) is Claim.ACQUIRED
+    other.release()
 
 
 def test_a_slot_whose_runner_died_frees_itself_when_its_lease_expires(workspace, settings):
