@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from celery import current_app
 from django.utils import timezone
 
 from executions.choices import ExecutionStatus, NodeRunStatus
@@ -236,3 +237,17 @@ def test_bulk_bad_input_is_400(api_client, payload):
     response = api_client.post(f"{URL}bulk/", payload, format="json")
     assert response.status_code == 400
     assert response.json()["errors"]
+
+
+def test_run_and_wait_with_redis_down_answers_202_at_once_not_a_500(
+    api_client, workflow, redis_down, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(
+            f"/api/v1/workflows/{workflow.id}/run/?wait=20", {}, format="json"
+        )
+    current_app.control.purge()  # no worker here: drop the task the run sent
+
+    # The wait could not start: one look at the database, then the usual 202 to poll.
+    assert response.status_code == 202
+    assert response.json()["status"] == ExecutionStatus.QUEUED
