@@ -1,8 +1,7 @@
 """The Celery application; configuration comes from Django settings prefixed CELERY_."""
 
-import os
-
 import gc
+import os
 
 from celery import Celery
 from celery.signals import task_postrun, worker_init
