@@ -13,7 +13,6 @@ from redis.exceptions import RedisError
 
 from executions.choices import (
     BulkAction,
-    ErrorType,
     ExecutionStatus,
     NodeRunStatus,
     RetryMode,
@@ -24,7 +23,11 @@ from executions.constants import IDEMPOTENCY_KEY_PATTERN, MAX_BULK_IDS
 from executions.engine import runtime
 from executions.engine.definitions import graph_for
 from executions.models import Execution, NodeRun, Workflow
-from executions.services.lifecycle import execution_enqueue, execution_finish
+from executions.services.lifecycle import (
+    NOT_STARTED,
+    execution_enqueue,
+    execution_finish_cancelled,
+)
 from executions.services.workflows import workflow_version_current
 from synapscale.api.exceptions import ApplicationError
 
@@ -167,26 +170,12 @@ def execution_cancel(*, execution: Execution, user) -> Execution:
                 f"The execution already finished ({execution.status}).", type_="already_finished"
             )
         if execution.status in (ExecutionStatus.PENDING, ExecutionStatus.QUEUED):
-            return execution_finish(
-                execution=execution,
-                status=ExecutionStatus.CANCELLED,
-                error={
-                    "node": None,
-                    "type": ErrorType.CANCELLED,
-                    "message": "Cancelled before it started.",
-                },
-            )
+            return execution_finish_cancelled(execution=execution, message=NOT_STARTED)
         if not _runner_alive(execution.id):
             # Its worker died: nothing would see a stop request until the lease expired and
             # the requeue task resumed it (minutes). End it now, under the row lock.
-            return execution_finish(
-                execution=execution,
-                status=ExecutionStatus.CANCELLED,
-                error={
-                    "node": None,
-                    "type": ErrorType.CANCELLED,
-                    "message": "Cancelled on request; its runner had stopped.",
-                },
+            return execution_finish_cancelled(
+                execution=execution, message="Cancelled on request; its runner had stopped."
             )
         if execution.cancel_requested_at is None:
             execution.cancel_requested_at = timezone.now()

@@ -129,17 +129,8 @@ def _claim_not_queued(execution_id: int, lease: runtime.Lease):
     if execution is not None and execution.status == ExecutionStatus.RUNNING:
         # A redelivered task whose runner is gone (we hold the lease it had).
         return execution, lease, True
-    if execution is not None and not execution.is_finished:
-        execution_finish(  # a cancel arrived before the claim
-            execution=execution,
-            status=ExecutionStatus.CANCELLED,
-            error={
-                "node": None,
-                "type": ErrorType.CANCELLED,
-                "message": "Cancelled before it started.",
-            },
-            lease=lease,
-        )
+    if execution is not None and not execution.is_finished:  # a cancel came before the claim
+        execution_finish_cancelled(execution=execution, message=NOT_STARTED, lease=lease)
         return None
     lease.release()
     return None
@@ -163,6 +154,21 @@ def _park(execution_id: int, lease: runtime.Lease, limit: int, priority: int):
         if claimed is runtime.Claim.ACQUIRED:
             return Execution.objects.get(id=execution_id), lease, True
     return None
+
+
+NOT_STARTED = "Cancelled before it started."
+
+
+def execution_finish_cancelled(
+    *, execution: Execution, message: str, lease: runtime.Lease | None = None
+) -> Execution:
+    """End an execution cancelled outside a node (`error.node` is null)."""
+    return execution_finish(
+        execution=execution,
+        status=ExecutionStatus.CANCELLED,
+        error={"node": None, "type": ErrorType.CANCELLED, "message": message},
+        lease=lease,
+    )
 
 
 def execution_finish(
