@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from celery.schedules import crontab
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +20,7 @@ from analytics.query_spec import QuerySpec, QuerySpecError, query_spec_parse
 from analytics.selectors.queries import query_run, query_spec_check_compiles
 from analytics.selectors.reports import REPORT_RESULT_NAMESPACE
 from synapscale.cache import invalidate, invalidate_on_commit
+from synapscale.cron import cron_parse
 
 logger = logging.getLogger(__name__)
 
@@ -42,25 +42,6 @@ def query_spec_validate(*, query: Any, workspace_id: int, field: str = "query") 
             }
         ) from exc
     return spec
-
-
-def cron_parse(expression: str) -> crontab:
-    """Parse a five-field cron expression (minute hour day-of-month month day-of-week)."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValidationError({"schedule": ["A cron expression has five fields."]})
-    minute, hour, day_of_month, month_of_year, day_of_week = fields
-    try:
-        schedule = crontab(
-            minute=minute,
-            hour=hour,
-            day_of_month=day_of_month,
-            month_of_year=month_of_year,
-            day_of_week=day_of_week,
-        )
-    except (ValueError, TypeError) as exc:
-        raise ValidationError({"schedule": [f"Invalid cron expression: {exc}"]}) from exc
-    return schedule
 
 
 def _schedule_sync(report: Report) -> None:
