@@ -177,6 +177,10 @@ def _check_edges(edges: list, node_types: dict[str, str | None], errors: Errors)
                 )
         if not ends_ok:
             continue
+        if node_types[source] == "respond":
+            # The webhook answers with a terminal respond node's output (docs/executions.md).
+            errors[f"{path}.from"].append(f"{label}: a respond node ends its branch.")
+            continue
         if (source, target) in pair_index:
             errors[path].append(f"{label}: duplicate edge.")
             continue

@@ -169,7 +169,15 @@ def test_validate_invalid_definition_is_400(api_client):
 def test_node_types_lists_every_type_with_its_schema(api_client):
     response = api_client.get(f"{URL}node-types/")
     types = {item["type"]: item for item in response.json()}
-    assert set(types) == {"set", "transform", "condition", "delay", "http_request", "fail"}
+    assert set(types) == {
+        "set",
+        "transform",
+        "condition",
+        "delay",
+        "http_request",
+        "fail",
+        "respond",
+    }
     assert types["http_request"]["params_schema"]["required"] == ["url"]
 
 
