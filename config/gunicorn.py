@@ -8,6 +8,10 @@ import gc
 import os
 import shutil
 
+from gunicorn.glogging import Logger
+
+from synapscale.logging import mask_hook_tokens
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # Threads let a worker serve other requests while one waits on `run/?wait=` (a blocking pop
@@ -17,6 +21,20 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 # Load the application once in the master: the workers share its memory pages.
 preload_app = os.environ.get("WEB_PRELOAD", "true").lower() in ("1", "true", "yes")
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+
+
+class MaskingLogger(Logger):
+    """gunicorn's logger, with webhook tokens masked in the access log's request line."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in ("r", "U"):
+            if isinstance(atoms.get(name), str):
+                atoms[name] = mask_hook_tokens(atoms[name])
+        return atoms
+
+
+logger_class = MaskingLogger
 
 
 def when_ready(server):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("health/live/", liveness, name="health-live"),
     path("health/ready/", readiness, name="health-ready"),
     path("metrics", metrics, name="prometheus-django-metrics"),
+    path("", include("executions.hooks_urls")),
     path("", include("analytics.capture_urls")),
 ]
 

@@ -118,6 +118,7 @@ class ExecutionAdmin(admin.ModelAdmin):
         "status",
         "trigger",
         ("workflow", admin.RelatedOnlyFieldListFilter),
+        ("trigger_source", admin.RelatedOnlyFieldListFilter),
         "created_at",
     )
     list_select_related = ("workflow", "workspace")
@@ -133,6 +134,7 @@ class ExecutionAdmin(admin.ModelAdmin):
         "status",
         "priority",
         "trigger",
+        "trigger_source",
         "retry_of",
         "retry_mode",
         "idempotency_key",
@@ -225,3 +227,7 @@ class ExecutionAdmin(admin.ModelAdmin):
     @admin.action(description="Delete the selected finished executions")
     def delete_finished(self, request, queryset):
         self._apply(request, queryset, "Deleted", lambda e: execution_delete(execution=e))
+
+
+# Registered on import: the triggers' console lives in its own module.
+from executions import admin_triggers  # noqa: E402, F401

@@ -43,6 +43,30 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
     TEMPLATE = "template", "Template"
     RETRY = "retry", "Retry"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class TriggerKind(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+
+
+class WebhookAuth(models.TextChoices):
+    """How a webhook call proves it may start the workflow."""
+
+    # The secret token is the URL's last segment: /hooks/<public_id>/<token>.
+    TOKEN = "token", "Secret token in the URL"
+    # GitHub's scheme: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`.
+    HMAC_SHA256 = "hmac_sha256", "HMAC-SHA256 of the body (GitHub style)"
+    # Stripe's scheme: `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
+    STRIPE = "stripe", "Timestamped HMAC-SHA256 (Stripe style)"
+
+
+class WebhookResponseMode(models.TextChoices):
+    # 202 with the execution id at once.
+    ACCEPTED = "accepted", "Accepted: answer at once"
+    # Wait for the run, answer 200 with the terminal node's output (504 when it outlasts
+    # the trigger's wait).
+    LAST_NODE = "last_node", "Last node: answer with the output"
 
 
 class LogLevel(models.TextChoices):

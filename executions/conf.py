@@ -30,6 +30,11 @@ DEFAULTS: dict[str, Any] = {
     "EXECUTIONS_MAX_WAIT_SECONDS": 30,
     # A finish summary bigger than this is not pushed whole: the waiter reads the database.
     "EXECUTIONS_SUMMARY_MAX_BYTES": 64 * 1024,
+    # The largest body a webhook trigger may accept (each trigger sets its own cap below it).
+    "EXECUTIONS_WEBHOOK_MAX_BODY_BYTES": 10 * 1024 * 1024,
+    # A Stripe-style signature older (or newer) than this is refused, and a signature seen
+    # within it is refused as a replay.
+    "EXECUTIONS_WEBHOOK_SIGNATURE_TOLERANCE_SECONDS": 300,
 }
 
 

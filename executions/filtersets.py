@@ -6,8 +6,8 @@ import django_filters
 from django import forms
 from rest_framework.filters import OrderingFilter
 
-from executions.choices import ExecutionStatus, LogLevel, Trigger
-from executions.models import Execution, ExecutionLog, Workflow
+from executions.choices import ExecutionStatus, LogLevel, Trigger, TriggerKind, WebhookAuth
+from executions.models import Execution, ExecutionLog, Workflow, WorkflowTrigger
 
 
 class CommaSeparatedChoiceField(forms.MultipleChoiceField):
@@ -38,12 +38,32 @@ class ExecutionFilterSet(django_filters.FilterSet):
     trigger = MultipleChoiceFilter(choices=Trigger.choices)
     workflow = django_filters.NumberFilter(field_name="workflow_id")
     retry_of = django_filters.NumberFilter(field_name="retry_of_id")
+    trigger_source = django_filters.NumberFilter(field_name="trigger_source_id")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Execution
-        fields = ["status", "trigger", "workflow", "retry_of", "created_after", "created_before"]
+        fields = [
+            "status",
+            "trigger",
+            "workflow",
+            "retry_of",
+            "trigger_source",
+            "created_after",
+            "created_before",
+        ]
+
+
+class TriggerFilterSet(django_filters.FilterSet):
+    workflow = django_filters.NumberFilter(field_name="workflow_id")
+    kind = django_filters.ChoiceFilter(choices=TriggerKind.choices)
+    auth = django_filters.ChoiceFilter(choices=WebhookAuth.choices)
+    is_enabled = django_filters.BooleanFilter()
+
+    class Meta:
+        model = WorkflowTrigger
+        fields = ["workflow", "kind", "auth", "is_enabled"]
 
 
 class ExecutionLogFilterSet(django_filters.FilterSet):

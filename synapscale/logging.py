@@ -47,6 +47,26 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# The last segment of a webhook trigger's URL is its secret token: logs show a placeholder.
+_HOOK_TOKEN = re.compile(r"(/hooks/[A-Za-z0-9_-]{1,64}/)[A-Za-z0-9_-]+")
+
+
+def mask_hook_tokens(text: str) -> str:
+    """Replace the secret token of every webhook URL in `text` with `<token>`."""
+    return _HOOK_TOKEN.sub(r"\1<token>", text) if "/hooks/" in text else text
+
+
+class HookTokenFilter(logging.Filter):
+    """Mask webhook tokens in every record (django.request logs each 4xx with its path)."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        masked = mask_hook_tokens(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",

@@ -151,6 +151,9 @@ SPECTACULAR_SETTINGS = {
         "ExecutionLogLevelEnum": "executions.choices.LogLevel",
         "ExecutionRetryModeEnum": "executions.choices.RetryMode",
         "ExecutionBulkActionEnum": "executions.choices.BulkAction",
+        "TriggerKindEnum": "executions.choices.TriggerKind",
+        "WebhookAuthEnum": "executions.choices.WebhookAuth",
+        "WebhookResponseModeEnum": "executions.choices.WebhookResponseMode",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
@@ -225,7 +228,10 @@ def build_logging(log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "synapscale.logging.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "synapscale.logging.RequestIdFilter"},
+            "hook_tokens": {"()": "synapscale.logging.HookTokenFilter"},
+        },
         "formatters": {
             "json": {"()": "synapscale.logging.JSONFormatter"},
             "text": {
@@ -236,7 +242,7 @@ def build_logging(log_format: str, level: str) -> dict:
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": formatter,
-                "filters": ["request_id"],
+                "filters": ["request_id", "hook_tokens"],
             }
         },
         "root": {"handlers": ["console"], "level": level},

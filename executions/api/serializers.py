@@ -105,6 +105,7 @@ class ExecutionSerializer(serializers.ModelSerializer):
             "status",
             "priority",
             "trigger",
+            "trigger_source",
             "retry_of",
             "retry_mode",
             "error",

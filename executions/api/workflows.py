@@ -240,6 +240,7 @@ class WorkflowViewSet(WorkspaceModelViewSet):
             OpenApiParameter("status", str, many=True, enum=ExecutionStatus.values),
             OpenApiParameter("trigger", str, many=True, enum=Trigger.values),
             OpenApiParameter("retry_of", int),
+            OpenApiParameter("trigger_source", int),
             OpenApiParameter("created_after", OpenApiTypes.DATETIME),
             OpenApiParameter("created_before", OpenApiTypes.DATETIME),
             OpenApiParameter("ordering", str),

@@ -28,6 +28,8 @@ SLOTS_KEY = "synapscale:executions:slots:w{workspace_id}"
 WAITING_KEY = "synapscale:executions:waiting:w{workspace_id}"
 # A finished execution's summary, pushed once for a synchronous caller waiting on it.
 DONE_KEY = "synapscale:executions:done:{id}"
+# A webhook signature already accepted (replay protection), kept for the tolerance window.
+SIGNATURE_SEEN_KEY = "synapscale:hooks:seen:{trigger_id}:{signature}"
 PROGRESS_TTL_SECONDS = 6 * 60 * 60
 # Pollers trust a progress record this recent; the runner republishes while it waits.
 PROGRESS_STALE_SECONDS = 60
@@ -46,6 +48,12 @@ def circuit_breaker(host: str) -> CircuitBreaker:
         threshold=int(app_setting("EXECUTIONS_HTTP_CIRCUIT_THRESHOLD")),
         cooldown_seconds=float(app_setting("EXECUTIONS_HTTP_CIRCUIT_COOLDOWN_SECONDS")),
     )
+
+
+def signature_first_use(trigger_id: int, signature: str, *, ttl_seconds: int) -> bool:
+    """Record a webhook signature; tell whether this is the first time it is seen."""
+    key = SIGNATURE_SEEN_KEY.format(trigger_id=trigger_id, signature=signature)
+    return bool(redis().set(key, 1, nx=True, ex=max(1, ttl_seconds)))
 
 
 def progress_write(execution_id: int, payload: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Models of the executions app."""
 
 from executions.models.executions import Execution, ExecutionLog, NodeRun
+from executions.models.triggers import WorkflowTrigger
 from executions.models.workflows import Workflow, WorkflowVersion
 
-__all__ = ["Execution", "ExecutionLog", "NodeRun", "Workflow", "WorkflowVersion"]
+__all__ = ["Execution", "ExecutionLog", "NodeRun", "Workflow", "WorkflowTrigger", "WorkflowVersion"]

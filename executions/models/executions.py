@@ -46,6 +46,15 @@ class Execution(models.Model):
         db_index=False,  # a partial index below: most executions are no retry
     )
     retry_mode = models.CharField(max_length=16, blank=True, default="")
+    # The trigger that started it (a webhook), when one did; `trigger` says which kind.
+    trigger_source = models.ForeignKey(
+        "executions.WorkflowTrigger",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="executions",
+        db_index=False,  # a partial index below: most executions have no trigger
+    )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -80,6 +89,11 @@ class Execution(models.Model):
                 fields=["retry_of"],
                 name="exec_retry_of_idx",
                 condition=models.Q(retry_of__isnull=False),
+            ),
+            models.Index(
+                fields=["trigger_source", "created_at"],
+                name="exec_trigger_source_idx",
+                condition=models.Q(trigger_source__isnull=False),
             ),
         ]
         constraints = [

@@ -41,8 +41,11 @@ def execution_start(
     idempotency_key: str | None = None,
     priority: int = 5,
     timeout_seconds: int | None = None,
+    trigger_source=None,
 ) -> Execution:
     """Create an execution of the workflow's current definition and enqueue it on commit.
+
+    `trigger_source` is the WorkflowTrigger that started it (a webhook call), if any.
 
     With an idempotency key, a second call with the same key in the workspace returns the
     execution the first one created instead of starting another.
@@ -70,6 +73,7 @@ def execution_start(
         priority=priority,
         input={} if input is None else input,
         trigger=trigger,
+        trigger_source=trigger_source,
         idempotency_key=idempotency_key or None,
         created_by=_user_or_none(user),
         timeout_seconds=timeout_seconds or int(app_setting("EXECUTIONS_DEFAULT_TIMEOUT_SECONDS")),

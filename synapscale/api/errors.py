@@ -9,7 +9,7 @@ from django.views import defaults
 
 from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE, problem_body
 
-API_PREFIXES = ("/api/", "/capture", "/batch", "/e/", "/i/v0/")
+API_PREFIXES = ("/api/", "/hooks/", "/capture", "/batch", "/e/", "/i/v0/")
 
 
 def _is_api(request) -> bool:

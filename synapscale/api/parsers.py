@@ -56,7 +56,7 @@ class JSONParser(BaseParser):
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
-        encoded = _encode_checking_depth(data)
+        encoded = encode_checking_depth(data)
         # PostgreSQL cannot store U+0000 in text or jsonb; refuse it here, once for every
         # endpoint, instead of letting it fail at the database as a 500. A view that checks
         # each item of a batch itself (event ingestion rejects one event, not the batch) says
@@ -82,7 +82,7 @@ _WRAPPERS = _ORJSON_MAX_DEPTH - MAX_JSON_DEPTH
 _REAL_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def _encode_checking_depth(data) -> bytes:
+def encode_checking_depth(data) -> bytes:
     """Serialise ``data``, refusing it if nested deeper than MAX_JSON_DEPTH.
 
     Wrapping the body in enough lists that a deeper one would exceed orjson's own limit lets

@@ -75,26 +75,6 @@ def test_cancel_running_execution_whose_runner_died_ends_it_at_once(
     assert execution.node_runs.count() == 3
 
 
-@pytest.fixture
-def redis_down(settings):
-    """Point the cache (and the engine's Redis) at a port where nothing listens.
-
-    The Celery broker keeps its own (working) connection.
-    """
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            **settings.CACHES["default"],
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {
-                **settings.CACHES["default"].get("OPTIONS", {}),
-                "SOCKET_CONNECT_TIMEOUT": 0.2,
-                "SOCKET_TIMEOUT": 0.2,
-            },
-        },
-    }
-
-
 def test_cancel_with_redis_down_is_recorded_not_a_500(
     api_client, workflow, redis_down, django_capture_on_commit_callbacks
 ):
