@@ -7,6 +7,7 @@ created through the HTTP API, as a client would.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -53,6 +54,14 @@ WORKFLOW = {
     },
 }
 RUN_BODY = {"input": {"n": 7}}
+# The same graph behind a webhook trigger (`last_node`): the run's input is the request, so
+# the expressions read the body. It is called with n8n's body, {"n": 7}.
+HOOK_WORKFLOW = {
+    "name": "bench-set-if-hook",
+    "description": "benchmarks/executions.py, webhook mode: set -> condition -> set",
+    "definition": json.loads(json.dumps(WORKFLOW["definition"]).replace("input.n", "input.body.n")),
+}
+HOOK_TRIGGER = {"response_mode": "last_node", "wait_seconds": 10, "rate_limit": "1000000/s"}
 
 
 @dataclass
@@ -251,6 +260,8 @@ class Account:
     token: str
     workspace: str
     workflow_id: int
+    hook_workflow_id: int
+    hook_url: str  # the webhook trigger's URL, with its token
 
     @property
     def headers(self) -> dict[str, str]:
@@ -270,8 +281,21 @@ def create_account(config: StackConfig) -> Account:
     status, workflow, _ = http_json("POST", f"{api}/workflows/", WORKFLOW, headers)
     if status != 201:
         raise SystemExit(f"POST /workflows/ answered {status}: {workflow}")
+    status, hook_workflow, _ = http_json("POST", f"{api}/workflows/", HOOK_WORKFLOW, headers)
+    if status != 201:
+        raise SystemExit(f"POST /workflows/ answered {status}: {hook_workflow}")
+    body = {**HOOK_TRIGGER, "workflow": hook_workflow["id"]}
+    status, trigger, _ = http_json("POST", f"{api}/triggers/", body, headers)
+    if status != 201:
+        raise SystemExit(f"POST /triggers/ answered {status}: {trigger}")
     workspace = data["workspace"].get("slug", "") if isinstance(data["workspace"], dict) else ""
-    return Account(token=token, workspace=workspace, workflow_id=workflow["id"])
+    return Account(
+        token=token,
+        workspace=workspace,
+        workflow_id=workflow["id"],
+        hook_workflow_id=hook_workflow["id"],
+        hook_url=trigger["secret_url"],
+    )
 
 
 def run_url(config: StackConfig, account: Account, *, wait: int | None) -> str:

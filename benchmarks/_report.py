@@ -39,8 +39,10 @@ def print_measurement(r: dict) -> None:
                 f"accepted {_f(r['accepted_per_s'])}/s, {rates} (database, in the window), "
                 f"queue left {r['queue_left_at_end']}"
             )
-        else:
+        elif r["mode"] == "sync":
             rates += f" (200s), 202s {r['not_finished_in_wait_202']}"
+        else:
+            rates += " (200s of the webhook)"
         executions = r["executions"]
         print(
             f"{head} {rates}, drained in {r.get('drain_s')} s; client p50 {_f(wrk['p50_ms'])} "
@@ -96,6 +98,7 @@ def summarize(results: list[dict]) -> list[dict]:
         peer = _median(pick("n8n", "webhook", "completed_per_s"))
         sync = _median(pick("ours", "sync", "completed_per_s"))
         done = _median(pick("ours", "async", "completed_per_s"))
+        hook = _median(pick("ours", "webhook", "completed_per_s"))
 
         def ratio(value, peer=peer):
             return value / peer if value is not None and peer else None
@@ -109,7 +112,13 @@ def summarize(results: list[dict]) -> list[dict]:
                 "ours_async_accepted_per_s": _median(pick("ours", "async", "accepted_per_s")),
                 "ratio_sync_to_n8n": ratio(sync),
                 "ratio_async_to_n8n": ratio(done),
-                "ours_pss_mb": _median(pick("ours", "sync", "pss") + pick("ours", "async", "pss")),
+                "ours_webhook_completed_per_s": hook,
+                "ratio_webhook_to_n8n": ratio(hook),
+                "ours_pss_mb": _median(
+                    pick("ours", "sync", "pss")
+                    + pick("ours", "async", "pss")
+                    + pick("ours", "webhook", "pss")
+                ),
                 "n8n_pss_mb": _median(pick("n8n", "webhook", "pss")),
                 "n8n_p50_ms": _median(pick("n8n", "webhook", "client_p50_ms")),
                 "ours_sync_p50_ms": _median(pick("ours", "sync", "client_p50_ms")),
@@ -152,6 +161,8 @@ def print_summary(results: list[dict], setup: dict) -> None:
         ("ours_async_completed_per_s", "async done/s", 1),
         ("ratio_async_to_n8n", "async÷n8n", 2),
         ("ours_async_accepted_per_s", "accepted/s", 1),
+        ("ours_webhook_completed_per_s", "webhook/s", 1),
+        ("ratio_webhook_to_n8n", "webhook÷n8n", 2),
         ("ours_pss_mb", "ours PSS MB", 0),
         ("n8n_pss_mb", "n8n PSS MB", 0),
     ]

@@ -14,6 +14,8 @@ token, workspace and a 3-node workflow (set -> condition -> set) are created thr
 - async: POST /api/v1/workflows/{id}/run/: 202 at once. accepted/s is the HTTP side,
   completed/s is counted in the database (finished inside the load window), with the queue
   left when the load stopped, drained before the next measurement.
+- webhook: POST /hooks/<id>/<token> of a `last_node` webhook trigger of the same graph, with
+  n8n's body: each 200 is one finished execution, the way n8n's webhook is driven.
 
 `--peer n8n` runs the same load against n8n 2.8.4 (installed from npm into --peer-dir),
 alternating the two systems per client count, one system under load at a time. Its
@@ -75,6 +77,9 @@ from benchmarks._report import (  # noqa: E402
     summarize,
 )
 
+# sync: run/?wait=; async: the plain 202; webhook: a `last_node` webhook trigger, as n8n's.
+MODES = ("sync", "async", "webhook")
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,7 +87,7 @@ def parse_args() -> argparse.Namespace:
     add("--clients", type=int, nargs="+", default=[1, 8, 32], help="wrk connections")
     add("--duration", type=int, default=20, help="seconds of load per measurement")
     add("--rounds", type=int, default=2, help="measurements per system and client count")
-    add("--modes", nargs="+", choices=["sync", "async"], default=["sync", "async"])
+    add("--modes", nargs="+", choices=MODES, default=list(MODES))
     add("--wait", type=int, default=10, help="?wait= of the sync mode (seconds)")
     add(
         "--web-worker-class",
@@ -178,29 +183,33 @@ class Bench:
         proc = self.procs.get(name)
         return proc.pid if proc else None
 
-    def drain(self) -> dict:
+    def workflow_id(self, mode: str) -> int:
+        return self.account.hook_workflow_id if mode == "webhook" else self.account.workflow_id
+
+    def drain(self, mode: str = "async") -> dict:
         """Wait for the workflow's executions to finish (see PgProbe.drain)."""
         if self.account is None:
             return {}
-        return self.pg.drain(self.account.workflow_id, timeout=self.args.drain_timeout)
+        return self.pg.drain(self.workflow_id(mode), timeout=self.args.drain_timeout)
 
-    def scripts(self) -> dict[str, Path]:
+    def script(self, system: str, mode: str) -> Path:
+        if system == "n8n" or mode == "webhook":  # the same body, no API token
+            return write_script(self.run_dir / "hook.lua", n8n.BODY, {})
         headers = self.account.headers if self.account else {}
-        return {
-            "ours": write_script(self.run_dir / "ours.lua", ours.RUN_BODY, headers),
-            "n8n": write_script(self.run_dir / "n8n.lua", n8n.BODY, {}),
-        }
+        return write_script(self.run_dir / "ours.lua", ours.RUN_BODY, headers)
 
     def url(self, system: str, mode: str) -> str:
         if system == "n8n":
             return n8n.WEBHOOK_URL
+        if mode == "webhook":
+            return self.account.hook_url
         wait = self.args.wait if mode == "sync" else None
         return ours.run_url(self.config, self.account, wait=wait)
 
     def warm_up(self, system: str) -> None:
         if self.args.warmup > 0:
             mode = "async" if system == "ours" else "webhook"
-            script, url = self.scripts()[system], self.url(system, mode)
+            url, script = self.url(system, mode), self.script(system, mode)
             run_wrk(url, script, clients=2, duration=self.args.warmup)
             if system == "ours":
                 self.drain()
@@ -247,7 +256,7 @@ class Bench:
         own_cpu, idle_cpu, busy = cpu_seconds(own_pids()), cpu_seconds(idle_pids()), machine_busy()
         with MemorySampler(roles) as sampler:
             wrk = run_wrk(
-                self.url(system, mode), self.scripts()[system], clients=clients,
+                self.url(system, mode), self.script(system, mode), clients=clients,
                 duration=self.args.duration, timeout_s=self.args.wait + 5,
             )  # fmt: skip
         busy_after = machine_busy()
@@ -272,13 +281,13 @@ class Bench:
             return result
         t1 = self.pg.now()
         window_s = (t1 - t0).total_seconds()
-        workflow_id = self.account.workflow_id
+        workflow_id = self.workflow_id(mode)
         result.update(self.pg.window_counts(workflow_id, t0, t1), window_s=round(window_s, 2))
-        result.update(self.drain())
+        result.update(self.drain(mode))
         result["executions"] = created = self.pg.created_since(workflow_id, t0, t1)
         result["server_p50_ms"] = created["server_p50_ms"]
         result["server_p95_ms"] = created["server_p95_ms"]
-        if mode == "sync":
+        if mode in ("sync", "webhook"):
             result["completed_per_s"] = wrk.count(200) / wrk.duration_s
             result["not_finished_in_wait_202"] = wrk.count(202)
         else:
