@@ -1,4 +1,4 @@
-"""Staff console for webhook triggers: see them and their recent runs, disable, rotate."""
+"""Staff console for triggers: see them and their recent runs, edit, disable, rotate."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from executions.choices import TriggerKind
 from executions.models import Execution, WorkflowTrigger
-from executions.services.triggers import (
-    EDITABLE_FIELDS,
-    trigger_fields_clean,
-    trigger_rotate_secret,
-    trigger_update,
-)
+from executions.services.trigger_fields import FIELDS_BY_KIND, trigger_fields_clean
+from executions.services.triggers import trigger_rotate_secret, trigger_update
 
 RECENT_EXECUTIONS = 10
 
@@ -22,15 +19,19 @@ RECENT_EXECUTIONS = 10
 class WorkflowTriggerAdminForm(forms.ModelForm):
     class Meta:
         model = WorkflowTrigger
-        fields = EDITABLE_FIELDS
+        fields = FIELDS_BY_KIND[TriggerKind.WEBHOOK] + FIELDS_BY_KIND[TriggerKind.SCHEDULE]
 
     def clean(self):
         cleaned = super().clean()
         try:
-            trigger_fields_clean({name: cleaned.get(name) for name in EDITABLE_FIELDS})
+            trigger_fields_clean({name: cleaned.get(name) for name in self.fields})
         except ValidationError as exc:
             for field, messages_ in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages_)
+        if "cron" in self.fields and bool(cleaned.get("cron")) == (
+            cleaned.get("interval_seconds") is not None
+        ):
+            self.add_error("cron", "A schedule has either a cron expression or an interval.")
         return cleaned
 
 
@@ -52,17 +53,6 @@ class WorkflowTriggerAdmin(admin.ModelAdmin):
     search_fields = ("=public_id", "name", "workflow__name")
     date_hierarchy = "created_at"
     actions = ("disable_triggers", "enable_triggers", "rotate_secrets")
-    fields = (
-        "workflow",
-        "kind",
-        "public_id",
-        "auth",
-        *EDITABLE_FIELDS,
-        "created_by",
-        "created_at",
-        "secret_rotated_at",
-        "recent_executions",
-    )
     readonly_fields = (
         "workflow",
         "kind",
@@ -71,8 +61,24 @@ class WorkflowTriggerAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
         "secret_rotated_at",
+        "last_fired_at",
         "recent_executions",
     )
+
+    def get_fields(self, request, obj=None):
+        kind = obj.kind if obj is not None else TriggerKind.WEBHOOK
+        own = ("public_id", "auth", "secret_rotated_at")
+        if kind == TriggerKind.SCHEDULE:
+            own = ("last_fired_at",)
+        return (
+            "workflow",
+            "kind",
+            *own,
+            *FIELDS_BY_KIND[kind],
+            "created_by",
+            "created_at",
+            "recent_executions",
+        )
 
     def has_add_permission(self, request):
         # Users create triggers through the API, which shows the secret once.
@@ -80,7 +86,7 @@ class WorkflowTriggerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Validation (methods, wait, rate, body cap) lives in the service; the admin uses it.
-        changes = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        changes = {name: form.cleaned_data[name] for name in FIELDS_BY_KIND[obj.kind]}
         saved = trigger_update(trigger=WorkflowTrigger.objects.get(pk=obj.pk), **changes)
         obj.pk = saved.pk
 
@@ -116,8 +122,9 @@ class WorkflowTriggerAdmin(admin.ModelAdmin):
             trigger_update(trigger=trigger, is_enabled=True)
         self.message_user(request, f"Enabled {queryset.count()} trigger(s).", messages.SUCCESS)
 
-    @admin.action(description="Rotate the secrets of the selected triggers (old URLs stop)")
+    @admin.action(description="Rotate the secrets of the selected webhooks (old URLs stop)")
     def rotate_secrets(self, request, queryset):
+        queryset = queryset.filter(kind=TriggerKind.WEBHOOK)
         for trigger in queryset:
             trigger_rotate_secret(trigger=trigger)
         self.message_user(

@@ -48,6 +48,22 @@ class Trigger(models.TextChoices):
 
 class TriggerKind(models.TextChoices):
     WEBHOOK = "webhook", "Webhook"
+    SCHEDULE = "schedule", "Schedule"
+
+
+class ScheduleOverlap(models.TextChoices):
+    """What a schedule trigger does when its previous run is still active."""
+
+    SKIP = "skip", "Skip: no run while the previous one is active"
+    QUEUE = "queue", "Queue: start once the previous one finished"
+    ALLOW = "allow", "Allow: runs may overlap"
+
+
+class ScheduleCatchUp(models.TextChoices):
+    """What a schedule trigger does with the run it missed while beat (or the workers) were down."""
+
+    RUN_ONCE = "run_once", "Run once on recovery"
+    SKIP = "skip", "Skip what was missed"
 
 
 class WebhookAuth(models.TextChoices):

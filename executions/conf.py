@@ -35,6 +35,15 @@ DEFAULTS: dict[str, Any] = {
     # A Stripe-style signature older (or newer) than this is refused, and a signature seen
     # within it is refused as a replay.
     "EXECUTIONS_WEBHOOK_SIGNATURE_TOLERANCE_SECONDS": 300,
+    # The shortest interval a schedule trigger may have.
+    "EXECUTIONS_SCHEDULE_MIN_INTERVAL_SECONDS": 60,
+    # A tick this long after its due time counts as missed (beat or the workers were down):
+    # `catch_up = skip` drops it.
+    "EXECUTIONS_SCHEDULE_MISSED_GRACE_SECONDS": 300,
+    # `overlap = queue`: how often a tick looks again whether the previous run finished, and
+    # for how long before it gives up (the next tick then queues in its place).
+    "EXECUTIONS_SCHEDULE_QUEUE_POLL_SECONDS": 5,
+    "EXECUTIONS_SCHEDULE_QUEUE_MAX_SECONDS": 3600,
 }
 
 

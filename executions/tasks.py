@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from executions.conf import app_setting
 from executions.services.maintenance import executions_prune, executions_requeue_stalled
 from executions.services.running import execution_run
+from executions.services.schedules import FireStatus, schedule_fire
 from synapscale.task_policy import durable_task
 
 
@@ -32,3 +37,28 @@ def requeue_stalled_executions(self) -> dict:
 def prune_executions(self) -> int:
     """Delete finished executions older than the retention period, in batches."""
     return executions_prune()
+
+
+@durable_task(ignore_result=True, name="executions.tasks.fire_schedule_trigger")
+def fire_schedule_trigger(self, trigger_id: int, fired_at: str | None = None) -> str:
+    """One tick of a schedule trigger (beat sends it with the trigger's id)."""
+    first_attempt = fired_at is None
+    fired = timezone.now() if first_attempt else datetime.fromisoformat(fired_at)
+    outcome = schedule_fire(
+        trigger_id=trigger_id,
+        fired_at=fired,
+        first_attempt=first_attempt,
+        # The task id survives redelivery and retries: one tick never starts two runs.
+        key=f"schedule:{trigger_id}:{self.request.id}",
+    )
+    if outcome.status == FireStatus.BUSY:
+        poll = float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_POLL_SECONDS"))
+        longest = float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_MAX_SECONDS"))
+        if (timezone.now() - fired).total_seconds() < longest:
+            raise self.retry(
+                kwargs={"trigger_id": trigger_id, "fired_at": fired.isoformat()},
+                countdown=poll,
+                max_retries=int(longest / poll) + 1,
+            )
+        return "gave_up"
+    return outcome.status

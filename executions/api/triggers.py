@@ -1,6 +1,8 @@
-"""/api/v1/triggers/: a workflow's webhook triggers (create, change, rotate, delete)."""
+"""/api/v1/triggers/: a workflow's webhook and schedule triggers (create, change, pause, delete)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -8,13 +10,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from executions.choices import WebhookAuth, WebhookResponseMode
+from executions.choices import (
+    ScheduleCatchUp,
+    ScheduleOverlap,
+    TriggerKind,
+    WebhookAuth,
+    WebhookResponseMode,
+)
 from executions.filtersets import TriggerFilterSet
 from executions.models import WorkflowTrigger
-from executions.selectors.triggers import trigger_list
+from executions.selectors.triggers import trigger_list, trigger_next_run_at
 from executions.selectors.workflows import workflow_list
+from executions.services.trigger_fields import ALLOWED_METHODS
 from executions.services.triggers import (
-    ALLOWED_METHODS,
     trigger_create,
     trigger_delete,
     trigger_rotate_secret,
@@ -24,7 +32,12 @@ from synapscale.api.viewsets import WorkspaceModelViewSet
 
 
 class TriggerSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="The webhook URL (token triggers: + token).")
+    url = serializers.SerializerMethodField(
+        help_text="Webhooks: the URL (token triggers add the token); schedules: null."
+    )
+    next_run_at = serializers.SerializerMethodField(
+        help_text="Schedules: when the next tick is due (null when paused, and for webhooks)."
+    )
 
     class Meta:
         model = WorkflowTrigger
@@ -41,21 +54,36 @@ class TriggerSerializer(serializers.ModelSerializer):
             "wait_seconds",
             "rate_limit",
             "max_body_bytes",
+            "cron",
+            "timezone",
+            "interval_seconds",
+            "overlap",
+            "catch_up",
+            "payload",
+            "last_fired_at",
+            "next_run_at",
             "is_enabled",
             "created_at",
             "updated_at",
             "secret_rotated_at",
         ]
 
-    def get_url(self, trigger: WorkflowTrigger) -> str:
+    def get_url(self, trigger: WorkflowTrigger) -> str | None:
+        if trigger.kind != TriggerKind.WEBHOOK:
+            return None
         request = self.context.get("request")
         path = f"/hooks/{trigger.public_id}/"
         return request.build_absolute_uri(path) if request is not None else path
 
+    def get_next_run_at(self, trigger: WorkflowTrigger) -> datetime | None:
+        return trigger_next_run_at(trigger)
+
 
 class TriggerWithSecretSerializer(TriggerSerializer):
     secret = serializers.CharField(
-        help_text="Shown this once: the URL's token, or the signing secret of a signed trigger."
+        allow_null=True,
+        help_text="Shown this once: the URL's token, or the signing secret of a signed webhook "
+        "(null for schedules).",
     )
     secret_url = serializers.CharField(
         allow_null=True, help_text="Token triggers: the full URL to call (null for signed ones)."
@@ -67,6 +95,7 @@ class TriggerWithSecretSerializer(TriggerSerializer):
 
 class TriggerInputSerializer(serializers.Serializer):
     workflow = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=TriggerKind.choices, required=False)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     auth = serializers.ChoiceField(choices=WebhookAuth.choices, required=False)
     methods = serializers.ListField(
@@ -78,14 +107,20 @@ class TriggerInputSerializer(serializers.Serializer):
     wait_seconds = serializers.IntegerField(required=False)
     rate_limit = serializers.CharField(max_length=16, required=False)
     max_body_bytes = serializers.IntegerField(required=False)
+    cron = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64, required=False)
+    interval_seconds = serializers.IntegerField(required=False, allow_null=True)
+    overlap = serializers.ChoiceField(choices=ScheduleOverlap.choices, required=False)
+    catch_up = serializers.ChoiceField(choices=ScheduleCatchUp.choices, required=False)
+    payload = serializers.JSONField(required=False)
     is_enabled = serializers.BooleanField(required=False)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List webhook triggers"),
-    retrieve=extend_schema(summary="Get a webhook trigger"),
+    list=extend_schema(summary="List triggers (webhooks and schedules)"),
+    retrieve=extend_schema(summary="Get a trigger"),
     create=extend_schema(
-        summary="Create a webhook trigger; the answer holds its secret, shown this once",
+        summary="Create a trigger; a webhook's answer holds its secret, shown this once",
         request=TriggerInputSerializer,
         responses={201: TriggerWithSecretSerializer},
     ),
@@ -119,7 +154,12 @@ class TriggerViewSet(WorkspaceModelViewSet):
     def update(self, request, *args, **kwargs):
         trigger = self.get_object()
         data = self._input(request, partial=kwargs.pop("partial", False))
-        for fixed, current in (("workflow", trigger.workflow_id), ("auth", trigger.auth)):
+        fixed_fields = (
+            ("workflow", trigger.workflow_id),
+            ("kind", trigger.kind),
+            ("auth", trigger.auth),
+        )
+        for fixed, current in fixed_fields:
             if fixed in data and data.pop(fixed) != current:
                 raise ValidationError({fixed: ["Fixed at creation: create another trigger."]})
         trigger = trigger_update(trigger=trigger, **data)
@@ -138,6 +178,18 @@ class TriggerViewSet(WorkspaceModelViewSet):
         rotated = trigger_rotate_secret(trigger=self.get_object())
         return Response(self._with_secret(rotated))
 
+    @extend_schema(summary="Pause a trigger (a webhook answers 404, a schedule stops)")
+    @action(detail=True, methods=["post"])
+    def pause(self, request, *args, **kwargs):
+        trigger = trigger_update(trigger=self.get_object(), is_enabled=False)
+        return Response(self.get_serializer(trigger).data)
+
+    @extend_schema(summary="Resume a paused trigger")
+    @action(detail=True, methods=["post"])
+    def resume(self, request, *args, **kwargs):
+        trigger = trigger_update(trigger=self.get_object(), is_enabled=True)
+        return Response(self.get_serializer(trigger).data)
+
     def _input(self, request, *, partial: bool) -> dict:
         serializer = TriggerInputSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -146,7 +198,6 @@ class TriggerViewSet(WorkspaceModelViewSet):
     def _with_secret(self, created) -> dict:
         data = self.get_serializer(created.trigger).data
         data["secret"] = created.secret
-        data["secret_url"] = (
-            f"{data['url']}{created.secret}" if created.trigger.auth == WebhookAuth.TOKEN else None
-        )
+        is_token = created.secret and created.trigger.auth == WebhookAuth.TOKEN
+        data["secret_url"] = f"{data['url']}{created.secret}" if is_token else None
         return data

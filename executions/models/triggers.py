@@ -1,4 +1,4 @@
-"""Triggers: what starts a workflow from outside (a webhook called by another service)."""
+"""Triggers: what starts a workflow from outside (a webhook call, a schedule)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils.timezone import now
 
-from executions.choices import TriggerKind, WebhookAuth, WebhookResponseMode
+from executions.choices import (
+    ScheduleCatchUp,
+    ScheduleOverlap,
+    TriggerKind,
+    WebhookAuth,
+    WebhookResponseMode,
+)
 
 
 def new_public_id() -> str:
@@ -21,11 +27,13 @@ def default_methods() -> list[str]:
 
 
 class WorkflowTrigger(models.Model):
-    """A webhook trigger: a public URL that starts its workflow with the request as input.
+    """What starts a workflow from outside: a webhook URL, or a schedule.
 
-    With `auth = token` the URL carries a secret token, stored here only as its SHA-256; with
-    a signature scheme the caller signs the body with `signing_secret` (which an HMAC check
-    needs in the clear).
+    A webhook (`kind = webhook`) is a public URL that runs the workflow with the request as
+    input. With `auth = token` the URL carries a secret token, stored here only as its
+    SHA-256; with a signature scheme the caller signs the body with `signing_secret` (which
+    an HMAC check needs in the clear). A schedule (`kind = schedule`) runs it by cron or
+    interval through its django-celery-beat entry.
     """
 
     workspace = models.ForeignKey(
@@ -49,6 +57,28 @@ class WorkflowTrigger(models.Model):
     # django-ratelimit's notation: "60/m" is 60 calls a minute to this trigger.
     rate_limit = models.CharField(max_length=16, default="60/m")
     max_body_bytes = models.PositiveIntegerField(default=1024 * 1024)
+    # Schedule triggers: a cron expression read in `timezone`, or every `interval_seconds`,
+    # fired by the django-celery-beat entry the trigger owns.
+    cron = models.CharField(max_length=100, blank=True, default="")
+    timezone = models.CharField(max_length=64, default="UTC")
+    interval_seconds = models.PositiveIntegerField(null=True, blank=True)
+    overlap = models.CharField(
+        max_length=8, choices=ScheduleOverlap.choices, default=ScheduleOverlap.SKIP
+    )
+    catch_up = models.CharField(
+        max_length=8, choices=ScheduleCatchUp.choices, default=ScheduleCatchUp.RUN_ONCE
+    )
+    # What each scheduled run receives as `payload` in its input.
+    payload = models.JSONField(default=dict, blank=True)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    last_fired_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_enabled = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -57,9 +87,9 @@ class WorkflowTrigger(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    secret_rotated_at = models.DateTimeField(default=timezone.now, editable=False)
+    secret_rotated_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,6 +102,13 @@ class WorkflowTrigger(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(max_body_bytes__gte=1), name="trigger_body_cap_positive"
+            ),
+            # A schedule trigger has exactly one of a cron expression and an interval.
+            models.CheckConstraint(
+                condition=~models.Q(kind="schedule")
+                | (models.Q(cron="") & models.Q(interval_seconds__isnull=False))
+                | (~models.Q(cron="") & models.Q(interval_seconds__isnull=True)),
+                name="trigger_schedule_one_rule",
             ),
         ]
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from datetime import datetime
 
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from executions.choices import TriggerKind
 from executions.models import WorkflowTrigger, WorkflowVersion
+from executions.schedule_rules import schedule_next_due
 
 
 def trigger_list() -> QuerySet[WorkflowTrigger]:
@@ -27,3 +32,12 @@ def trigger_for_call(public_id: str) -> WorkflowTrigger | None:
         # execution_start reads the version id from the workflow instead of querying it.
         trigger.workflow.current_version_id = trigger.current_version_id
     return trigger
+
+
+def trigger_next_run_at(trigger: WorkflowTrigger, now: datetime | None = None):
+    """When a schedule trigger fires next (None for webhooks and paused schedules)."""
+    if trigger.kind != TriggerKind.SCHEDULE or not trigger.is_enabled:
+        return None
+    now = now or timezone.now()
+    after = trigger.last_fired_at or now
+    return max(now, schedule_next_due(trigger, after, now))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -12,30 +11,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from executions.choices import WebhookAuth
-from executions.conf import app_setting
+from executions.choices import TriggerKind, WebhookAuth
 from executions.models import Workflow, WorkflowTrigger
-
-EDITABLE_FIELDS = (
-    "name",
-    "methods",
-    "response_mode",
-    "wait_seconds",
-    "rate_limit",
-    "max_body_bytes",
-    "is_enabled",
-)
-ALLOWED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-# django-ratelimit's notation: calls per second, minute, hour or day, optionally per N units.
-RATE_PATTERN = re.compile(r"^[1-9][0-9]{0,6}/([1-9][0-9]{0,4})?[smhd]$")
+from executions.services.schedules import schedule_remove, schedule_sync
+from executions.services.trigger_fields import fields_for_kind_errors, trigger_fields_clean
+from synapscale.api.exceptions import ApplicationError
 
 
 @dataclass(frozen=True)
 class TriggerWithSecret:
-    """A trigger and its new secret, which is shown this once and never stored readable."""
+    """A trigger and its new secret (None for schedules), shown this once, never again."""
 
     trigger: WorkflowTrigger
-    secret: str
+    secret: str | None
 
 
 def token_digest(token: str) -> str:
@@ -43,49 +31,82 @@ def token_digest(token: str) -> str:
 
 
 @transaction.atomic
-def trigger_create(*, workflow: Workflow, user, auth: str = WebhookAuth.TOKEN, **fields: Any):
-    """Create a webhook trigger of the workflow; return it with its secret (shown once)."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+def trigger_create(
+    *,
+    workflow: Workflow,
+    user,
+    kind: str = TriggerKind.WEBHOOK,
+    auth: str = WebhookAuth.TOKEN,
+    **fields: Any,
+) -> TriggerWithSecret:
+    """Create a trigger of the workflow; a webhook's comes with its secret (shown once)."""
+    if kind not in TriggerKind.values:
+        raise ValidationError({"kind": [f"Must be one of: {', '.join(TriggerKind.values)}."]})
+    errors = fields_for_kind_errors(kind, fields)
     if auth not in WebhookAuth.values:
-        raise ValidationError({"auth": [f"Must be one of: {', '.join(WebhookAuth.values)}."]})
+        errors["auth"] = [f"Must be one of: {', '.join(WebhookAuth.values)}."]
+    elif kind == TriggerKind.SCHEDULE and auth != WebhookAuth.TOKEN:
+        errors["auth"] = ["Only webhook triggers have this field."]
+    if kind == TriggerKind.SCHEDULE and bool(fields.get("cron")) == (
+        fields.get("interval_seconds") is not None
+    ):
+        errors["cron"] = ["A schedule has either a cron expression or interval_seconds."]
+    if errors:
+        raise ValidationError(errors)
     trigger = WorkflowTrigger(
         workspace_id=workflow.workspace_id,
         workflow=workflow,
+        kind=kind,
         auth=auth,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     _apply(trigger, fields)
-    secret = _new_secret(trigger)
+    secret = _new_secret(trigger) if kind == TriggerKind.WEBHOOK else None
     trigger.save()
+    schedule_sync(trigger)
     return TriggerWithSecret(trigger=trigger, secret=secret)
 
 
 @transaction.atomic
 def trigger_update(*, trigger: WorkflowTrigger, **changes: Any) -> WorkflowTrigger:
-    """Change the editable fields the caller sent (the auth scheme is fixed at creation)."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    """Change the fields the caller sent (the kind and auth scheme are fixed at creation).
+
+    A schedule given a cron expression loses its interval, and the other way round.
+    """
     trigger = WorkflowTrigger.objects.select_for_update().get(pk=trigger.pk)
+    errors = fields_for_kind_errors(trigger.kind, changes)
+    if errors:
+        raise ValidationError(errors)
+    if changes.get("cron"):
+        changes.setdefault("interval_seconds", None)
+    elif changes.get("interval_seconds") is not None:
+        changes.setdefault("cron", "")
     _apply(trigger, changes)
+    if trigger.kind == TriggerKind.SCHEDULE and bool(trigger.cron) == (
+        trigger.interval_seconds is not None
+    ):
+        raise ValidationError({"cron": ["A schedule has either a cron expression or an interval."]})
     trigger.save()
+    schedule_sync(trigger)
     return trigger
 
 
 @transaction.atomic
 def trigger_rotate_secret(*, trigger: WorkflowTrigger) -> TriggerWithSecret:
-    """Give the trigger a new secret: the old URL or signing secret stops working at once."""
+    """Give a webhook a new secret: the old URL or signing secret stops working at once."""
     trigger = WorkflowTrigger.objects.select_for_update().get(pk=trigger.pk)
+    if trigger.kind != TriggerKind.WEBHOOK:
+        raise ApplicationError("Only webhook triggers have a secret.", type_="no_secret")
     secret = _new_secret(trigger)
     trigger.secret_rotated_at = timezone.now()
     trigger.save(update_fields=["token_sha256", "signing_secret", "secret_rotated_at"])
     return TriggerWithSecret(trigger=trigger, secret=secret)
 
 
+@transaction.atomic
 def trigger_delete(*, trigger: WorkflowTrigger) -> None:
-    """Delete the trigger; its executions stay, without the link."""
+    """Delete the trigger and its beat entry; its executions stay, without the link."""
+    schedule_remove(trigger)
     trigger.delete()
 
 
@@ -102,41 +123,4 @@ def _new_secret(trigger: WorkflowTrigger) -> str:
 def _apply(trigger: WorkflowTrigger, fields: dict[str, Any]) -> None:
     for name, value in trigger_fields_clean(fields).items():
         setattr(trigger, name, value)
-    trigger.full_clean(exclude=["workspace", "workflow", "created_by"])
-
-
-def trigger_fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
-    """Check editable fields (the API's and the admin's); return them normalised.
-
-    Raises a ValidationError naming each bad field.
-    """
-    errors: dict[str, list[str]] = {}
-    if "methods" in fields:
-        methods = fields["methods"]
-        if (
-            not isinstance(methods, list)
-            or not methods
-            or any(not isinstance(m, str) or m.upper() not in ALLOWED_METHODS for m in methods)
-        ):
-            errors["methods"] = [f"A non-empty list of: {', '.join(ALLOWED_METHODS)}."]
-        else:
-            fields = {**fields, "methods": sorted({m.upper() for m in methods})}
-    for name, setting in (
-        ("wait_seconds", "EXECUTIONS_MAX_WAIT_SECONDS"),
-        ("max_body_bytes", "EXECUTIONS_WEBHOOK_MAX_BODY_BYTES"),
-    ):
-        if name in fields:
-            _check_range(errors, name, fields, int(app_setting(setting)))
-    if "rate_limit" in fields and not (
-        isinstance(fields["rate_limit"], str) and RATE_PATTERN.match(fields["rate_limit"])
-    ):
-        errors["rate_limit"] = ['Calls per unit, e.g. "60/m", "5/s", "1000/h" or "100/10m".']
-    if errors:
-        raise ValidationError(errors)
-    return fields
-
-
-def _check_range(errors: dict, name: str, fields: dict, maximum: int) -> None:
-    value = fields[name]
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-        errors[name] = [f"Must be an integer from 1 to {maximum}."]
+    trigger.full_clean(exclude=["workspace", "workflow", "created_by", "periodic_task"])

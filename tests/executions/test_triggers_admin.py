@@ -109,3 +109,31 @@ def _elapsed():
     from datetime import timedelta
 
     return timedelta(milliseconds=3)
+
+
+def test_a_schedule_is_edited_with_its_own_fields(admin_client_, workspace, user, settings):
+    settings.EXECUTIONS_SCHEDULE_MIN_INTERVAL_SECONDS = 1
+    workflow = WorkflowFactory(workspace=workspace)
+    trigger = trigger_create(workflow=workflow, user=user, kind="schedule", interval_seconds=60)
+    url = f"{CHANGELIST}{trigger.trigger.pk}/change/"
+    data = {
+        "name": "nightly",
+        "cron": "",
+        "timezone": "UTC",
+        "interval_seconds": "",
+        "overlap": "skip",
+        "catch_up": "run_once",
+        "payload": "{}",
+        "is_enabled": "on",
+    }
+
+    page = admin_client_.get(url).content.decode()
+    neither = admin_client_.post(url, data)
+    saved = admin_client_.post(url, {**data, "cron": "0 4 * * *"})
+
+    assert "rate_limit" not in page and "interval_seconds" in page
+    assert neither.status_code == 200 and "either a cron expression" in neither.content.decode()
+    assert saved.status_code == 302
+    changed = WorkflowTrigger.objects.get(pk=trigger.trigger.pk)
+    assert changed.cron == "0 4 * * *" and changed.interval_seconds is None
+    assert changed.periodic_task.crontab.hour == "4"
