@@ -35,3 +35,15 @@ def redis_down(settings):
             },
         },
     }
+
+
+@pytest.fixture
+def admin_client_(staff_user):
+    """A logged-in superuser's client for the admin."""
+    from django.test import Client
+
+    staff_user.is_superuser = True
+    staff_user.save(update_fields=["is_superuser"])
+    client = Client()
+    client.force_login(staff_user)
+    return client

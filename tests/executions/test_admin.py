@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
 
 from executions.choices import ExecutionStatus
 from executions.models import Execution, ExecutionLog, Workflow
@@ -18,15 +17,6 @@ from tests.executions.factories import (
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/executions/execution/"
-
-
-@pytest.fixture
-def admin_client_(staff_user):
-    staff_user.is_superuser = True
-    staff_user.save(update_fields=["is_superuser"])
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 def test_execution_changelist_has_no_n_plus_one(

@@ -23,6 +23,7 @@ from executions.services.triggers import trigger_create, trigger_update
 from executions.services.workflows import workflow_create
 from executions.tasks import fire_schedule_trigger
 from tests.api_checks import assert_problem
+from tests.executions.helpers import wait_for
 
 URL = "/api/v1/triggers/"
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,19 +208,9 @@ def test_a_paused_schedule_or_inactive_workflow_starts_nothing(workspace, user):
     assert outcome.status == FireStatus.INACTIVE and not Execution.objects.exists()
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
-
-
 def fire_and_wait_for_running(trigger) -> Execution:
     fire_schedule_trigger.delay(trigger.id)
-    return wait_until(
+    return wait_for(
         lambda: Execution.objects.filter(
             trigger_source=trigger, status=ExecutionStatus.RUNNING
         ).first(),
@@ -249,7 +240,7 @@ def test_overlap_queue_starts_the_tick_after_the_previous_run(workspace, user):
     first = fire_and_wait_for_running(trigger)
 
     fire_schedule_trigger.delay(trigger.id)
-    both = wait_until(
+    both = wait_for(
         lambda: Execution.objects.filter(trigger_source=trigger, status="succeeded").count() == 2,
         timeout=20,
     )
@@ -267,7 +258,7 @@ def test_overlap_allow_runs_side_by_side(workspace, user):
     first = fire_and_wait_for_running(trigger)
 
     fire_schedule_trigger.delay(trigger.id)
-    second = wait_until(
+    second = wait_for(
         lambda: Execution.objects.filter(trigger_source=trigger).exclude(pk=first.pk).first(),
         timeout=10,
     )
@@ -301,7 +292,7 @@ def test_a_real_beat_fires_the_schedule_and_the_worker_runs_it(workspace, user, 
         start_new_session=True,
     )  # fmt: skip
     try:
-        ran = wait_until(
+        ran = wait_for(
             lambda: (
                 Execution.objects.filter(
                     trigger_source=trigger, status=ExecutionStatus.SUCCEEDED
@@ -311,6 +302,8 @@ def test_a_real_beat_fires_the_schedule_and_the_worker_runs_it(workspace, user, 
             timeout=40,
             interval=0.5,
         )
+    except AssertionError:
+        ran = None
     finally:
         os.killpg(beat.pid, signal.SIGTERM)
         output = beat.communicate(timeout=20)[0].decode(errors="replace")

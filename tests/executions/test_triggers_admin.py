@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from gunicorn.config import Config
 
 from config.gunicorn import MaskingLogger
@@ -13,15 +12,6 @@ from tests.executions.factories import ExecutionFactory, WorkflowFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/executions/workflowtrigger/"
-
-
-@pytest.fixture
-def admin_client_(staff_user):
-    staff_user.is_superuser = True
-    staff_user.save(update_fields=["is_superuser"])
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture
