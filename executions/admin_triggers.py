@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from executions.choices import TriggerKind
 from executions.models import Execution, WorkflowTrigger
 from executions.services.trigger_fields import FIELDS_BY_KIND, trigger_fields_clean
-from executions.services.triggers import trigger_rotate_secret, trigger_update
+from executions.services.triggers import trigger_delete, trigger_rotate_secret, trigger_update
 
 RECENT_EXECUTIONS = 10
 
@@ -89,6 +89,14 @@ class WorkflowTriggerAdmin(admin.ModelAdmin):
         changes = {name: form.cleaned_data[name] for name in FIELDS_BY_KIND[obj.kind]}
         saved = trigger_update(trigger=WorkflowTrigger.objects.get(pk=obj.pk), **changes)
         obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        trigger_delete(trigger=obj)
+
+    def delete_queryset(self, request, queryset):
+        # Through the service: a schedule's beat entry goes with it.
+        for trigger in queryset:
+            trigger_delete(trigger=trigger)
 
     @admin.display(description="recent executions")
     def recent_executions(self, trigger: WorkflowTrigger):

@@ -40,25 +40,25 @@ def prune_executions(self) -> int:
 
 
 @durable_task(ignore_result=True, name="executions.tasks.fire_schedule_trigger")
-def fire_schedule_trigger(self, trigger_id: int, fired_at: str | None = None) -> str:
+def fire_schedule_trigger(
+    self, trigger_id: int, fired_at: str | None = None, key: str | None = None
+) -> str:
     """One tick of a schedule trigger (beat sends it with the trigger's id)."""
     first_attempt = fired_at is None
     fired = timezone.now() if first_attempt else datetime.fromisoformat(fired_at)
+    # The first task's id survives redelivery: one tick never starts two runs.
+    key = key or f"schedule:{trigger_id}:{self.request.id}"
     outcome = schedule_fire(
-        trigger_id=trigger_id,
-        fired_at=fired,
-        first_attempt=first_attempt,
-        # The task id survives redelivery and retries: one tick never starts two runs.
-        key=f"schedule:{trigger_id}:{self.request.id}",
+        trigger_id=trigger_id, fired_at=fired, first_attempt=first_attempt, key=key
     )
     if outcome.status == FireStatus.BUSY:
-        poll = float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_POLL_SECONDS"))
+        # `overlap = queue`: look again later in a new message, not a retry of this one, so
+        # the task's retry budget stays for transient errors.
         longest = float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_MAX_SECONDS"))
-        if (timezone.now() - fired).total_seconds() < longest:
-            raise self.retry(
-                kwargs={"trigger_id": trigger_id, "fired_at": fired.isoformat()},
-                countdown=poll,
-                max_retries=int(longest / poll) + 1,
-            )
-        return "gave_up"
+        if (timezone.now() - fired).total_seconds() >= longest:
+            return "gave_up"
+        fire_schedule_trigger.apply_async(
+            kwargs={"trigger_id": trigger_id, "fired_at": fired.isoformat(), "key": key},
+            countdown=float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_POLL_SECONDS")),
+        )
     return outcome.status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery.schedules import crontab
+from celery.schedules import ParseException, crontab
 from django.core.exceptions import ValidationError
 
 
@@ -23,5 +23,5 @@ def cron_parse(expression: str, *, field: str = "schedule") -> crontab:
             month_of_year=month_of_year,
             day_of_week=day_of_week,
         )
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, ParseException) as exc:
         raise ValidationError({field: [f"Invalid cron expression: {exc}"]}) from exc

@@ -247,6 +247,10 @@ def build_logging(log_format: str, level: str) -> dict:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's own handlers (the dev server's request lines, DEBUG's console) would
+            # print webhook URLs unmasked: without them, Django's records reach the root's.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            "django.server": {"handlers": [], "level": "INFO", "propagate": True},
             "django.db.backends": {"level": "WARNING"},
             "pgserver": {"level": "WARNING"},
         },

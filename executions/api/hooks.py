@@ -1,14 +1,14 @@
 """/hooks/<public_id>/[<token>]: the public URL of a webhook trigger (no API token).
 
-One transaction per call (the trigger's read and the execution's insert), the task sent on
-commit; `last_node` then waits for the finish holding no transaction, as `run/?wait=`.
+Two statements per call (the trigger's read, then the execution's insert in its own
+transaction), the task sent on commit; `last_node` then waits for the finish holding no
+transaction, as `run/?wait=`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -86,24 +86,25 @@ class _WebhookView(APIView):
         return {}
 
     def post(self, request, public_id: str, token: str | None = None):
-        with transaction.atomic():
-            trigger = webhook_trigger_for(trigger=trigger_for_call(public_id), token=token)
-            if request.method not in trigger.methods:
-                return problem_response(
-                    status_code=405,
-                    detail=f"This webhook accepts {', '.join(trigger.methods)}.",
-                    code="method_not_allowed",
-                    headers={"Allow": ", ".join(trigger.methods)},
-                )
-            call = WebhookCall(
-                method=request.method,
-                headers={k.lower(): v for k, v in request.headers.items()},
-                query={k: request.GET.getlist(k) for k in request.GET},
-                body=_read_body(request, trigger.max_body_bytes),
+        # The trigger's read, then the body (a slow upload holds no transaction open), then
+        # the insert in its own transaction.
+        trigger = webhook_trigger_for(trigger=trigger_for_call(public_id), token=token)
+        if request.method not in trigger.methods:
+            return problem_response(
+                status_code=405,
+                detail=f"This webhook accepts {', '.join(trigger.methods)}.",
+                code="method_not_allowed",
+                headers={"Allow": ", ".join(trigger.methods)},
             )
-            webhook_check_signature(trigger=trigger, call=call)
-            _check_rate(request, trigger)
-            execution = webhook_start(trigger=trigger, call=call)
+        call = WebhookCall(
+            method=request.method,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            query={k: request.GET.getlist(k) for k in request.GET},
+            body=_read_body(request, trigger.max_body_bytes),
+        )
+        webhook_check_signature(trigger=trigger, call=call)
+        _check_rate(request, trigger)
+        execution = webhook_start(trigger=trigger, call=call)
         if trigger.response_mode == WebhookResponseMode.ACCEPTED:
             return Response(
                 {"execution_id": execution.id, "status": execution.status},
@@ -191,6 +192,10 @@ def _respond(output: dict) -> HttpResponse:
         response = JsonResponse(body, status=output["status"], safe=False)
     for name, value in headers.items():
         response[name] = value
+    # The workflow wrote this body, and it is served from this site's origin (the admin's,
+    # the API's): a sandboxed document runs no script and reads no cookie, whatever its type.
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

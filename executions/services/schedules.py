@@ -54,7 +54,8 @@ def schedule_sync(trigger: WorkflowTrigger) -> None:
     task = trigger.periodic_task or PeriodicTask(name=f"{PERIODIC_PREFIX}{trigger.pk}")
     if trigger.cron:
         minute, hour, day_of_month, month_of_year, day_of_week = trigger.cron.split()
-        task.crontab, _ = CrontabSchedule.objects.get_or_create(
+        task.crontab = _shared_row(
+            CrontabSchedule,
             minute=minute,
             hour=hour,
             day_of_month=day_of_month,
@@ -64,8 +65,8 @@ def schedule_sync(trigger: WorkflowTrigger) -> None:
         )
         task.interval = None
     else:
-        task.interval, _ = IntervalSchedule.objects.get_or_create(
-            every=trigger.interval_seconds, period=IntervalSchedule.SECONDS
+        task.interval = _shared_row(
+            IntervalSchedule, every=trigger.interval_seconds, period=IntervalSchedule.SECONDS
         )
         task.crontab = None
     task.task = FIRE_TASK
@@ -76,6 +77,12 @@ def schedule_sync(trigger: WorkflowTrigger) -> None:
     if trigger.periodic_task_id != task.pk:
         trigger.periodic_task = task
         trigger.save(update_fields=["periodic_task"])
+
+
+def _shared_row(model, **fields):
+    # Schedules are shared between entries and have no unique constraint, so duplicates may
+    # exist (beat's own from_schedule copes the same way): take any one.
+    return model.objects.filter(**fields).first() or model.objects.create(**fields)
 
 
 def schedule_remove(trigger: WorkflowTrigger) -> None:
@@ -93,7 +100,11 @@ def schedule_fire(*, trigger_id: int, fired_at: datetime, first_attempt: bool, k
             .filter(pk=trigger_id, kind=TriggerKind.SCHEDULE)
             .first()
         )
-        if trigger is None or not trigger.is_enabled or not trigger.workflow.is_active:
+        if trigger is None:
+            # Deleted with its workflow or workspace: its beat entry outlived it, end it.
+            PeriodicTask.objects.filter(name=f"{PERIODIC_PREFIX}{trigger_id}").delete()
+            return FireOutcome(FireStatus.INACTIVE)
+        if not trigger.is_enabled or not trigger.workflow.is_active:
             return FireOutcome(FireStatus.INACTIVE)
         if first_attempt and _missed(trigger, fired_at):
             logger.info("schedule_tick_missed trigger=%s fired_at=%s", trigger.pk, fired_at)
@@ -101,9 +112,10 @@ def schedule_fire(*, trigger_id: int, fired_at: datetime, first_attempt: bool, k
             if trigger.catch_up == ScheduleCatchUp.SKIP:
                 return FireOutcome(FireStatus.SKIPPED_MISSED)
         if trigger.overlap != ScheduleOverlap.ALLOW and _previous_active(trigger):
+            # Recorded either way: the next tick's lateness is measured from this one.
+            _record_tick(trigger, fired_at)
             if trigger.overlap == ScheduleOverlap.QUEUE:
                 return FireOutcome(FireStatus.BUSY)
-            _record_tick(trigger, fired_at)
             return FireOutcome(FireStatus.SKIPPED_OVERLAP)
         execution = execution_start(
             workflow=trigger.workflow,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django_celery_beat.models import CrontabSchedule
 
 from executions.choices import TriggerKind
 from executions.conf import app_setting
@@ -77,11 +79,11 @@ def _check_schedule(fields: dict[str, Any], errors: dict[str, list[str]]) -> Non
             errors.update(exc.message_dict)
         else:
             fields["cron"] = " ".join(fields["cron"].split())
-    if "timezone" in fields:
-        try:
-            ZoneInfo(str(fields["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
-            errors["timezone"] = ["An IANA time zone name, e.g. Europe/Lisbon or UTC."]
+            too_long = _cron_fields_too_long(fields["cron"])
+            if too_long:
+                errors["cron"] = [f"The {too_long} field is longer than the scheduler stores."]
+    if "timezone" in fields and fields["timezone"] not in _time_zones():
+        errors["timezone"] = ["An IANA time zone name, e.g. Europe/Lisbon or UTC."]
     if fields.get("interval_seconds") is not None:
         minimum = int(app_setting("EXECUTIONS_SCHEDULE_MIN_INTERVAL_SECONDS"))
         if not _in_range(fields["interval_seconds"], minimum, MAX_INTERVAL_SECONDS):
@@ -90,6 +92,20 @@ def _check_schedule(fields: dict[str, Any], errors: dict[str, list[str]]) -> Non
             ]
     if "payload" in fields and not isinstance(fields["payload"], dict):
         errors["payload"] = ["Must be a JSON object."]
+
+
+def _cron_fields_too_long(expression: str) -> str | None:
+    """Name the first field longer than django-celery-beat's column for it, if any."""
+    names = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+    for name, value in zip(names, expression.split(), strict=True):
+        if len(value) > CrontabSchedule._meta.get_field(name).max_length:
+            return name.replace("_", "-")
+    return None
+
+
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def _in_range(value: Any, minimum: int, maximum: int) -> bool:

@@ -81,11 +81,17 @@ def trigger_update(*, trigger: WorkflowTrigger, **changes: Any) -> WorkflowTrigg
         changes.setdefault("interval_seconds", None)
     elif changes.get("interval_seconds") is not None:
         changes.setdefault("cron", "")
+    before = (trigger.is_enabled, trigger.cron, trigger.interval_seconds, trigger.timezone)
     _apply(trigger, changes)
     if trigger.kind == TriggerKind.SCHEDULE and bool(trigger.cron) == (
         trigger.interval_seconds is not None
     ):
         raise ValidationError({"cron": ["A schedule has either a cron expression or an interval."]})
+    after = (trigger.is_enabled, trigger.cron, trigger.interval_seconds, trigger.timezone)
+    if trigger.kind == TriggerKind.SCHEDULE and after != before:
+        # A resumed or changed schedule starts afresh: its next tick is not "late" because of
+        # a tick before the pause or of the old rule.
+        trigger.last_fired_at = None
     trigger.save()
     schedule_sync(trigger)
     return trigger

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 TEXT_TYPES = ("application/xml",)
 GITHUB_HEADER = "x-hub-signature-256"
 STRIPE_HEADER = "stripe-signature"
+UNIX_TIME = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def webhook_check_signature(*, trigger: WorkflowTrigger, call: WebhookCall) -> N
     if trigger.auth == WebhookAuth.HMAC_SHA256:
         header = call.headers.get(GITHUB_HEADER, "")
         expected = "sha256=" + _hmac_hex(trigger.signing_secret, call.body)
-        if not header or not hmac.compare_digest(header.strip().lower(), expected):
+        if not header or not _same(header.strip().lower(), expected):
             raise _signature_error(f"The {GITHUB_HEADER} header does not match the body.")
     elif trigger.auth == WebhookAuth.STRIPE:
         _check_stripe(trigger, call)
@@ -89,22 +91,30 @@ def _check_stripe(trigger: WorkflowTrigger, call: WebhookCall) -> None:
         key, _, value = item.strip().partition("=")
         parts.setdefault(key, []).append(value)
     timestamp = (parts.get("t") or [""])[0]
-    if not timestamp.isdigit() or not parts.get("v1"):
+    if not UNIX_TIME.fullmatch(timestamp) or not parts.get("v1"):
         raise _signature_error(f"The {STRIPE_HEADER} header needs t=<unix time> and v1=<hex>.")
-    if abs(time.time() - int(timestamp)) > tolerance:
+    signed_at, now = int(timestamp), time.time()
+    if abs(now - signed_at) > tolerance:
         raise _signature_error(f"The signature's timestamp is more than {tolerance} s off.")
     expected = _hmac_hex(trigger.signing_secret, timestamp.encode() + b"." + call.body)
-    matched = next((v for v in parts["v1"] if hmac.compare_digest(v.lower(), expected)), None)
+    matched = next((v for v in parts["v1"] if _same(v.lower(), expected)), None)
     if matched is None:
         raise _signature_error(f"No v1 signature in {STRIPE_HEADER} matches the body.")
     try:
-        first = runtime.signature_first_use(trigger.id, matched, ttl_seconds=tolerance)
+        # Remembered for as long as its timestamp is accepted, a future one included.
+        ttl = int(signed_at + tolerance - now) + 1
+        first = runtime.signature_first_use(trigger.id, matched, ttl_seconds=ttl)
     except RedisError:
         # The signature and its timestamp were checked; only replay detection is lost.
         logger.warning("webhook_replay_check_unavailable trigger=%s", trigger.public_id)
         return
     if not first:
         raise _signature_error("This signature was already used (a replayed call).")
+
+
+def _same(given: str, expected: str) -> bool:
+    # Bytes: compare_digest refuses str with non-ASCII characters, which headers may carry.
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
 
 
 def _hmac_hex(secret: str, message: bytes) -> str:
@@ -139,6 +149,8 @@ def _body(call: WebhookCall) -> Any:
         return body
     if media_type == FORM_TYPE:
         fields = parse_qs(_text(call.body), keep_blank_values=True)
+        if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in fields.items()):
+            raise _bad_body("The NUL character is not allowed.")
         return {k: v[0] if len(v) == 1 else v for k, v in fields.items()}
     if media_type.startswith("text/") or media_type in TEXT_TYPES:
         return _text(call.body)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_celery_beat.models import PeriodicTask
 
 from executions.choices import ExecutionStatus
 from executions.engine.validation import validate_definition
@@ -86,4 +87,6 @@ def workflow_delete(*, workflow: Workflow) -> None:
             "The workflow has executions that have not finished; cancel them or wait.",
             type_="workflow_busy",
         )
+    # The schedule triggers go with the workflow; their beat entries must go too.
+    PeriodicTask.objects.filter(pk__in=workflow.triggers.values("periodic_task")).delete()
     workflow.delete()

@@ -314,3 +314,82 @@ def test_a_real_beat_fires_the_schedule_and_the_worker_runs_it(workspace, user, 
     assert all(run.input["trigger_id"] == trigger.id for run in runs)
     trigger.refresh_from_db()
     assert trigger.last_fired_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"cron": "1,,2 * * * *"}, "cron"),
+        ({"cron": "- * * * *"}, "cron"),
+        ({"cron": "* * * * " + ",".join(["1-5"] * 20)}, "cron"),
+        ({"interval_seconds": 60, "timezone": "America"}, "timezone"),
+    ],
+)
+def test_a_cron_or_zone_the_parser_chokes_on_is_a_400(api_client, workspace, user, payload, field):
+    workflow = make_workflow(workspace, user)
+
+    response = api_client.post(
+        URL, {"workflow": workflow.id, "kind": "schedule", **payload}, format="json"
+    )
+
+    assert field in assert_problem(response, 400)["errors"]
+
+
+@pytest.mark.django_db
+def test_duplicate_schedule_rows_of_beat_are_shared_not_a_500(workspace, user):
+    from django_celery_beat.models import IntervalSchedule
+
+    for _ in range(2):
+        IntervalSchedule.objects.create(every=90, period=IntervalSchedule.SECONDS)
+
+    trigger = schedule(make_workflow(workspace, user), user, interval_seconds=90)
+
+    assert trigger.periodic_task.interval.every == 90
+
+
+@pytest.mark.django_db
+def test_a_resumed_schedule_does_not_count_the_pause_as_missed(workspace, user):
+    trigger = schedule(make_workflow(workspace, user), user, catch_up="skip", overlap="allow")
+    now = timezone.now()
+    schedule_fire(
+        trigger_id=trigger.id, fired_at=now - timedelta(hours=1), first_attempt=True, key="a"
+    )
+    trigger_update(trigger=trigger, is_enabled=False)
+    trigger_update(trigger=trigger, is_enabled=True)
+
+    outcome = schedule_fire(trigger_id=trigger.id, fired_at=now, first_attempt=True, key="b")
+
+    assert outcome.status == FireStatus.STARTED
+
+
+@pytest.mark.django_db
+def test_deleting_the_workflow_or_the_trigger_removes_the_beat_entry(
+    api_client, workspace, user, admin_client_
+):
+    by_workflow = schedule(make_workflow(workspace, user), user)
+    by_admin = schedule(make_workflow(workspace, user), user)
+
+    assert api_client.delete(f"/api/v1/workflows/{by_workflow.workflow_id}/").status_code == 204
+    admin_client_.post(
+        "/admin/executions/workflowtrigger/",
+        {"action": "delete_selected", "_selected_action": [by_admin.pk], "post": "yes"},
+    )
+
+    entries = [by_workflow.periodic_task_id, by_admin.periodic_task_id]
+    assert not PeriodicTask.objects.filter(pk__in=entries).exists()
+    assert not WorkflowTrigger.objects.filter(pk=by_admin.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_beat_entry_that_outlived_its_trigger_removes_itself(workspace, user):
+    trigger = schedule(make_workflow(workspace, user), user)
+    entry = trigger.periodic_task_id
+    WorkflowTrigger.objects.filter(pk=trigger.pk).delete()  # as a workspace's cascade does
+
+    outcome = schedule_fire(
+        trigger_id=trigger.id, fired_at=timezone.now(), first_attempt=True, key="k"
+    )
+
+    assert outcome.status == FireStatus.INACTIVE
+    assert not PeriodicTask.objects.filter(pk=entry).exists()

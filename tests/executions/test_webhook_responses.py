@@ -178,3 +178,24 @@ def test_an_output_too_large_to_push_is_read_from_the_database(
 
     assert response.status_code == 200
     assert response.json() == {"n": 3, "twice": 3}
+
+
+@pytest.mark.usefixtures("celery_worker")
+def test_a_respond_answer_is_sandboxed(anon_client, workspace, user):
+    params = {"headers": {"Content-Type": "text/html"}, "body": "<script>alert(1)</script>"}
+    url = last_node_hook(
+        workspace, user, {"nodes": [{"id": "page", "type": "respond", "params": params}]}
+    )
+
+    response = post_json(anon_client, url, {})
+
+    assert response.status_code == 200 and response["Content-Type"] == "text/html"
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("header", ["Location", "Content-Security-Policy", "Refresh"])
+def test_a_respond_node_may_not_redirect_or_lift_the_sandbox(header):
+    definition = {"nodes": [{"id": "a", "type": "respond", "params": {"headers": {header: "x"}}}]}
+
+    assert f"nodes.0.params.headers.{header}" in definition_errors(definition)

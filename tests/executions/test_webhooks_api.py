@@ -230,11 +230,10 @@ def test_a_stripe_style_signature_refuses_old_and_replayed_calls(anon_client, ec
     assert Execution.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)  # the call's own transaction, not a savepoint
-def test_a_call_is_one_transaction_of_two_statements(
-    anon_client, echo, user, django_assert_max_num_queries
-):
-    # BEGIN, the trigger with its workflow and current version (one SELECT), the insert, COMMIT.
+@pytest.mark.django_db(transaction=True)  # the insert's own transaction, not a savepoint
+def test_a_call_is_two_statements(anon_client, echo, user, django_assert_max_num_queries):
+    # The trigger with its workflow and current version (one SELECT), then BEGIN, the insert,
+    # COMMIT: the body is read between the two, with no transaction open.
     created = trigger_create(workflow=echo, user=user)
     url = hook(created)
 
@@ -264,3 +263,33 @@ def test_with_redis_down_the_rate_limit_and_replay_check_let_calls_through(
     assert stripe_call.status_code == 202
     assert "webhook_rate_limit_unavailable" in caplog.text
     assert "webhook_replay_check_unavailable" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("auth", "header", "value"),
+    [
+        ("hmac_sha256", "HTTP_X_HUB_SIGNATURE_256", "sha256=é" + "0" * 63),
+        ("stripe", "HTTP_STRIPE_SIGNATURE", f"t={int(time.time())},v1=é"),
+        ("stripe", "HTTP_STRIPE_SIGNATURE", "t=²,v1=ab"),
+        ("stripe", "HTTP_STRIPE_SIGNATURE", "t=" + "9" * 5000 + ",v1=ab"),
+    ],
+)
+def test_a_forged_signature_header_is_a_401_not_a_500(anon_client, echo, user, auth, header, value):
+    created = trigger_create(workflow=echo, user=user, auth=auth)
+
+    response = anon_client.post(
+        f"/hooks/{created.trigger.public_id}/", b"{}", content_type="application/json",
+        **{header: value},
+    )  # fmt: skip
+
+    assert_problem(response, 401)
+
+
+def test_a_nul_in_a_form_field_is_refused(anon_client, echo, user):
+    created = trigger_create(workflow=echo, user=user)
+
+    response = anon_client.post(
+        hook(created), "a=%00b", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert "NUL" in assert_problem(response, 400)["detail"]

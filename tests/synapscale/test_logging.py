@@ -36,3 +36,18 @@ def test_a_requests_log_lines_carry_the_id_of_its_response(client, caplog, db):
     assert response["X-Request-ID"] == "trace-me-0001"
     records = [r for r in caplog.records if r.name == "django.request"]
     assert records and all(r.request_id == "trace-me-0001" for r in records)
+
+
+def test_django_s_records_reach_only_the_handler_that_masks_webhook_tokens():
+    from synapscale.logging import HookTokenFilter
+
+    for name in ("django", "django.server"):
+        logger = logging.getLogger(name)
+        assert logger.handlers == [] and logger.propagate
+    filters = [f for handler in logging.getLogger().handlers for f in handler.filters]
+    assert any(isinstance(f, HookTokenFilter) for f in filters)
+    record = logging.LogRecord(
+        "django.server", logging.INFO, __file__, 1, '"%s" 404', ("POST /hooks/id1/tok3n",), None
+    )
+    HookTokenFilter().filter(record)
+    assert record.getMessage() == '"POST /hooks/id1/<token>" 404'

@@ -10,9 +10,23 @@ from executions.engine.expressions import is_expression
 from executions.engine.nodes.base import NodeContext, NodeType, register
 
 # Headers a workflow may not set: they describe the connection or the body's framing, which
-# the server owns, or would let a workflow plant cookies on the caller.
+# the server owns; would plant cookies or redirect the caller from this site's origin; or
+# would lift the sandbox every respond answer is served in (the webhook view sets them).
 FORBIDDEN_HEADERS = frozenset(
-    {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "set-cookie"}
+    {
+        "connection",
+        "content-length",
+        "transfer-encoding",
+        "keep-alive",
+        "upgrade",
+        "set-cookie",
+        "location",
+        "refresh",
+        "content-security-policy",
+        "x-content-type-options",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+    }
 )
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 
@@ -26,7 +40,7 @@ class RespondNode(NodeType):
     type_name = "respond"
     pure = True
     description = (
-        "Set the HTTP response of a webhook trigger in `last_node` mode: status (100-599), "
+        "Set the HTTP response of a webhook trigger in `last_node` mode: status (200-599), "
         'headers and body, each a literal or {"expr": "<jmespath>"}. It ends its branch.'
     )
     params_schema = {
