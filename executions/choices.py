@@ -114,3 +114,5 @@ class ErrorType(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     EXPLICIT_FAIL = "fail", "Explicit failure"
     INTERNAL = "internal", "Internal error"
+    OUTPUT_TOO_LARGE = "output_too_large", "Output too large"
+    RESPONSE_TOO_LARGE = "response_too_large", "Response too large"

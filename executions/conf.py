@@ -30,6 +30,13 @@ DEFAULTS: dict[str, Any] = {
     "EXECUTIONS_MAX_WAIT_SECONDS": 30,
     # A finish summary bigger than this is not pushed whole: the waiter reads the database.
     "EXECUTIONS_SUMMARY_MAX_BYTES": 64 * 1024,
+    # What one execution may hold in a worker's memory and store: each node's output, all
+    # its nodes' outputs together, and each log line's data (JSON bytes).
+    "EXECUTIONS_MAX_NODE_OUTPUT_BYTES": 1024 * 1024,
+    "EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES": 8 * 1024 * 1024,
+    "EXECUTIONS_MAX_LOG_DATA_BYTES": 16 * 1024,
+    # `http_request` stops reading a response body at this many bytes and fails the node.
+    "EXECUTIONS_HTTP_MAX_RESPONSE_BYTES": 2 * 1024 * 1024,
     # The largest body a webhook trigger may accept (each trigger sets its own cap below it).
     "EXECUTIONS_WEBHOOK_MAX_BODY_BYTES": 10 * 1024 * 1024,
     # A Stripe-style signature older (or newer) than this is refused, and a signature seen

@@ -217,6 +217,15 @@ EXECUTIONS_RETENTION_DAYS = env.int("EXECUTIONS_RETENTION_DAYS", default=30)
 EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = env.bool(
     "EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS", default=True
 )
+# What one execution may hold in a worker (bytes): docs/executions.md, "What one execution
+# may hold". Operators with bigger payloads raise them; the worker's memory grows with them.
+EXECUTIONS_HTTP_MAX_RESPONSE_BYTES = env.int(
+    "EXECUTIONS_HTTP_MAX_RESPONSE_BYTES", default=2 * 1024 * 1024
+)
+EXECUTIONS_MAX_NODE_OUTPUT_BYTES = env.int("EXECUTIONS_MAX_NODE_OUTPUT_BYTES", default=1024 * 1024)
+EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES = env.int(
+    "EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES", default=8 * 1024 * 1024
+)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from executions.choices import ErrorType
 from executions.engine.errors import NodeFailure
 
 # The same bound the API puts on request bodies: deeper values are refused on the way in,
@@ -19,6 +20,17 @@ def storable_json(value: Any) -> Any:
     the transaction that records the result and end the execution as an engine failure
     instead of failing the node that produced it.
     """
+    return sized_storable_json(value)[0]
+
+
+def sized_storable_json(
+    value: Any, *, max_bytes: int | None = None, cap: str = "EXECUTIONS_MAX_NODE_OUTPUT_BYTES"
+) -> tuple[Any, int]:
+    """Return (value round-tripped through JSON, its size in bytes) as `storable_json`.
+
+    A value whose JSON is larger than `max_bytes` (the setting `cap`) fails the node
+    (`output_too_large`).
+    """
     try:
         text = json.dumps(value, allow_nan=False)
     except ValueError as exc:
@@ -29,17 +41,27 @@ def storable_json(value: Any) -> Any:
         raise _unstorable(f"it is not JSON-serialisable ({exc})") from exc
     except RecursionError as exc:
         raise _unstorable(f"it is nested more than {MAX_OUTPUT_DEPTH} levels deep") from exc
+    # ASCII (json.dumps escapes the rest), so characters are bytes.
+    if max_bytes is not None and len(text) > max_bytes:
+        raise NodeFailure(
+            f"The node's output is {len(text)} bytes of JSON, over the cap of {max_bytes} ({cap}).",
+            type=ErrorType.OUTPUT_TOO_LARGE,
+            retryable=False,
+        )
     decoded = json.loads(text)
     _check_depth_and_nul(decoded)
-    return decoded
+    return decoded, len(text)
 
 
-def loggable_json(value: Any) -> Any:
+def loggable_json(value: Any, *, max_bytes: int | None = None) -> Any:
     """Return value as storable JSON, or a description of it when it is not storable."""
     try:
-        return storable_json(value)
+        stored, _ = sized_storable_json(
+            value, max_bytes=max_bytes, cap="EXECUTIONS_MAX_LOG_DATA_BYTES"
+        )
     except NodeFailure as failure:
         return {"unstorable": failure.message}
+    return stored
 
 
 def _check_depth_and_nul(value: Any) -> None:

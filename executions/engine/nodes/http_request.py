@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,15 +99,18 @@ class HttpRequestNode(NodeType):
         sends_body = "json" in params or "json_expr" in params
         transport = PinnedTransport(hostname=target.url.host, address=target.address)
         try:
-            with httpx.Client(
-                transport=transport, trust_env=False, follow_redirects=False, timeout=timeout
-            ) as client:
-                response = client.request(
+            with (
+                httpx.Client(
+                    transport=transport, trust_env=False, follow_redirects=False, timeout=timeout
+                ) as client,
+                client.stream(
                     method,
                     target.url,
                     headers=params.get("headers") or {},
                     json=body if sends_body else None,
-                )
+                ) as response,
+            ):
+                content = _read_capped(response, f"{method} {url}")
         except httpx.TimeoutException as exc:
             # The breaker is shared by every workspace: a timeout too short to say anything
             # about the host must not let one workspace open it for the others.
@@ -122,7 +126,7 @@ class HttpRequestNode(NodeType):
             breaker.record_failure()
         else:
             breaker.record_success()
-        output = _response_output(response)
+        output = _response_output(response, content)
         if not response.is_success:
             raise NodeFailure(
                 f"{method} {url} answered HTTP {response.status_code}.",
@@ -176,13 +180,37 @@ def _connect_target(url: str) -> _Target:
     return _Target(url=parsed, port=port, address=address)
 
 
-def _response_output(response: httpx.Response) -> dict[str, Any]:
+def _read_capped(response: httpx.Response, label: str) -> bytes:
+    """Read the body up to the cap; a longer one fails the node without reading the rest."""
+    cap = int(app_setting("EXECUTIONS_HTTP_MAX_RESPONSE_BYTES"))
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _too_large(label, cap, f"it declares {declared} bytes")
+    chunks, received = [], 0
+    for chunk in response.iter_bytes():
+        received += len(chunk)
+        if received > cap:
+            raise _too_large(label, cap, f"more than {cap} bytes arrived")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(label: str, cap: int, why: str) -> NodeFailure:
+    return NodeFailure(
+        f"{label}: the response body is over the cap of {cap} bytes "
+        f"(EXECUTIONS_HTTP_MAX_RESPONSE_BYTES): {why}.",
+        type=ErrorType.RESPONSE_TOO_LARGE,
+        retryable=False,
+    )
+
+
+def _response_output(response: httpx.Response, content: bytes) -> dict[str, Any]:
     output: dict[str, Any] = {"status": response.status_code, "headers": dict(response.headers)}
     if "json" in response.headers.get("content-type", ""):
         try:
-            output["json"] = response.json()
+            output["json"] = json.loads(content)
             return output
         except ValueError:
             pass
-    output["text"] = response.text[:MAX_TEXT_CHARS]
+    output["text"] = content.decode(response.encoding or "utf-8", errors="replace")[:MAX_TEXT_CHARS]
     return output
