@@ -34,7 +34,9 @@ def _check_rate(request, group: str, key="ip") -> None:
 
 
 def _username_key(group, request) -> str:
-    return str(request.data.get("username", "")).lower()[:150]
+    # Any JSON may arrive (`[]`, a string): the serializer refuses it, the key must not crash.
+    data = request.data if isinstance(request.data, dict) else {}
+    return str(data.get("username", "")).lower()[:150]
 
 
 logger = logging.getLogger(__name__)

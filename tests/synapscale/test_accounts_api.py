@@ -114,3 +114,10 @@ def test_token_attempts_are_limited_per_username_across_addresses(anon_client, u
         for index in range(4)
     ]
     assert statuses == [400, 400, 400, 429]
+
+
+@pytest.mark.parametrize("body", [[], "carol", 7, [{"username": "carol"}]])
+def test_a_token_request_that_is_not_an_object_is_a_400(anon_client, body):
+    from tests.api_checks import assert_problem
+
+    assert_problem(anon_client.post("/api/v1/auth/token/", body, format="json"), 400)
