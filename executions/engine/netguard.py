@@ -48,11 +48,47 @@ def resolve_checked(hostname: str, port: int, *, block_private: bool) -> str:
     return addresses[0]
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a translator forwards to: NAT64's
+# well-known prefix (RFC 6052) and the deprecated IPv4-compatible form.
+_EMBEDDING_PREFIXES = tuple(ipaddress.ip_network(prefix) for prefix in ("64:ff9b::/96", "::/96"))
+# RFC 8215's local-use NAT64 prefix: translated inside one network, never public.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """Return the IPv4 address an IPv6 address carries and reaches, if it carries one.
+
+    IPv4-mapped, 6to4 and Teredo (the client's address) are decoded by `ipaddress`; NAT64
+    and IPv4-compatible addresses hold it in their last 32 bits.
+    """
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in prefix for prefix in _EMBEDDING_PREFIXES) and int(ip) > 1:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: str) -> bool:
-    """Tell whether an IP address is globally routable (IPv4-mapped IPv6 checked as IPv4)."""
+    """Tell whether an IP address is globally routable, judging IPv6 by the IPv4 it embeds.
+
+    A NAT64 or 6to4 address of 127.0.0.1 is "global" to `ipaddress`, yet it reaches
+    127.0.0.1 through a translator: the embedded IPv4 address must be public too.
+    """
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
+        inner = embedded_ipv4(ip)
+        if inner is not None and not _routable(inner):
+            return False
+    return _routable(ip)
+
+
+def _routable(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 

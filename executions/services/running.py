@@ -224,6 +224,7 @@ class _Runner:
             node_deadline = self._node_deadline(spec)
             context = NodeContext(
                 node_id=spec.id,
+                workspace_id=self.execution.workspace_id,
                 run_context={"input": self.execution.input, "nodes": self._outputs()},
                 deadline=node_deadline.at,
                 sleep=lambda seconds, d=node_deadline: self._sleep(seconds, d),

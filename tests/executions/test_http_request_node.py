@@ -62,18 +62,41 @@ def test_a_name_with_any_private_address_is_refused(settings, fake_dns):
     answers["mixed.test"] = [["8.8.8.8", "127.0.0.1"]]
     with local_http_server(lambda *args: (200, {})) as server, pytest.raises(NodeFailure) as info:
         run_node({"url": f"http://mixed.test:{server.server_address[1]}/"})
-    assert "127.0.0.1, a non-public address" in info.value.message
+    # Which private address it was is not said: that would map the internal network.
+    assert "mixed.test resolves to a non-public address" in info.value.message
+    assert "127.0.0.1" not in info.value.message
     assert info.value.retryable is False
     assert server.requests == []
 
 
-@pytest.mark.parametrize("ip", ["::ffff:127.0.0.1", "169.254.169.254", "10.1.2.3", "::1"])
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "::ffff:127.0.0.1",
+        "169.254.169.254",
+        "10.1.2.3",
+        "::1",
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254 (cloud metadata)
+        "64:ff9b:1::808:808",  # local-use NAT64
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+    ],
+)
 def test_non_public_literal_addresses_are_refused(settings, ip):
     settings.EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = True
     host = f"[{ip}]" if ":" in ip else ip
     with pytest.raises(NodeFailure) as info:
         run_node({"url": f"http://{host}:9/"})
     assert "non-public address" in info.value.message
+
+
+@pytest.mark.parametrize("ip", ["64:ff9b::808:808", "2002:808:808::1", "2606:4700::1111"])
+def test_ipv6_carrying_a_public_ipv4_stays_public(ip):
+    from executions.engine.netguard import is_public
+
+    assert is_public(ip)
 
 
 def test_the_request_goes_to_the_resolved_address_with_the_original_host_header(fake_dns):
@@ -173,3 +196,25 @@ def test_a_snapshot_url_that_is_not_http_fails_the_node_without_retry(url):
         run_node({"url": url})
     assert info.value.type == ErrorType.HTTP_ERROR
     assert info.value.retryable is False
+
+
+def test_one_workspace_s_failures_open_the_circuit_for_its_runs_only(settings):
+    settings.EXECUTIONS_HTTP_CIRCUIT_THRESHOLD = 2
+    node = get_node_type("http_request")
+
+    def run_as(workspace_id, url):
+        return node.run({"url": url}, NodeContext("h", {}, workspace_id=workspace_id))
+
+    with local_http_server(lambda *args: (503, {"down": True})) as server:
+        url = server_url(server, "/flaky")
+        for _ in range(2):
+            with pytest.raises(NodeFailure):
+                run_as(1, url)
+        with pytest.raises(NodeFailure) as refused:
+            run_as(1, url)
+        with pytest.raises(NodeFailure) as other:
+            run_as(2, url)
+
+    assert refused.value.type == ErrorType.CIRCUIT_OPEN
+    assert other.value.type == ErrorType.HTTP_ERROR  # workspace 2 still reached the host
+    assert len(server.requests) == 3

@@ -32,6 +32,9 @@ class NodeContext:
     sleep: Callable[[float], None] = _plain_sleep  # interruptible by cancel and deadline
     max_delay_seconds: float = math.inf
     log: LogFn = field(default=_no_log)
+    # The workspace the execution belongs to: what one workspace's runs do (a failing host
+    # opening a circuit breaker) must not reach the others'.
+    workspace_id: int | None = None
 
     def remaining_seconds(self) -> float | None:
         """Return the seconds left before the deadline (never negative), or None."""

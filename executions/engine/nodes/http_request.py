@@ -44,7 +44,7 @@ class HttpRequestNode(NodeType):
     type_name = "http_request"
     description = (
         "Call an HTTP endpoint; output {status, headers, json|text}. A non-2xx answer fails "
-        "the node; a host that keeps failing trips a shared circuit breaker."
+        "the node; a host that keeps failing trips the workspace's circuit breaker for it."
     )
     params_schema = {
         "type": "object",
@@ -89,7 +89,10 @@ class HttpRequestNode(NodeType):
         remaining = context.remaining_seconds()
         if remaining is not None:
             timeout = max(0.001, min(timeout, remaining))
-        breaker = circuit_breaker_for(f"{target.url.host}:{target.port}")
+        # One breaker per workspace and host: failures a workspace provokes (a host it
+        # floods, credentials it gets wrong) open the circuit for its own runs only.
+        scope = f"w{context.workspace_id}:" if context.workspace_id is not None else ""
+        breaker = circuit_breaker_for(f"{scope}{target.url.host}:{target.port}")
         try:
             breaker.before_request(probe_seconds=timeout + 5)
         except CircuitOpenError as exc:
@@ -166,9 +169,11 @@ def _connect_target(url: str) -> _Target:
             block_private=bool(app_setting("EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS")),
         )
     except AddressNotAllowed as exc:
+        # Which private address is not said: that would map the internal network for
+        # whoever can write a workflow.
         raise NodeFailure(
-            f"{url} resolves to {exc.address}, a non-public address; requests to private "
-            "networks are disabled (EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS).",
+            f"{parsed.host} resolves to a non-public address; requests to private networks "
+            "are disabled (EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS).",
             type=ErrorType.HTTP_ERROR,
             retryable=False,
         ) from exc
