@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "synapscale.apps.SynapscaleConfig",
     "executions.apps.ExecutionsConfig",
     "templates_app.apps.TemplatesAppConfig",
@@ -57,6 +58,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: it turns a locked-out admin login into its 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes watches logins first (it refuses a locked-out one); the model backend checks.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -271,3 +280,15 @@ AUTH_RATE_LIMIT = env.str("AUTH_RATE_LIMIT", default="30/m")
 # Behind a proxy every client shares its address: name the header that carries the client's
 # (e.g. HTTP_X_REAL_IP) so rate limits apply per client. Set only for a trusted proxy.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+# /admin/login/ (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username, or from one client address, that username or address is locked out for
+# ADMIN_LOGIN_COOLOFF_MINUTES. Attempts are kept in PostgreSQL, so the lockout holds while
+# Redis is down; staff see them (and unlock) under Axes in the admin. The API's own login,
+# /api/v1/auth/token/, keeps its rate limits (AUTH_RATE_LIMIT).
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "synapscale.clients.client_ip"
