@@ -25,6 +25,7 @@ from analytics.services.events_validation import MAX_BATCH_EVENTS, IngestContext
 from synapscale.api.pagination import CreatedAtCursorPagination, PageNumberPagination
 from synapscale.api.schema import PROBLEM_RESPONSES, problem
 from synapscale.api.viewsets import WorkspaceViewSet
+from synapscale.choices import WRITE_ROLES
 from synapscale.selectors.workspaces import workspace_for_ingestion_key
 
 INGESTION_KEY_HEADER = "HTTP_X_INGESTION_KEY"
@@ -98,14 +99,20 @@ EventTypeCountSerializer = inline_serializer(
 
 
 class IngestPermission(BasePermission):
-    """Ingestion takes the workspace's ingestion key or any member's token."""
+    """Ingestion takes the workspace's ingestion key or the token of a member who may write.
 
-    message = "Send a user token or the workspace's X-Ingestion-Key."
+    A viewer reads the workspace's events but does not add to them.
+    """
+
+    message = "Send the token of a member who may write, or the workspace's X-Ingestion-Key."
 
     def has_permission(self, request, view):
         if getattr(request, "ingestion_workspace", None) is not None:
             return True
-        return bool(request.user and request.user.is_authenticated)
+        if not (request.user and request.user.is_authenticated):
+            return False
+        membership = getattr(request, "membership", None)
+        return membership is not None and membership.role in WRITE_ROLES
 
 
 def client_ip(request) -> str | None:

@@ -126,16 +126,24 @@ def test_no_credentials_is_401(anon_client):
     assert response.status_code == 401
 
 
-def test_viewer_may_ingest_but_a_stranger_workspace_is_404(
+def test_a_viewer_may_not_ingest_a_member_may_a_stranger_workspace_is_404(
     api_client, other_user, workspace, make_member
 ):
-    make_member(workspace, other_user, Role.VIEWER)
-    from tests.conftest import client_for
+    from tests.api_checks import assert_problem
+    from tests.conftest import client_for, make_user
 
-    viewer = client_for(other_user)
-    ok = post_json(viewer, {"event_type": "click"}, HTTP_X_WORKSPACE=workspace.slug)
-    assert ok.status_code == 200
+    make_member(workspace, other_user, Role.VIEWER)
+    member = make_user("ingesting-member")
+    make_member(workspace, member, Role.MEMBER)
+
+    refused = post_json(
+        client_for(other_user), {"event_type": "click"}, HTTP_X_WORKSPACE=workspace.slug
+    )
+    ok = post_json(client_for(member), {"event_type": "click"}, HTTP_X_WORKSPACE=workspace.slug)
     missing = post_json(api_client, {"event_type": "click"}, HTTP_X_WORKSPACE="nope")
+
+    assert_problem(refused, 403)
+    assert ok.status_code == 200 and Event.objects.count() == 1
     assert missing.status_code == 404
 
 
