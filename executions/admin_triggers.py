@@ -10,7 +10,11 @@ from django.utils.html import format_html, format_html_join
 
 from executions.choices import TriggerKind
 from executions.models import Execution, WorkflowTrigger
-from executions.services.trigger_fields import FIELDS_BY_KIND, trigger_fields_clean
+from executions.services.trigger_fields import (
+    FIELDS_BY_KIND,
+    schedule_rule_errors,
+    trigger_fields_clean,
+)
 from executions.services.triggers import trigger_delete, trigger_rotate_secret, trigger_update
 
 RECENT_EXECUTIONS = 10
@@ -28,10 +32,11 @@ class WorkflowTriggerAdminForm(forms.ModelForm):
         except ValidationError as exc:
             for field, messages_ in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages_)
-        if "cron" in self.fields and bool(cleaned.get("cron")) == (
-            cleaned.get("interval_seconds") is not None
-        ):
-            self.add_error("cron", "A schedule has either a cron expression or an interval.")
+        if "cron" in self.fields:
+            for field, messages_ in schedule_rule_errors(
+                cleaned.get("cron"), cleaned.get("interval_seconds")
+            ).items():
+                self.add_error(field, messages_)
         return cleaned
 
 

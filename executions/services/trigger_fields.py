@@ -41,6 +41,13 @@ def fields_for_kind_errors(kind: str, fields: dict[str, Any]) -> dict[str, list[
     return errors
 
 
+def schedule_rule_errors(cron: str | None, interval_seconds: int | None) -> dict[str, list[str]]:
+    """Name `cron` unless exactly one of a cron expression and an interval is given."""
+    if bool(cron) == (interval_seconds is not None):
+        return {"cron": ["A schedule has either a cron expression or interval_seconds."]}
+    return {}
+
+
 def trigger_fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
     """Check editable fields; return them normalised. Raises a ValidationError naming each."""
     errors: dict[str, list[str]] = {}

@@ -14,7 +14,11 @@ from django.utils import timezone
 from executions.choices import TriggerKind, WebhookAuth
 from executions.models import Workflow, WorkflowTrigger
 from executions.services.schedules import schedule_remove, schedule_sync
-from executions.services.trigger_fields import fields_for_kind_errors, trigger_fields_clean
+from executions.services.trigger_fields import (
+    fields_for_kind_errors,
+    schedule_rule_errors,
+    trigger_fields_clean,
+)
 from synapscale.api.exceptions import ApplicationError
 
 
@@ -47,10 +51,8 @@ def trigger_create(
         errors["auth"] = [f"Must be one of: {', '.join(WebhookAuth.values)}."]
     elif kind == TriggerKind.SCHEDULE and auth != WebhookAuth.TOKEN:
         errors["auth"] = ["Only webhook triggers have this field."]
-    if kind == TriggerKind.SCHEDULE and bool(fields.get("cron")) == (
-        fields.get("interval_seconds") is not None
-    ):
-        errors["cron"] = ["A schedule has either a cron expression or interval_seconds."]
+    if kind == TriggerKind.SCHEDULE:
+        errors.update(schedule_rule_errors(fields.get("cron"), fields.get("interval_seconds")))
     if errors:
         raise ValidationError(errors)
     trigger = WorkflowTrigger(
@@ -83,10 +85,10 @@ def trigger_update(*, trigger: WorkflowTrigger, **changes: Any) -> WorkflowTrigg
         changes.setdefault("cron", "")
     before = (trigger.is_enabled, trigger.cron, trigger.interval_seconds, trigger.timezone)
     _apply(trigger, changes)
-    if trigger.kind == TriggerKind.SCHEDULE and bool(trigger.cron) == (
-        trigger.interval_seconds is not None
-    ):
-        raise ValidationError({"cron": ["A schedule has either a cron expression or an interval."]})
+    if trigger.kind == TriggerKind.SCHEDULE:
+        errors = schedule_rule_errors(trigger.cron, trigger.interval_seconds)
+        if errors:
+            raise ValidationError(errors)
     after = (trigger.is_enabled, trigger.cron, trigger.interval_seconds, trigger.timezone)
     if trigger.kind == TriggerKind.SCHEDULE and after != before:
         # A resumed or changed schedule starts afresh: its next tick is not "late" because of
