@@ -16,7 +16,8 @@ from analytics.services.events_capture import (
     posthog_event_translate,
 )
 from analytics.services.events_validation import MAX_BATCH_EVENTS, MAX_BODY_BYTES, IngestContext
-from synapscale.api.exceptions import problem_response
+from synapscale.api.exceptions import PayloadTooLarge, problem_response
+from synapscale.api.parsers import read_body_limited
 from synapscale.api.schema import problem
 from synapscale.selectors.workspaces import workspace_for_ingestion_key
 
@@ -68,13 +69,11 @@ class CaptureView(APIView):
     )
     def post(self, request, *args, **kwargs):
         received_at = timezone.now()
-        declared = request.META.get("CONTENT_LENGTH") or ""
         try:
-            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise CaptureError(f"The body exceeds {MAX_BODY_BYTES} bytes.", status=413)
-            body = request._request.read(MAX_BODY_BYTES + 1)
-            if len(body) > MAX_BODY_BYTES:
-                raise CaptureError(f"The body exceeds {MAX_BODY_BYTES} bytes.", status=413)
+            try:
+                body = read_body_limited(request._request, request.META, MAX_BODY_BYTES)
+            except PayloadTooLarge as exc:
+                raise CaptureError(f"The body exceeds {MAX_BODY_BYTES} bytes.", status=413) from exc
             payload = capture_payload_parse(
                 body,
                 content_type=request.META.get("CONTENT_TYPE", ""),

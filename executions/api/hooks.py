@@ -31,11 +31,10 @@ from executions.services.webhooks import (
 )
 from synapscale.api.exceptions import (
     PROBLEM_CONTENT_TYPE,
-    PayloadTooLarge,
     problem_body,
     problem_response,
 )
-from synapscale.api.parsers import read_limited
+from synapscale.api.parsers import read_body_limited
 from synapscale.api.schema import problem
 
 logger = logging.getLogger(__name__)
@@ -100,7 +99,12 @@ class _WebhookView(APIView):
             method=request.method,
             headers={k.lower(): v for k, v in request.headers.items()},
             query={k: request.GET.getlist(k) for k in request.GET},
-            body=_read_body(request, trigger.max_body_bytes),
+            body=read_body_limited(
+                request._request,
+                request.META,
+                trigger.max_body_bytes,
+                detail=f"The body exceeds this trigger's {trigger.max_body_bytes} bytes.",
+            ),
         )
         webhook_check_signature(trigger=trigger, call=call)
         _check_rate(request, trigger)
@@ -128,13 +132,6 @@ class TokenWebhookView(_WebhookView):
 @_documented("signed", "Call a signed webhook trigger (GitHub- or Stripe-style signature)")
 class SignedWebhookView(_WebhookView):
     pass
-
-
-def _read_body(request, limit: int) -> bytes:
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The body exceeds this trigger's {limit} bytes.")
-    return read_limited(request._request, limit)
 
 
 def _check_rate(request, trigger) -> None:

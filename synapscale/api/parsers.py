@@ -13,14 +13,25 @@ from rest_framework.parsers import BaseParser
 from synapscale.api.exceptions import PayloadTooLarge
 
 
-def read_limited(stream, limit: int) -> bytes:
+def read_limited(stream, limit: int, *, detail: str | None = None) -> bytes:
     """Read at most ``limit`` bytes from ``stream``; a longer body raises PayloadTooLarge."""
     if stream is None:
         return b""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge()
+        raise PayloadTooLarge(detail)
     return data
+
+
+def read_body_limited(stream, meta, limit: int, *, detail: str | None = None) -> bytes:
+    """Read a request body of at most ``limit`` bytes, refusing a larger declared length first.
+
+    A body whose Content-Length already says it is too large is refused without reading it.
+    """
+    declared = meta.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(detail)
+    return read_limited(stream, limit, detail=detail)
 
 
 def decompress_limited(data: bytes, limit: int) -> bytes:
@@ -44,10 +55,7 @@ class JSONParser(BaseParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         request = (parser_context or {}).get("request")
         meta = request.META if request is not None else {}
-        declared = meta.get("CONTENT_LENGTH")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge()
-        raw = read_limited(stream, limit)
+        raw = read_body_limited(stream, meta, limit)
         if meta.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
             raw = decompress_limited(raw, limit)
         if not raw.strip():
