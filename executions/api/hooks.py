@@ -29,11 +29,7 @@ from executions.services.webhooks import (
     webhook_start,
     webhook_trigger_for,
 )
-from synapscale.api.exceptions import (
-    PROBLEM_CONTENT_TYPE,
-    problem_body,
-    problem_response,
-)
+from synapscale.api.exceptions import problem_response
 from synapscale.api.parsers import read_body_limited
 from synapscale.api.schema import problem
 
@@ -201,8 +197,10 @@ def _as_summary(execution) -> dict:
 
 
 def _problem(code: int, type_: str, detail: str, execution_id: int, location: str):
-    body = problem_body(status_code=code, detail=detail, code=type_)
-    body["execution_id"] = execution_id
-    response = JsonResponse(body, status=code, content_type=PROBLEM_CONTENT_TYPE)
-    response["Location"] = location
-    return response
+    return problem_response(
+        status_code=code,
+        detail=detail,
+        code=type_,
+        headers={"Location": location},
+        extra={"execution_id": execution_id},
+    )

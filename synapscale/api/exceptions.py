@@ -81,10 +81,11 @@ def problem_body(*, status_code: int, detail: str, code: str, errors=None) -> di
 
 
 def problem_response(
-    *, status_code: int, detail: str, code: str, errors=None, headers=None
+    *, status_code: int, detail: str, code: str, errors=None, headers=None, extra=None
 ) -> Response:
-    """Build a problem-details response (for DRF views)."""
+    """Build a problem-details response (for DRF views); `extra` adds members (RFC 9457)."""
     body = problem_body(status_code=status_code, detail=detail, code=code, errors=errors)
+    body.update(extra or {})
     response = Response(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
