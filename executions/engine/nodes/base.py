@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from executions.engine.errors import NodeFailure
-from executions.engine.expressions import ExpressionError, evaluate, expression_problem
+from executions.engine.expressions import (
+    ExpressionError,
+    evaluate,
+    expression_problem,
+    is_expression,
+)
 
 LogFn = Callable[[str, str, dict[str, Any]], None]
 
@@ -48,6 +53,10 @@ class NodeContext:
             return evaluate(expression, self.run_context)
         except ExpressionError as exc:
             raise NodeFailure(str(exc), type="expression_error", retryable=False) from exc
+
+    def resolve(self, value: Any) -> Any:
+        """Return a literal param unchanged, or the value of an `{"expr": ...}` reference."""
+        return self.evaluate(value["expr"]) if is_expression(value) else value
 
 
 class NodeType:

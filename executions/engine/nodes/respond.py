@@ -31,10 +31,6 @@ FORBIDDEN_HEADERS = frozenset(
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 
 
-def _value(value: Any, context: NodeContext) -> Any:
-    return context.evaluate(value["expr"]) if is_expression(value) else value
-
-
 @register
 class RespondNode(NodeType):
     type_name = "respond"
@@ -82,7 +78,7 @@ class RespondNode(NodeType):
         return {**problems, **self.expression_problems(expressions)}
 
     def run(self, params: dict[str, Any], context: NodeContext) -> Any:
-        status = _value(params.get("status", 200), context)
+        status = context.resolve(params.get("status", 200))
         if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
             raise NodeFailure(
                 f"respond: status must be an integer from 200 to 599, got {status!r}.",
@@ -90,7 +86,7 @@ class RespondNode(NodeType):
             )
         headers = {}
         for name, value in (params.get("headers") or {}).items():
-            value = _value(value, context)
+            value = context.resolve(value)
             text = value if isinstance(value, str) else str(value)
             if "\r" in text or "\n" in text:
                 raise NodeFailure(
@@ -98,4 +94,4 @@ class RespondNode(NodeType):
                     retryable=False,
                 )
             headers[name] = text
-        return {"status": status, "headers": headers, "body": _value(params.get("body"), context)}
+        return {"status": status, "headers": headers, "body": context.resolve(params.get("body"))}

@@ -32,7 +32,4 @@ class SetNode(NodeType):
         return {**problems, **self.expression_problems(expressions)}
 
     def run(self, params: dict[str, Any], context: NodeContext) -> Any:
-        return {
-            name: context.evaluate(value["expr"]) if is_expression(value) else value
-            for name, value in params["fields"].items()
-        }
+        return {name: context.resolve(value) for name, value in params["fields"].items()}
