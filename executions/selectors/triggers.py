@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from executions.choices import TriggerKind
-from executions.models import WorkflowTrigger, WorkflowVersion
+from executions.models import WorkflowTrigger
 from executions.schedule_rules import schedule_next_due
+from executions.selectors.workflows import current_version_id
 
 
 def trigger_list() -> QuerySet[WorkflowTrigger]:
@@ -19,12 +20,9 @@ def trigger_list() -> QuerySet[WorkflowTrigger]:
 
 def trigger_for_call(public_id: str) -> WorkflowTrigger | None:
     """The trigger a webhook URL names, with its workflow ready to run, in one query."""
-    current = WorkflowVersion.objects.filter(
-        workflow_id=OuterRef("workflow_id"), version=OuterRef("workflow__version")
-    ).values("id")[:1]
     trigger = (
         WorkflowTrigger.objects.select_related("workflow")
-        .annotate(current_version_id=Subquery(current))
+        .annotate(current_version_id=current_version_id("workflow_id", "workflow__version"))
         .filter(public_id=public_id)
         .first()
     )
