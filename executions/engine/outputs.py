@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from executions.choices import ErrorType
@@ -51,6 +52,32 @@ def sized_storable_json(
     decoded = json.loads(text)
     _check_depth_and_nul(decoded)
     return decoded, len(text)
+
+
+class OutputBudget:
+    """What one execution's node outputs may weigh in JSON bytes: each, and all together.
+
+    The run context holds every succeeded node's output, so the total bounds a worker's
+    memory for the execution, whatever its nodes compute.
+    """
+
+    def __init__(self, *, per_node: int, total: int, stored: Iterable[Any] = ()) -> None:
+        self.per_node, self.total = per_node, total
+        # Outputs the run context already holds (those a resumed run reloaded).
+        self.used = sum(len(json.dumps(output)) for output in stored)
+
+    def admit(self, output: Any) -> Any:
+        """Return the output as storable JSON within both caps, or fail the node."""
+        stored, size = sized_storable_json(output, max_bytes=self.per_node)
+        if self.used + size > self.total:
+            raise NodeFailure(
+                f"The execution's node outputs would reach {self.used + size} bytes of JSON, "
+                f"over the cap of {self.total} (EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES).",
+                type=ErrorType.OUTPUT_TOO_LARGE,
+                retryable=False,
+            )
+        self.used += size
+        return stored
 
 
 def loggable_json(value: Any, *, max_bytes: int | None = None) -> Any:

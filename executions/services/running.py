@@ -15,7 +15,6 @@ never runs twice. The finish is the last checkpoint, one transaction for everyth
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -35,7 +34,7 @@ from executions.engine.definitions import graph_for
 from executions.engine.errors import ExecutionCancelled, NodeFailure, NodeTimeout
 from executions.engine.graph import NodeSpec
 from executions.engine.nodes import NodeContext, get_node_type
-from executions.engine.outputs import loggable_json, sized_storable_json
+from executions.engine.outputs import OutputBudget, loggable_json
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
 from executions.services.lifecycle import execution_claim, execution_finish, node_runs_write
@@ -125,15 +124,12 @@ class _Runner:
             )
             for position, node_id in enumerate(self.graph.order)
         }
-        self.max_output_bytes = int(app_setting("EXECUTIONS_MAX_NODE_OUTPUT_BYTES"))
-        self.max_total_output_bytes = int(app_setting("EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES"))
+        self.outputs_budget = OutputBudget(
+            per_node=int(app_setting("EXECUTIONS_MAX_NODE_OUTPUT_BYTES")),
+            total=int(app_setting("EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES")),
+            stored=self._outputs().values(),
+        )
         self.max_log_data_bytes = int(app_setting("EXECUTIONS_MAX_LOG_DATA_BYTES"))
-        # JSON bytes of each succeeded node's output: what the run context holds in memory.
-        self.output_sizes: dict[str, int] = {
-            node_id: len(json.dumps(run.output))
-            for node_id, run in self.runs.items()
-            if run.status == NodeRunStatus.SUCCEEDED
-        }
         self.logs: list[ExecutionLog] = []
         if resumed:
             self._log(LogLevel.WARNING, "Resuming after the previous runner stopped.", {})
@@ -235,8 +231,7 @@ class _Runner:
                 output = node_type.run(spec.params, context)
                 if node_deadline.passed():
                     raise NodeTimeout(node_deadline.reason)
-                output, size = sized_storable_json(output, max_bytes=self.max_output_bytes)
-                self._check_total_output(spec.id, size)
+                output = self.outputs_budget.admit(output)
             except ExecutionCancelled:
                 error = {"node": spec.id, "type": ErrorType.CANCELLED, "message": "Cancelled."}
                 self._finish_run(run, status=NodeRunStatus.FAILED, error=error)
@@ -341,17 +336,6 @@ class _Runner:
         return self.finish(ExecutionStatus.CANCELLED, error=error)
 
     # -- state and checkpoints ------------------------------------------------------------
-    def _check_total_output(self, node_id: str, size: int) -> None:
-        total = sum(self.output_sizes.values()) - self.output_sizes.get(node_id, 0) + size
-        if total > self.max_total_output_bytes:
-            raise NodeFailure(
-                f"The execution's node outputs would reach {total} bytes of JSON, over the cap "
-                f"of {self.max_total_output_bytes} (EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES).",
-                type=ErrorType.OUTPUT_TOO_LARGE,
-                retryable=False,
-            )
-        self.output_sizes[node_id] = size
-
     def _statuses(self) -> dict[str, str]:
         return {node_id: run.status for node_id, run in self.runs.items()}
 
