@@ -125,15 +125,17 @@ class WorkflowTriggerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disable the selected triggers (their URLs answer 404)")
     def disable_triggers(self, request, queryset):
-        for trigger in queryset:
-            trigger_update(trigger=trigger, is_enabled=False)
-        self.message_user(request, f"Disabled {queryset.count()} trigger(s).", messages.SUCCESS)
+        self._set_enabled(request, queryset, enabled=False)
 
     @admin.action(description="Enable the selected triggers")
     def enable_triggers(self, request, queryset):
+        self._set_enabled(request, queryset, enabled=True)
+
+    def _set_enabled(self, request, queryset, *, enabled: bool) -> None:
         for trigger in queryset:
-            trigger_update(trigger=trigger, is_enabled=True)
-        self.message_user(request, f"Enabled {queryset.count()} trigger(s).", messages.SUCCESS)
+            trigger_update(trigger=trigger, is_enabled=enabled)
+        verb = "Enabled" if enabled else "Disabled"
+        self.message_user(request, f"{verb} {queryset.count()} trigger(s).", messages.SUCCESS)
 
     @admin.action(description="Rotate the secrets of the selected webhooks (old URLs stop)")
     def rotate_secrets(self, request, queryset):
