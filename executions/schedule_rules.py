@@ -7,20 +7,14 @@ from zoneinfo import ZoneInfo
 
 from django_celery_beat.tzcrontab import TzAwareCrontab
 
+from synapscale.cron import cron_fields
+
 
 def schedule_rule(trigger):
     """The trigger's rule as a Celery schedule (a time-zone-aware crontab, or None)."""
     if not trigger.cron:
         return None
-    minute, hour, day_of_month, month_of_year, day_of_week = trigger.cron.split()
-    return TzAwareCrontab(
-        minute=minute,
-        hour=hour,
-        day_of_month=day_of_month,
-        month_of_year=month_of_year,
-        day_of_week=day_of_week,
-        tz=ZoneInfo(trigger.timezone),
-    )
+    return TzAwareCrontab(**cron_fields(trigger.cron), tz=ZoneInfo(trigger.timezone))
 
 
 def schedule_next_due(trigger, after: datetime, now: datetime) -> datetime:

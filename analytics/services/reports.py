@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import PeriodicTask
 
 from analytics.choices import RunStatus, RunTrigger, Sharing
 from analytics.models import Report, ReportRun
@@ -20,7 +20,7 @@ from analytics.query_spec import QuerySpec, QuerySpecError, query_spec_parse
 from analytics.selectors.queries import query_run, query_spec_check_compiles
 from analytics.selectors.reports import REPORT_RESULT_NAMESPACE
 from synapscale.cache import invalidate, invalidate_on_commit
-from synapscale.cron import cron_parse
+from synapscale.cron import cron_parse, crontab_row
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +53,7 @@ def _schedule_sync(report: Report) -> None:
             report.save(update_fields=["periodic_task"])
             task.delete()
         return
-    minute, hour, day_of_month, month_of_year, day_of_week = report.schedule.split()
-    cron, _ = CrontabSchedule.objects.get_or_create(
-        minute=minute,
-        hour=hour,
-        day_of_month=day_of_month,
-        month_of_year=month_of_year,
-        day_of_week=day_of_week,
-        timezone="UTC",
-    )
+    cron = crontab_row(report.schedule)
     task = report.periodic_task or PeriodicTask(name=f"{PERIODIC_PREFIX}{report.pk}")
     task.task = SCHEDULED_TASK
     task.crontab = cron

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from executions.choices import (
     ExecutionStatus,
@@ -26,6 +26,7 @@ from executions.conf import app_setting
 from executions.models import Execution, WorkflowTrigger
 from executions.schedule_rules import schedule_next_due
 from executions.services.executions import execution_start
+from synapscale.cron import beat_schedule_row, crontab_row
 
 logger = logging.getLogger(__name__)
 
@@ -53,19 +54,10 @@ def schedule_sync(trigger: WorkflowTrigger) -> None:
         return
     task = trigger.periodic_task or PeriodicTask(name=f"{PERIODIC_PREFIX}{trigger.pk}")
     if trigger.cron:
-        minute, hour, day_of_month, month_of_year, day_of_week = trigger.cron.split()
-        task.crontab = _shared_row(
-            CrontabSchedule,
-            minute=minute,
-            hour=hour,
-            day_of_month=day_of_month,
-            month_of_year=month_of_year,
-            day_of_week=day_of_week,
-            timezone=trigger.timezone,
-        )
+        task.crontab = crontab_row(trigger.cron, timezone=trigger.timezone)
         task.interval = None
     else:
-        task.interval = _shared_row(
+        task.interval = beat_schedule_row(
             IntervalSchedule, every=trigger.interval_seconds, period=IntervalSchedule.SECONDS
         )
         task.crontab = None
@@ -77,12 +69,6 @@ def schedule_sync(trigger: WorkflowTrigger) -> None:
     if trigger.periodic_task_id != task.pk:
         trigger.periodic_task = task
         trigger.save(update_fields=["periodic_task"])
-
-
-def _shared_row(model, **fields):
-    # Schedules are shared between entries and have no unique constraint, so duplicates may
-    # exist (beat's own from_schedule copes the same way): take any one.
-    return model.objects.filter(**fields).first() or model.objects.create(**fields)
 
 
 def schedule_remove(trigger: WorkflowTrigger) -> None:

@@ -12,7 +12,7 @@ from django_celery_beat.models import CrontabSchedule
 
 from executions.choices import TriggerKind
 from executions.conf import app_setting
-from synapscale.cron import cron_parse
+from synapscale.cron import cron_fields, cron_parse
 
 COMMON_FIELDS = ("name", "is_enabled")
 WEBHOOK_FIELDS = ("methods", "response_mode", "wait_seconds", "rate_limit", "max_body_bytes")
@@ -103,8 +103,7 @@ def _check_schedule(fields: dict[str, Any], errors: dict[str, list[str]]) -> Non
 
 def _cron_fields_too_long(expression: str) -> str | None:
     """Name the first field longer than django-celery-beat's column for it, if any."""
-    names = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
-    for name, value in zip(names, expression.split(), strict=True):
+    for name, value in cron_fields(expression).items():
         if len(value) > CrontabSchedule._meta.get_field(name).max_length:
             return name.replace("_", "-")
     return None
