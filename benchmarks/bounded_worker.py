@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import _our_stack as ours  # noqa: E402
 from benchmarks._benchdb import use_bench_database  # noqa: E402
 from benchmarks._procs import MemorySampler, Processes, run_bounded, tree, wait_until  # noqa: E402
 
@@ -55,28 +56,23 @@ class _BigBody(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def environment(caps: str) -> dict:
+def stack(caps: str, run_dir: Path) -> ours.StackConfig:
+    """The production settings of the executions benchmark, plus this benchmark's own."""
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/synapscale")
     use_bench_database()
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS": "false",  # the big body is served locally
-        "EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE": "2",
-    }
+    config = ours.StackConfig(
+        port=0, redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6"), run_dir=run_dir
+    )
+    config.env["EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS"] = "false"  # the big body is local
+    config.env["EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE"] = "2"
     if caps == "off":
         for name in (
             "EXECUTIONS_HTTP_MAX_RESPONSE_BYTES",
             "EXECUTIONS_MAX_NODE_OUTPUT_BYTES",
             "EXECUTIONS_MAX_EXECUTION_OUTPUT_BYTES",
         ):
-            env[name] = GIB
-    return env
+            config.env[name] = GIB
+    return config
 
 
 def definitions(big_url: str) -> dict[str, dict]:
@@ -109,12 +105,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    env = environment(args.caps)
-    os.environ.update(env)
     run_dir = Path(tempfile.mkdtemp(prefix="bench-bounded-"))
-    python = str(ROOT / ".venv" / "bin" / "python")
-    migrate = run_bounded([python, "manage.py", "migrate", "--noinput", "-v0"], timeout=600,
-                          cwd=ROOT, env=env, capture_output=True)  # fmt: skip
+    config = stack(args.caps, run_dir)
+    os.environ.update(config.env)
+    migrate = run_bounded([ours.PYTHON, "manage.py", "migrate", "--noinput", "-v0"], timeout=600,
+                          cwd=ROOT, env=config.env, capture_output=True)  # fmt: skip
     if migrate.returncode:
         raise SystemExit(f"migrate failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-2000:]}")
     import django
@@ -146,10 +141,8 @@ def main() -> None:
             definition=definition,
         )  # fmt: skip
     procs = Processes()
-    celery = str(ROOT / ".venv" / "bin" / "celery")
-    worker_argv = [celery, "-A", "config", "worker", "-Q", "default,high", "-c", "2",
-                   "--pool", "prefork", "--loglevel", "WARNING"]  # fmt: skip
-    worker = procs.start("worker", worker_argv, env=env, cwd=ROOT, log=run_dir / "worker.log")
+    ours.start_worker(procs, config)  # -c 2, prefork, as the executions benchmark
+    worker = procs.get("worker")
     try:
         time.sleep(4)
         roles = {"main": lambda: [worker.pid], "pool": lambda: tree(worker.pid)[1:]}
