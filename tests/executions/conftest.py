@@ -18,26 +18,6 @@ def workflow(workspace):
 
 
 @pytest.fixture
-def redis_down(settings):
-    """Point the cache (and the engine's Redis) at a port where nothing listens.
-
-    The Celery broker keeps its own (working) connection.
-    """
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            **settings.CACHES["default"],
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {
-                **settings.CACHES["default"].get("OPTIONS", {}),
-                "SOCKET_CONNECT_TIMEOUT": 0.2,
-                "SOCKET_TIMEOUT": 0.2,
-            },
-        },
-    }
-
-
-@pytest.fixture
 def admin_client_(staff_user):
     """A logged-in superuser's client for the admin."""
     from django.test import Client
