@@ -119,6 +119,19 @@ def _isolated_cache():
     yield
 
 
+@pytest.fixture
+def rate_limits(settings):
+    """Lower some groups' rates for one test: ``rate_limits(auth="2/m")``."""
+
+    def set_rates(**rates: str) -> None:
+        table = dict(settings.RATE_LIMITS)
+        for group, rate in rates.items():
+            table[group] = {**table[group], "rate": rate}
+        settings.RATE_LIMITS = table
+
+    return set_rates
+
+
 def make_user(username: str, *, staff: bool = False):
     """Create a user with a personal workspace, as registration does."""
     user = UserFactory(username=username, is_staff=staff)

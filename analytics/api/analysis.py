@@ -55,6 +55,7 @@ class AnalysisView(WorkspaceScopedMixin, GenericAPIView):
     """Run one analysis over the workspace's events; answers are cached (business policy)."""
 
     queryset = Event.objects.none()
+    rate_limit_group = "analysis"
     # Running an analysis reads; POST only carries the query, so viewers may run one too.
     write_roles = frozenset(Role)
 

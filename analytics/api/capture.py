@@ -19,6 +19,7 @@ from analytics.services.events_validation import MAX_BATCH_EVENTS, MAX_BODY_BYTE
 from synapscale.api.exceptions import PayloadTooLarge, problem_response
 from synapscale.api.parsers import read_body_limited
 from synapscale.api.schema import problem
+from synapscale.ratelimits import rate_limit_hit
 from synapscale.selectors.workspaces import workspace_for_ingestion_key
 
 CaptureResultSerializer = inline_serializer(
@@ -38,6 +39,7 @@ class CaptureView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
     parser_classes: list = []  # the raw body is read here: form, base64 and gzip-js variants
+    rate_limit_group = None  # counted per ingestion key once the key is known
 
     def _error(self, exc: CaptureError):
         code = {401: "not_authenticated", 413: "payload_too_large", 415: "unsupported_media_type"}
@@ -64,6 +66,7 @@ class CaptureView(APIView):
             400: problem("Unreadable body."),
             401: problem("Missing or unknown api_key."),
             413: problem("Body or batch too large."),
+            429: problem("The ingestion key's rate limit or the events quota was reached."),
         },
         auth=[],
     )
@@ -87,6 +90,7 @@ class CaptureView(APIView):
                 raise CaptureError("Unknown api_key.", status=401)
         except CaptureError as exc:
             return self._error(exc)
+        rate_limit_hit(request, "capture", value=f"workspace:{workspace.id}")
         raw_events = [
             posthog_event_translate(event, sent_at=payload.sent_at, received_at=received_at)
             for event in payload.events

@@ -113,6 +113,7 @@ class _EditableMixin:
 
 
 class DashboardViewSet(_EditableMixin, WorkspaceModelViewSet):
+    rate_limit_group = {"data": "analysis"}
     queryset = Dashboard.objects.all()
     serializer_class = DashboardSerializer
     search_fields = ["name", "description"]

@@ -26,6 +26,7 @@ from synapscale.api.pagination import CreatedAtCursorPagination, PageNumberPagin
 from synapscale.api.schema import PROBLEM_RESPONSES, problem
 from synapscale.api.viewsets import WorkspaceViewSet
 from synapscale.choices import WRITE_ROLES
+from synapscale.clients import client_ip as platform_client_ip
 from synapscale.selectors.workspaces import workspace_for_ingestion_key
 
 INGESTION_KEY_HEADER = "HTTP_X_INGESTION_KEY"
@@ -116,12 +117,13 @@ class IngestPermission(BasePermission):
 
 
 def client_ip(request) -> str | None:
-    """Return the request's client address, truncated like stored event IPs."""
-    address = request.META.get("REMOTE_ADDR") or ""
+    """Return the request's client address (trusted proxies honoured), truncated."""
+    address = platform_client_ip(request._request)
     return truncate_ip(address) if address else None
 
 
 class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
+    rate_limit_group = {"create": "ingest"}
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_class = EventFilterSet

@@ -60,6 +60,7 @@ class ExportInSerializer(serializers.Serializer):
 class ExportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, WorkspaceViewSet
 ):
+    rate_limit_group = {"create": "exports"}
     queryset = Export.objects.select_related("requested_by")
     serializer_class = ExportSerializer
     ordering_fields = ["created_at"]

@@ -96,6 +96,7 @@ ReportResultSerializer = inline_serializer(
 
 
 class ReportViewSet(WorkspaceModelViewSet):
+    rate_limit_group = {"run": "analysis", "result": "analysis"}
     queryset = Report.objects.all()
     serializer_class = ReportSerializer
     search_fields = ["name", "description"]

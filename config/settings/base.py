@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "synapscale.logging.RequestIdMiddleware",
     "synapscale.api.errors.ApiNotFoundMiddleware",
     "synapscale.api.errors.ApiQueryGuardMiddleware",
+    "synapscale.ratelimits.RateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves admin and API-docs static files from the app server in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -131,6 +132,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["synapscale.ratelimits.PolicyThrottle"],
     "EXCEPTION_HANDLER": "synapscale.api.handler.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "synapscale.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -210,6 +212,8 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Health checks give each dependency this long before calling it down.
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+# /health/ready/ answers from its last run for this long (the probes are kept open between).
+HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=2.0)
 
 # Cache single flight: the computing process holds a lock this long at most; others serve the
 # stale copy, or wait up to CACHE_WAIT_SECONDS for the fresh one before computing themselves
@@ -276,16 +280,88 @@ def build_logging(log_format: str, level: str) -> dict:
 
 
 LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
-AUTH_RATE_LIMIT = env.str("AUTH_RATE_LIMIT", default="30/m")
-# Behind a proxy every client shares its address: name the header that carries the client's
-# (e.g. HTTP_X_REAL_IP) so rate limits apply per client. Set only for a trusted proxy.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+
+# Rate limits: one group per endpoint family, each a rate in django-ratelimit's notation
+# ("N/s", "N/m", "N/h", "N/d") and what it counts by: the user, the workspace, the ingestion
+# key's workspace, the account being signed into, or the client address (anonymous callers
+# always count by address). RATE_LIMIT_<GROUP> overrides a rate; README "Limits" has the table.
+# A view names its group (`rate_limit_group`); any other API view counts as reads or writes.
+def _rate(group: str, default: str) -> str:
+    return env.str(f"RATE_LIMIT_{group.upper()}", default=default)
+
+
+RATE_LIMITS = {
+    # Sign-in keeps counting in the process while Redis is down (`fallback`).
+    "auth": {"rate": _rate("auth", "30/m"), "key": "ip", "fallback": True},
+    "auth_account": {"rate": _rate("auth_account", "10/m"), "key": "username", "fallback": True},
+    "admin_login": {"rate": _rate("admin_login", "20/m"), "key": "ip", "fallback": True},
+    "reads": {"rate": _rate("reads", "1200/m"), "key": "user"},
+    "reads_anonymous": {"rate": _rate("reads_anonymous", "120/m"), "key": "ip"},
+    "writes": {"rate": _rate("writes", "300/m"), "key": "user"},
+    "run": {"rate": _rate("run", "1200/m"), "key": "workspace"},
+    # A webhook trigger's own `rate_limit` (default 60/m) is counted per trigger.
+    "hooks": {"rate": _rate("hooks", "60/m"), "key": "trigger"},
+    "ingest": {"rate": _rate("ingest", "1200/m"), "key": "ingestion_key"},
+    "capture": {"rate": _rate("capture", "6000/m"), "key": "ingestion_key"},
+    "analysis": {"rate": _rate("analysis", "60/m"), "key": "workspace"},
+    "exports": {"rate": _rate("exports", "10/m"), "key": "workspace"},
+    "search": {"rate": _rate("search", "300/m"), "key": "user"},
+    "search_anonymous": {"rate": _rate("search_anonymous", "60/m"), "key": "ip"},
+    # `?refresh=true` (recompute a cached result): anonymous callers never get it.
+    "refresh": {"rate": _rate("refresh", "10/m"), "key": "user"},
+    "health": {"rate": _rate("health", "120/m"), "key": "ip"},
+}
+# While Redis is down, one warning per group per interval (not one per request).
+RATE_LIMIT_WARNING_INTERVAL_SECONDS = env.float("RATE_LIMIT_WARNING_INTERVAL_SECONDS", default=30)
+# Paths outside DRF that RateLimitMiddleware limits itself.
+RATE_LIMIT_PATHS = {("POST", "/admin/login/"): "admin_login", ("GET", "/health/ready/"): "health"}
+
+# Workspace quotas (synapscale/quotas.py): the defaults; a workspace's override is edited in
+# the admin (Workspace > quota override). WORKSPACE_QUOTA_<NAME> overrides a default. The
+# running-at-once limit of executions is EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE.
+WORKSPACE_QUOTAS = {
+    name: env.int(f"WORKSPACE_QUOTA_{name.upper()}", default=default)
+    for name, default in {
+        "events_per_day": 1_000_000,
+        "exports_per_day": 100,
+        "executions_per_day": 50_000,
+        "workflows": 1_000,
+        "analysis_queries_running": 4,
+        "exports_building": 2,
+    }.items()
+}
+# Query budgets (synapscale/query_budget.py): SET LOCAL statement_timeout per kind, in ms.
+# Those answered in a request stay under gunicorn's 30 s timeout; reports and exports run on
+# workers (an export's budget is per fetched chunk). Alert metrics use
+# ANALYTICS_ALERTS["METRIC_TIMEOUT_MS"]. Over budget: 503 query-timeout with Retry-After.
+QUERY_BUDGETS_MS = {
+    kind: env.int(f"QUERY_BUDGET_{kind.upper()}_MS", default=default)
+    for kind, default in {
+        "analysis": 15_000,
+        "widget": 10_000,
+        "metrics": 10_000,
+        "report": 120_000,
+        "export": 60_000,
+    }.items()
+}
+QUERY_TIMEOUT_RETRY_AFTER_SECONDS = env.int("QUERY_TIMEOUT_RETRY_AFTER_SECONDS", default=30)
+# Exports: a file stops (and the export fails, naming the cap) past either cap.
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)
+EXPORT_MAX_BYTES = env.int("EXPORT_MAX_BYTES", default=256 * 1024 * 1024)
+QUOTA_OVERRIDE_CACHE_SECONDS = env.float("QUOTA_OVERRIDE_CACHE_SECONDS", default=30.0)
+
+# The client address behind proxies: only when REMOTE_ADDR is one of TRUSTED_PROXIES
+# (addresses or networks, e.g. "10.0.0.0/8") is CLIENT_IP_HEADER read, from the right, so
+# a client cannot forge its address by sending the header itself.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="HTTP_X_FORWARDED_FOR")
 
 # /admin/login/ (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for one
 # username, or from one client address, that username or address is locked out for
 # ADMIN_LOGIN_COOLOFF_MINUTES. Attempts are kept in PostgreSQL, so the lockout holds while
 # Redis is down; staff see them (and unlock) under Axes in the admin. The API's own login,
-# /api/v1/auth/token/, keeps its rate limits (AUTH_RATE_LIMIT).
+# /api/v1/auth/token/, keeps its rate limits (RATE_LIMITS auth and auth_account).
 AXES_ONLY_ADMIN_SITE = True
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=30))

@@ -28,4 +28,9 @@ SEED_DEMO_ALLOWED = True
 # Close connections after each request/task: worker threads in tests must not keep the test
 # database open past its teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-AUTH_RATE_LIMIT = "1000/m"
+# Every test shares 127.0.0.1: limits are high unless a test lowers one (settings fixture).
+RATE_LIMITS = {group: {**policy, "rate": "100000/m"} for group, policy in RATE_LIMITS.items()}  # noqa: F405
+RATE_LIMIT_WARNING_INTERVAL_SECONDS = 0  # tests that stop Redis look for the warning
+# Tests queue exports without a worker to build them; the quota's own tests lower it.
+WORKSPACE_QUOTAS = {**WORKSPACE_QUOTAS, "exports_building": 50}  # noqa: F405
+HEALTH_CACHE_SECONDS = 0  # health tests change a dependency between calls

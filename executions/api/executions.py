@@ -63,6 +63,7 @@ class LogCursorPagination(CreatedAtCursorPagination):
     destroy=extend_schema(summary="Delete a finished execution"),
 )
 class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
+    rate_limit_group = {"retry": "run", "bulk": "run"}
     serializer_class = ExecutionSerializer
     pagination_class = CreatedAtCursorPagination
     filter_backends = [StrictDjangoFilterBackend, ExecutionOrderingFilter, SearchFilter]

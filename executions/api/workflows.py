@@ -78,6 +78,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     ),
 )
 class WorkflowViewSet(WorkspaceModelViewSet):
+    rate_limit_group = {"run": "run"}
     serializer_class = WorkflowSerializer
     ordering = ["-created_at", "-id"]
     filter_backends = [StrictDjangoFilterBackend, ExecutionOrderingFilter, SearchFilter]

@@ -28,6 +28,7 @@ PROBLEM_RESPONSES = {
     401: problem("Not authenticated."),
     403: problem("Authenticated, but not allowed."),
     404: problem("Not found, or not in the request's workspace."),
+    429: problem("A rate limit or quota was reached; `Retry-After` says when to try again."),
 }
 
 WORKSPACE_HEADER_PARAMETER = OpenApiParameter(
@@ -59,6 +60,7 @@ class AutoSchema(openapi.AutoSchema):
             codes += ["401", "403"]
         if "{" in self.path:
             codes.append("404")
+        codes.append("429")  # every operation counts against a rate limit (README, Limits)
         for code in codes:
             bodies.setdefault(code, self._get_response_for_code(PROBLEM_RESPONSES[int(code)], code))
         return bodies

@@ -128,6 +128,7 @@ def _paged_payload(request, *, params: dict, queryset_fn, serializer_class, extr
 class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
     """Published templates of every workspace; readable without an account."""
 
+    rate_limit_group = "search"
     permission_classes = (AllowAny,)
     serializer_class = TemplateSummarySerializer
     filterset_class = MarketplaceTemplateFilterSet
@@ -188,6 +189,7 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
 class MarketplaceHomeViewSet(viewsets.ViewSet):
     """The marketplace front page and its category index."""
 
+    rate_limit_group = "search"
     permission_classes = (AllowAny,)
 
     @extend_schema(

@@ -261,7 +261,7 @@ def test_with_redis_down_the_rate_limit_and_replay_check_let_calls_through(
 
     assert [call.status_code for call in calls] == [202, 202]
     assert stripe_call.status_code == 202
-    assert "webhook_rate_limit_unavailable" in caplog.text
+    assert "rate_limit_redis_unavailable group=hooks" in caplog.text
     assert "webhook_replay_check_unavailable" in caplog.text
 
 

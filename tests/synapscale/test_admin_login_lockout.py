@@ -75,7 +75,10 @@ def test_the_client_address_comes_from_the_trusted_header_only(settings):
 
     from synapscale.clients import client_ip
 
-    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="203.0.113.5")
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.5"
+    )
     assert client_ip(request) == "10.0.0.2"
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    # The proxy appended 203.0.113.5; what the client wrote itself (198.51.100.7) is ignored.
     assert client_ip(request) == "203.0.113.5"

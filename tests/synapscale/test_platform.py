@@ -53,8 +53,8 @@ def test_workspace_admin_shows_members_and_rotates_keys(admin_client, workspace)
     assert workspace.ingestion_key != old_key
 
 
-def test_registration_is_rate_limited_per_address(anon_client, settings):
-    settings.AUTH_RATE_LIMIT = "2/m"
+def test_registration_is_rate_limited_per_address(anon_client, rate_limits):
+    rate_limits(auth="2/m")
     statuses = [
         anon_client.post(
             "/api/v1/auth/register/",

@@ -1,0 +1,263 @@
+"""Rate limits from one policy table (settings.RATE_LIMITS), counted in Redis.
+
+Each endpoint family is a group with a rate (django-ratelimit's notation) and what it counts
+by. A hit is counted with django-ratelimit (two Redis commands: SET NX, then INCR), so a
+limit holds across processes and hosts. The decision travels on the request; the
+middleware below writes the RateLimit-* header fields (IETF draft) on the response, and a
+refusal is a 429 problem with Retry-After.
+
+When Redis is down, groups marked ``fallback`` (sign-in) count in the process instead, so
+password guessing stays limited per process; the others let the request through and log it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import JsonResponse
+from django_ratelimit.core import _split_rate, get_usage
+from redis.exceptions import RedisError
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import BaseThrottle
+
+from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE, problem_body
+from synapscale.clients import client_ip
+
+logger = logging.getLogger(__name__)
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    group: str
+    rate: str
+    limit: int
+    remaining: int
+    reset_seconds: int
+    limited: bool
+
+    @property
+    def window_seconds(self) -> int:
+        return _split_rate(self.rate)[1]
+
+
+class RateLimited(Throttled):
+    default_code = "rate_limited"
+
+    def __init__(self, decision: RateDecision):
+        super().__init__(
+            wait=max(1, decision.reset_seconds),
+            detail=(
+                f"Rate limit `{decision.group}` ({decision.rate}) reached; "
+                f"retry in {max(1, decision.reset_seconds)} s."
+            ),
+        )
+        self.decision = decision
+
+
+def policy_for(group: str) -> dict:
+    try:
+        return settings.RATE_LIMITS[group]
+    except KeyError:
+        raise LookupError(f"No rate-limit group {group!r} in settings.RATE_LIMITS") from None
+
+
+def _django_request(request):
+    return getattr(request, "_request", request)
+
+
+def _user_id(request) -> int | None:
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def _workspace_id(request) -> int | None:
+    for name in ("ingestion_workspace", "workspace"):
+        workspace = getattr(request, name, None)
+        if workspace is not None:
+            return workspace.pk
+    return None
+
+
+def _username(request) -> str:
+    data = getattr(request, "data", None)
+    # Any JSON may arrive (`[]`, a string): the serializer refuses it, the key must not crash.
+    data = data if isinstance(data, dict) else {}
+    return "account:" + str(data.get("username", "")).lower()[:150]
+
+
+def key_value(request, key: str) -> str:
+    """What a hit counts by; callers nobody vouches for are counted by client address."""
+    if key == "username":
+        return _username(request)
+    if key in ("workspace", "ingestion_key"):
+        workspace_id = _workspace_id(request)
+        if workspace_id is not None:
+            return f"workspace:{workspace_id}"
+    if key in ("user", "workspace", "ingestion_key"):
+        user_id = _user_id(request)
+        if user_id is not None:
+            return f"user:{user_id}"
+    return "ip:" + client_ip(_django_request(request))
+
+
+class _ProcessCounter:
+    """Fixed windows counted in this process, for sign-in limits while Redis is down."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str, int], int] = {}
+
+    def hit(self, group: str, value: str, limit: int, period: int) -> tuple[int, int]:
+        now = int(time.time())
+        window_end = now - now % period + period
+        with self._lock:
+            if len(self._counts) > 10_000:
+                self._counts = {k: v for k, v in self._counts.items() if k[2] > now}
+            key = (group, value, window_end)
+            self._counts[key] = self._counts.get(key, 0) + 1
+            return self._counts[key], window_end - now
+
+
+_process_counter = _ProcessCounter()
+_last_warning: dict[str, float] = {}
+
+
+def _warn_unavailable(group: str, fallback: bool) -> None:
+    # Once per group per interval: a Redis outage must not turn every request into a log line.
+    now = time.monotonic()
+    if now - _last_warning.get(group, -1e9) >= settings.RATE_LIMIT_WARNING_INTERVAL_SECONDS:
+        _last_warning[group] = now
+        action = "counting_in_process" if fallback else "failing_open"
+        logger.warning("rate_limit_redis_unavailable group=%s action=%s", group, action)
+
+
+def _count(request, group: str, value: str, rate: str, fallback: bool) -> dict | None:
+    try:
+        return get_usage(
+            _django_request(request),
+            group=group,
+            key=lambda _group, _request: value,
+            rate=rate,
+            increment=True,
+        )
+    except RedisError:
+        _warn_unavailable(group, fallback)
+        if not fallback:
+            return None
+        limit, period = _split_rate(rate)
+        count, time_left = _process_counter.hit(group, value, limit, period)
+        return {
+            "count": count,
+            "limit": limit,
+            "should_limit": count > limit,
+            "time_left": time_left,
+        }
+
+
+def rate_limit_hit(request, group: str, *, value: str | None = None, rate: str | None = None):
+    """Count one hit of ``group``; raise RateLimited when over. Returns the decision.
+
+    ``value`` and ``rate`` override the policy's key and rate (a webhook trigger has its own).
+    """
+    policy = policy_for(group)
+    rate = rate or policy["rate"]
+    value = value or key_value(request, policy["key"])
+    usage = _count(request, group, value, rate, bool(policy.get("fallback")))
+    if usage is None:
+        return None
+    decision = RateDecision(
+        group=group,
+        rate=rate,
+        limit=usage["limit"],
+        remaining=max(0, usage["limit"] - usage["count"]),
+        reset_seconds=max(0, usage["time_left"]),
+        limited=usage["should_limit"],
+    )
+    _remember(request, decision)
+    if decision.limited:
+        raise RateLimited(decision)
+    return decision
+
+
+def _remember(request, decision: RateDecision) -> None:
+    # The headers describe the tightest of the limits this request counted against.
+    django_request = _django_request(request)
+    current = getattr(django_request, "rate_limit", None)
+    if current is None or (decision.limited, -decision.remaining) > (
+        current.limited,
+        -current.remaining,
+    ):
+        django_request.rate_limit = decision
+
+
+def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(decision.limit),
+        "RateLimit-Remaining": str(decision.remaining),
+        "RateLimit-Reset": str(decision.reset_seconds),
+        "RateLimit-Policy": f"{decision.limit};w={decision.window_seconds}",
+    }
+
+
+def group_for_view(request, view) -> str | None:
+    """The view's group: ``rate_limit_group`` (a name, or per action), else reads or writes.
+
+    An anonymous caller counts against ``<group>_anonymous`` when the table has one.
+    """
+    declared = getattr(view, "rate_limit_group", "")
+    if isinstance(declared, dict):
+        declared = declared.get(getattr(view, "action", None), "")
+    if declared is None:
+        return None  # the view counts its own hits (capture, webhooks, sign-in)
+    group = declared or ("reads" if request.method in SAFE_METHODS else "writes")
+    if _user_id(request) is None and f"{group}_anonymous" in settings.RATE_LIMITS:
+        return f"{group}_anonymous"
+    return group
+
+
+class PolicyThrottle(BaseThrottle):
+    """DRF's hook into the policy table for every API view."""
+
+    def allow_request(self, request, view):
+        group = group_for_view(request, view)
+        if group is not None:
+            rate_limit_hit(request, group)
+        return True
+
+
+def refused_response(exc: RateLimited) -> JsonResponse:
+    """The 429 problem for views outside DRF (admin sign-in, health)."""
+    body = problem_body(status_code=429, detail=str(exc.detail), code="rate_limited")
+    response = JsonResponse(body, status=429, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = str(exc.wait)
+    return response
+
+
+class RateLimitMiddleware:
+    """Limit the few paths outside DRF, and write the RateLimit-* fields on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        group = settings.RATE_LIMIT_PATHS.get((request.method, request.path_info))
+        if group is not None:
+            try:
+                rate_limit_hit(request, group)
+            except RateLimited as exc:
+                response = refused_response(exc)
+                for name, value in rate_limit_headers(exc.decision).items():
+                    response[name] = value
+                return response
+        response = self.get_response(request)
+        decision = getattr(request, "rate_limit", None)
+        if decision is not None:
+            for name, value in rate_limit_headers(decision).items():
+                response.setdefault(name, value)
+        return response
