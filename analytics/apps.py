@@ -7,11 +7,14 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self):
         from analytics.services.events import product_event_record, product_events_record_batch
+        from analytics.services.exports import exports_building_count
         from analytics.warming import register_analytics_warmers
         from synapscale import product_events
+        from synapscale.quotas import register_usage_reader
 
         # Executions and template installs reach analytics through this port (they may not
         # import analytics); events are stored through the same write path as the API's.
         product_events.set_recorder(product_event_record)
         product_events.set_batch_recorder(product_events_record_batch)
         register_analytics_warmers()
+        register_usage_reader("exports_building", exports_building_count)

@@ -6,12 +6,15 @@ class ExecutionsConfig(AppConfig):
     verbose_name = "Workflows and executions"
 
     def ready(self):
+        from executions.selectors.executions import executions_running_count
         from executions.selectors.stats import (
             STATS_NAMESPACE,
             warm_execution_stats,
             workspaces_with_recent_executions,
         )
+        from executions.selectors.workflows import workflows_count
         from synapscale.cache import Policy, register_warmer
+        from synapscale.quotas import register_usage_reader
 
         register_warmer(
             STATS_NAMESPACE,
@@ -19,3 +22,5 @@ class ExecutionsConfig(AppConfig):
             warm=warm_execution_stats,
             workspaces=workspaces_with_recent_executions,
         )
+        register_usage_reader("workflows", workflows_count)
+        register_usage_reader("executions_running", executions_running_count)

@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from synapscale.models import Membership, User, Workspace
+from synapscale.models import Membership, User, Workspace, WorkspaceQuota
+from synapscale.quotas import quota_overrides_forget
 from synapscale.services.workspaces import workspace_rotate_ingestion_key
 
 
@@ -13,6 +14,25 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
     fields = ("user", "role", "created_at")
     readonly_fields = ("created_at",)
+
+
+class WorkspaceQuotaInline(admin.StackedInline):
+    model = WorkspaceQuota
+    extra = 0
+    max_num = 1
+    can_delete = True
+    fields = (
+        "events_per_day",
+        "exports_per_day",
+        "executions_per_day",
+        "workflows",
+        "analysis_queries_running",
+        "executions_running",
+        "exports_building",
+        "updated_at",
+    )
+    readonly_fields = ("updated_at",)
+    verbose_name = "quota override (an empty field keeps the default from settings)"
 
 
 @admin.register(User)
@@ -28,8 +48,14 @@ class WorkspaceAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     readonly_fields = ("ingestion_key", "created_at")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (MembershipInline,)
+    inlines = (MembershipInline, WorkspaceQuotaInline)
     actions = ("rotate_ingestion_keys",)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # This process sees the new limits at once; the others within
+        # QUOTA_OVERRIDE_CACHE_SECONDS.
+        quota_overrides_forget(form.instance.pk)
 
     def get_queryset(self, request):
         from django.db.models import Count

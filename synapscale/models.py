@@ -59,3 +59,29 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.workspace} ({self.role})"
+
+
+class WorkspaceQuota(models.Model):
+    """A workspace's own limits; an empty field keeps the default (settings.WORKSPACE_QUOTAS)."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, primary_key=True, related_name="quota"
+    )
+    events_per_day = models.PositiveBigIntegerField(null=True, blank=True)
+    exports_per_day = models.PositiveIntegerField(null=True, blank=True)
+    executions_per_day = models.PositiveIntegerField(null=True, blank=True)
+    workflows = models.PositiveIntegerField(null=True, blank=True)
+    analysis_queries_running = models.PositiveIntegerField(null=True, blank=True)
+    executions_running = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Executions of the workspace running at once."
+    )
+    exports_building = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Exports of the workspace queued or building at once."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "quota override"
+
+    def __str__(self):
+        return f"Quotas of {self.workspace}"

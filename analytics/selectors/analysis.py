@@ -11,6 +11,7 @@ from analytics.analysis.sql.funnels import funnels
 from analytics.analysis.sql.retention import retention
 from analytics.analysis.sql.trends import trends
 from synapscale.cache import CachedResult, Policy, cached_read
+from synapscale.query_budget import query_budget
 
 CACHE_NAMESPACE = "analytics.analysis"
 
@@ -30,7 +31,13 @@ def analysis_cache_params(kind: str, query) -> dict:
 def analysis_compute(*, kind: str, data, workspace_id: int) -> dict:
     """Validate ``data`` and compute the analysis now, uncached."""
     query = specs.parse_query(kind, data)
-    return COMPUTATIONS[kind](query, workspace_id=workspace_id)
+    return _compute_budgeted(kind, query, workspace_id)
+
+
+def _compute_budgeted(kind: str, query, workspace_id: int) -> dict:
+    # Under the analysis budget, holding one of the workspace's places for running queries.
+    with query_budget("analysis", workspace_id=workspace_id):
+        return COMPUTATIONS[kind](query, workspace_id=workspace_id)
 
 
 def analysis_run(*, kind: str, data, workspace_id: int, refresh: bool = False) -> CachedResult:
@@ -45,6 +52,6 @@ def analysis_run(*, kind: str, data, workspace_id: int, refresh: bool = False) -
         policy=Policy.BUSINESS,
         workspace_id=workspace_id,
         params=analysis_cache_params(kind, query),
-        compute=lambda: COMPUTATIONS[kind](query, workspace_id=workspace_id),
+        compute=lambda: _compute_budgeted(kind, query, workspace_id),
         refresh=refresh,
     )

@@ -21,6 +21,7 @@ from analytics.selectors.metrics import (
 )
 from analytics.selectors.queries import query_run
 from synapscale.cache import CachedResult, Policy, cached_read
+from synapscale.query_budget import QueryTimeout, query_budget
 
 logger = logging.getLogger(__name__)
 
@@ -129,10 +130,15 @@ def _query_data(
             "query": widget.query,
             "date_range": date_range.as_json() if date_range else None,
         },
-        compute=lambda: query_run(spec=spec, workspace_id=workspace_id, date_range=date_range),
+        compute=lambda: _query_run_budgeted(spec, workspace_id, date_range),
         refresh=refresh,
     )
     return Policy.BUSINESS.name, cached
+
+
+def _query_run_budgeted(spec, workspace_id: int, date_range) -> dict:
+    with query_budget("widget", workspace_id=workspace_id):
+        return query_run(spec=spec, workspace_id=workspace_id, date_range=date_range)
 
 
 def dashboard_data(*, dashboard: Dashboard, refresh: bool = False) -> dict:
@@ -148,7 +154,7 @@ def dashboard_data(*, dashboard: Dashboard, refresh: bool = False) -> dict:
                 policy, cached = _metric_data(widget, date_range, refresh)
             else:
                 policy, cached = _query_data(widget, date_range, refresh)
-        except (QuerySpecError, KeyError, ValueError) as exc:
+        except (QuerySpecError, QueryTimeout, KeyError, ValueError) as exc:
             logger.warning("dashboard_widget_failed widget_id=%s error=%s", widget.pk, exc)
             entry.update(policy=None, data=None, is_cached=False, cached_at=None, error=str(exc))
         else:

@@ -28,6 +28,7 @@ from executions.choices import ExecutionStatus
 from executions.models import Execution, Workflow
 from synapscale.cache import CachedResult, Policy, cached_read
 from synapscale.models import Workspace
+from synapscale.query_budget import query_budget
 from templates_app.models import TemplateInstall
 
 REALTIME_MINUTES = 15
@@ -292,6 +293,11 @@ REALTIME_NAMESPACE = "analytics.metrics.realtime"
 BUSINESS_NAMESPACE = "analytics.metrics.business"
 
 
+def _budgeted(compute, *, workspace_id: int, **kwargs) -> dict:
+    with query_budget("metrics", workspace_id=workspace_id):
+        return compute(workspace_id=workspace_id, **kwargs)
+
+
 def realtime_metrics_cached(*, workspace_id: int, refresh: bool = False) -> CachedResult:
     """Return realtime metrics under the ``realtime`` policy (60 s)."""
     return cached_read(
@@ -299,7 +305,7 @@ def realtime_metrics_cached(*, workspace_id: int, refresh: bool = False) -> Cach
         policy=Policy.REALTIME,
         workspace_id=workspace_id,
         params={},
-        compute=lambda: realtime_metrics(workspace_id=workspace_id),
+        compute=lambda: _budgeted(realtime_metrics, workspace_id=workspace_id),
         refresh=refresh,
     )
 
@@ -313,7 +319,7 @@ def business_metrics_cached(
         policy=Policy.BUSINESS,
         workspace_id=workspace_id,
         params=window.as_params(),
-        compute=lambda: business_metrics(workspace_id=workspace_id, window=window),
+        compute=lambda: _budgeted(business_metrics, workspace_id=workspace_id, window=window),
         refresh=refresh,
     )
 

@@ -15,7 +15,7 @@ import operator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from analytics.selectors.alerts import (
     alert_metric_read,
 )
 from analytics.services.notifications import alert_setting, webhook_target_error
+from synapscale.query_budget import query_budget
 
 logger = logging.getLogger("analytics.alerts")
 
@@ -237,13 +238,6 @@ def _record_event(rule: AlertRule, kind: str, value, now) -> AlertEvent:
     return event
 
 
-def _limit_statement_time() -> None:
-    """Bound this evaluation's metric queries: one slow rule must not hold up the others."""
-    timeout_ms = int(alert_setting("METRIC_TIMEOUT_MS"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
-
-
 def _was_firing(rule: AlertRule) -> bool:
     """Whether the rule is firing, even if its latest evaluations errored.
 
@@ -286,8 +280,9 @@ def alert_rule_evaluate(
         rule.last_evaluated_at = now
         event = None
         try:
-            with transaction.atomic():  # a failed query must not poison the outer transaction
-                _limit_statement_time()
+            # Its own transaction (a failed query must not poison the outer one), bounded so
+            # that one slow rule does not hold up the others.
+            with query_budget("alert", timeout_ms=int(alert_setting("METRIC_TIMEOUT_MS"))):
                 evaluation = alert_rule_check(rule=rule, now=now)
         except Exception as exc:
             logger.warning("alert_rule_errored rule=%s error=%s", rule.pk, exc)

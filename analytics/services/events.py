@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from analytics.services.events_validation import EventRow, IngestContext, event_validate
 from synapscale.models import Workspace
+from synapscale.quotas import quota_refusal, quota_take
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +141,29 @@ def events_insert_rows(*, workspace_id: int, rows: list[EventRow], received_at: 
     raise AssertionError("unreachable")
 
 
+def _within_quota(workspace_id: int, rows, row_indexes, rejected: list[dict]) -> list:
+    """Keep the valid events that fit in today's `events_per_day`; refuse the rest by index.
+
+    A batch of which none fits answers 429 (clients back off and retry after the reset).
+    """
+    granted = quota_take(
+        workspace_id=workspace_id, name="events_per_day", amount=len(rows), partial=True
+    )
+    if granted == len(rows):
+        return rows
+    if granted == 0:
+        raise quota_refusal(workspace_id=workspace_id, name="events_per_day", count=len(rows))
+    refusal = quota_refusal(workspace_id=workspace_id, name="events_per_day", count=0)
+    for index in row_indexes[granted:]:
+        rejected.append({"index": index, "errors": {"quota": [str(refusal.detail)]}})
+    rejected.sort(key=lambda entry: entry["index"])
+    return rows[:granted]
+
+
 def events_ingest(*, raw_events: list, context: IngestContext) -> IngestResult:
     """Validate each event on its own, store the valid ones, report the rest by index."""
     rows: list[EventRow] = []
+    row_indexes: list[int] = []
     rejected: list[dict] = []
     for index, raw in enumerate(raw_events):
         row, errors = event_validate(raw, context=context)
@@ -150,6 +171,8 @@ def events_ingest(*, raw_events: list, context: IngestContext) -> IngestResult:
             rejected.append({"index": index, "errors": errors})
         else:
             rows.append(row)
+            row_indexes.append(index)
+    rows = _within_quota(context.workspace_id, rows, row_indexes, rejected)
     accepted = events_insert_rows(
         workspace_id=context.workspace_id, rows=rows, received_at=context.received_at
     )

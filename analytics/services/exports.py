@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -28,11 +29,14 @@ from analytics.selectors.reports import reports_visible
 from analytics.services.reports import run_is_claimable
 from executions.models import Execution
 from synapscale.choices import MANAGE_ROLES
+from synapscale.query_budget import query_budget
+from synapscale.quotas import quota_check_total, quota_take
 
 logger = logging.getLogger(__name__)
 
 EXPORT_TTL = timedelta(days=7)
 CHUNK_ROWS = 2000
+CHECK_EVERY = 500
 EVENT_COLUMNS = (
     "event_id",
     "event_type",
@@ -151,6 +155,12 @@ def export_request(
         raise ValidationError({"source": [f"One of {list(ExportSource.values)}."]})
     if format not in ExportFormat.values:
         raise ValidationError({"format": [f"One of {list(ExportFormat.values)}."]})
+    quota_check_total(
+        workspace_id=workspace.id,
+        name="exports_building",
+        current=exports_building_count(workspace.id),
+    )
+    quota_take(workspace_id=workspace.id, name="exports_per_day")
     from analytics.tasks import export_build_task
 
     with transaction.atomic():
@@ -203,27 +213,54 @@ def _masked(columns, row) -> tuple:
     )
 
 
+class ExportTooLarge(Exception):
+    """The export passed EXPORT_MAX_ROWS or EXPORT_MAX_BYTES; it fails, naming the cap."""
+
+
+def _check_caps(count: int, size: int) -> None:
+    if count > settings.EXPORT_MAX_ROWS:
+        raise ExportTooLarge(
+            f"More than {settings.EXPORT_MAX_ROWS} rows (EXPORT_MAX_ROWS); narrow the filters."
+        )
+    if size > settings.EXPORT_MAX_BYTES:
+        raise ExportTooLarge(
+            f"Larger than {settings.EXPORT_MAX_BYTES} bytes (EXPORT_MAX_BYTES); narrow the filters."
+        )
+
+
+def exports_building_count(workspace_id: int) -> int:
+    """Exports of the workspace queued or building (its `exports_building` quota)."""
+    return Export.objects.filter(
+        workspace_id=workspace_id, status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING)
+    ).count()
+
+
 def _write(export: Export, handle) -> int:
+    """Write every row; the caps are checked every CHECK_EVERY rows and at the end."""
     columns, rows = _rows(export)
     count = 0
+    csv_text = None
     if export.format == ExportFormat.CSV:
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-        writer = csv.writer(text)
+        csv_text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        writer = csv.writer(csv_text)
         writer.writerow(columns)
-        for row in rows:
-            if export.masked:
-                row = _masked(columns, row)
-            writer.writerow([_cell(value) for value in row])
-            count += 1
-        text.flush()
-        text.detach()
-        return count
     for row in rows:
         if export.masked:
             row = _masked(columns, row)
-        handle.write(orjson.dumps(json_safe(dict(zip(columns, row, strict=True))), default=str))
-        handle.write(b"\n")
+        if csv_text is not None:
+            writer.writerow([_cell(value) for value in row])
+        else:
+            handle.write(orjson.dumps(json_safe(dict(zip(columns, row, strict=True))), default=str))
+            handle.write(b"\n")
         count += 1
+        if count % CHECK_EVERY == 0 or count > settings.EXPORT_MAX_ROWS:
+            if csv_text is not None:
+                csv_text.flush()
+            _check_caps(count, handle.tell())
+    if csv_text is not None:
+        csv_text.flush()
+        csv_text.detach()
+    _check_caps(count, handle.tell())
     return count
 
 
@@ -241,7 +278,7 @@ def export_build(*, export_id: int) -> Export:
         export.started_at = timezone.now()
         export.save(update_fields=["status", "started_at"])
     try:
-        with tempfile.TemporaryFile() as handle:
+        with tempfile.TemporaryFile() as handle, query_budget("export"):
             row_count = _write(export, handle)
             handle.seek(0)
             name = f"exports/{export.workspace_id}/export-{export.pk}.{export.format}"

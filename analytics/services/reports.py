@@ -21,6 +21,7 @@ from analytics.selectors.queries import query_run, query_spec_check_compiles
 from analytics.selectors.reports import REPORT_RESULT_NAMESPACE
 from synapscale.cache import invalidate, invalidate_on_commit
 from synapscale.cron import cron_parse, crontab_row
+from synapscale.query_budget import query_budget
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,8 @@ def report_run_execute(*, run_id: int) -> ReportRun:
     began = time.monotonic()
     try:
         spec = query_spec_parse(run.report.query)
-        result = query_run(spec=spec, workspace_id=run.workspace_id)
+        with query_budget("report"):
+            result = query_run(spec=spec, workspace_id=run.workspace_id)
     except Exception as exc:  # the run records any failure; the worker must not crash on it
         logger.exception("report_run_failed run_id=%s", run_id)
         run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]

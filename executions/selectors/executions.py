@@ -122,3 +122,12 @@ def execution_wait(*, execution_id: int, workspace_id: int, timeout: float):
         execution = Execution.objects.filter(id=execution_id, workspace_id=workspace_id).first()
         return execution if execution is not None and execution.is_finished else None
     return summary if summary.get("workspace_id") == workspace_id else None
+
+
+def executions_running_count(workspace_id: int) -> int:
+    """How many of the workspace's executions run now (its `executions_running` quota)."""
+    from executions.choices import ExecutionStatus
+
+    return Execution.objects.filter(
+        workspace_id=workspace_id, status=ExecutionStatus.RUNNING
+    ).count()

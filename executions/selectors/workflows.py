@@ -24,3 +24,8 @@ def current_version_id(workflow: str = "pk", version: str = "version") -> Subque
 def workflow_for_run() -> QuerySet[Workflow]:
     """Workflows with the id of their current version row, read in the same query."""
     return Workflow.objects.annotate(current_version_id=current_version_id())
+
+
+def workflows_count(workspace_id: int) -> int:
+    """How many workflows the workspace has (its `workflows` quota)."""
+    return Workflow.objects.filter(workspace_id=workspace_id).count()

@@ -30,6 +30,7 @@ from executions.services.lifecycle import (
 )
 from executions.services.workflows import workflow_version_current
 from synapscale.api.exceptions import ApplicationError
+from synapscale.quotas import quota_take
 
 
 def execution_start(
@@ -63,6 +64,7 @@ def execution_start(
     errors = _start_errors(input, trigger, priority, timeout_seconds)
     if errors:
         raise ValidationError(errors)
+    quota_take(workspace_id=workflow.workspace_id, name="executions_per_day")
     execution = Execution(
         workspace_id=workflow.workspace_id,
         workflow=workflow,

@@ -30,6 +30,7 @@ from executions.models import Execution, ExecutionLog, NodeRun
 from executions.selectors.stats import STATS_NAMESPACE
 from synapscale import product_events
 from synapscale.cache.keys import version_key
+from synapscale.quotas import quota_limit
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def execution_claim(
             return None
         workspace_id, priority = found[0]
     lease = runtime.Lease(execution_id, workspace_id)
-    limit = int(app_setting("EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE"))
+    limit = quota_limit(workspace_id, "executions_running")
     claimed = lease.claim(
         limit=limit, priority=priority, queued_at_ms=int(time.time() * 1000), force=False
     )
@@ -347,7 +348,7 @@ def executions_dispatch_waiting(*, workspace_id: int, limit: int | None = None) 
     The claim decides: a parked execution whose task finds the workspace still full parks
     again. Used by the periodic requeue, for wake-ups that Redis lost.
     """
-    limit = limit or int(app_setting("EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE"))
+    limit = limit or quota_limit(workspace_id, "executions_running")
     waiting = list(
         Execution.objects.filter(
             workspace_id=workspace_id, status=ExecutionStatus.QUEUED, waiting_since__isnull=False

@@ -27,6 +27,7 @@ from executions.models import Execution, WorkflowTrigger
 from executions.schedule_rules import schedule_next_due
 from executions.services.executions import execution_start
 from synapscale.cron import beat_schedule_row, crontab_row
+from synapscale.quotas import QuotaExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class FireStatus:
     SKIPPED_MISSED = "skipped_missed"
     BUSY = "busy"  # `queue` overlap: try again once the previous run finished
     INACTIVE = "inactive"  # paused, deleted, or its workflow deactivated
+    SKIPPED_QUOTA = "skipped_quota"  # the workspace's executions_per_day is used up
 
 
 @dataclass(frozen=True)
@@ -103,18 +105,24 @@ def schedule_fire(*, trigger_id: int, fired_at: datetime, first_attempt: bool, k
             if trigger.overlap == ScheduleOverlap.QUEUE:
                 return FireOutcome(FireStatus.BUSY)
             return FireOutcome(FireStatus.SKIPPED_OVERLAP)
-        execution = execution_start(
-            workflow=trigger.workflow,
-            user=None,
-            input={
-                "trigger_id": trigger.pk,
-                "fired_at": fired_at.isoformat(),
-                "payload": trigger.payload,
-            },
-            trigger=Trigger.SCHEDULE,
-            trigger_source=trigger,
-            idempotency_key=key,
-        )
+        try:
+            execution = execution_start(
+                workflow=trigger.workflow,
+                user=None,
+                input={
+                    "trigger_id": trigger.pk,
+                    "fired_at": fired_at.isoformat(),
+                    "payload": trigger.payload,
+                },
+                trigger=Trigger.SCHEDULE,
+                trigger_source=trigger,
+                idempotency_key=key,
+            )
+        except QuotaExceeded:
+            # Not retried: the quota resets at midnight, long after this tick mattered.
+            logger.warning("schedule_tick_over_quota trigger=%s fired_at=%s", trigger.pk, fired_at)
+            _record_tick(trigger, fired_at)
+            return FireOutcome(FireStatus.SKIPPED_QUOTA)
         _record_tick(trigger, fired_at)
     return FireOutcome(FireStatus.STARTED, execution.id)
 

@@ -11,7 +11,9 @@ from django_celery_beat.models import PeriodicTask
 from executions.choices import ExecutionStatus
 from executions.engine.validation import validate_definition
 from executions.models import Workflow, WorkflowVersion
+from executions.selectors.workflows import workflows_count
 from synapscale.api.exceptions import ApplicationError
+from synapscale.quotas import quota_check_total
 
 EDITABLE_FIELDS = ("name", "description", "definition", "is_active")
 
@@ -38,6 +40,11 @@ def workflow_create(
 ) -> Workflow:
     """Create a workflow (version 1) after validating its definition."""
     validate_workflow_definition(definition)
+    quota_check_total(
+        workspace_id=workspace.id,
+        name="workflows",
+        current=workflows_count(workspace.id),
+    )
     workflow = Workflow(
         workspace=workspace,
         created_by=user if user is not None and user.is_authenticated else None,

@@ -71,6 +71,7 @@ def problem_exception_handler(exc, context):
             code=exc.problem_type,
             errors=exc.errors,
             headers=_passthrough_headers(response),
+            extra=getattr(exc, "extra", None),
         )
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     if isinstance(detail, dict | list):

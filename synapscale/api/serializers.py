@@ -83,3 +83,12 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MembershipInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class QuotaUsageSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    limit = serializers.IntegerField()
+    used = serializers.IntegerField(allow_null=True, help_text="null while Redis is down")
+    resets_at = serializers.DateTimeField(
+        allow_null=True, help_text="The next UTC midnight for daily quotas; null otherwise."
+    )

@@ -13,6 +13,7 @@ from synapscale.api import serializers as s
 from synapscale.api.accounts import roles_by_workspace
 from synapscale.choices import MANAGE_ROLES
 from synapscale.models import Membership
+from synapscale.quotas import quota_usage
 from synapscale.selectors.workspaces import workspace_members, workspaces_for_user
 from synapscale.services.workspaces import (
     membership_remove,
@@ -82,6 +83,16 @@ class WorkspaceManagementViewSet(
         return Response(
             s.WorkspaceSerializer(workspace, context=self.get_serializer_context()).data
         )
+
+    @extend_schema(
+        summary="The workspace's quotas: each limit, its use and when it resets",
+        description="Every member may read it. README, Limits, lists the quotas and defaults.",
+        responses={200: s.QuotaUsageSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_fields=())
+    def usage(self, request, *args, **kwargs):
+        usages = quota_usage(workspace_id=self.get_object().id)
+        return Response(s.QuotaUsageSerializer(usages, many=True).data)
 
     @extend_schema(
         methods=["GET"],

@@ -56,9 +56,7 @@ def test_a_three_node_execution_fits_the_round_trip_budget(
     assert execution.logs.count() == 4  # one line a node, one for the finish
 
 
-def test_the_run_request_alone_is_one_transaction_and_sends_no_redis_command_but_the_task(
-    api_client, workspace
-):
+def test_the_run_request_alone_is_one_transaction_and_four_redis_commands(api_client, workspace):
     workflow = WorkflowFactory(workspace=workspace)
     api_client.post(f"/api/v1/workflows/{workflow.id}/run/", {}, format="json")
 
@@ -68,5 +66,9 @@ def test_the_run_request_alone_is_one_transaction_and_sends_no_redis_command_but
     assert response.status_code == 202
     # The request's reads and its insert (written queued; the task is sent on commit).
     assert database.transactions == 1, database.statements
-    # The broker (Redis in the tests) receives the task; nothing else touches Redis.
-    assert len(redis_log.commands) <= 1, redis_log.commands
+    # The rate limit counts the request (django-ratelimit: SET NX, then INCR as a script), the
+    # executions_per_day quota takes one (a script), and the broker (Redis in the tests)
+    # receives the task; nothing else touches Redis.
+    verbs = [command.split()[0] for command in redis_log.commands]
+    assert verbs[:3] == ["SET", "EVAL", "EVAL"], redis_log.commands
+    assert len(redis_log.commands) <= 4, redis_log.commands
