@@ -105,6 +105,10 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "benchmark-only",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "METRICS_PUBLIC": "true",
+        "RATE_LIMIT_INGEST": "100000000/m",
+        "RATE_LIMIT_CAPTURE": "100000000/m",
+        "WORKSPACE_QUOTA_EVENTS_PER_DAY": "1000000000",
         "CELERY_BROKER_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "LOG_LEVEL": "WARNING",
     }

@@ -28,6 +28,11 @@ globals().update(
     )
 )
 SERVICES_EMBEDDED = {"database": False, "redis": False}
+# /metrics names routes, queues and volumes: it needs a token unless the operator opens it on
+# purpose (a private network where only Prometheus reaches the web port).
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
+if not METRICS_PUBLIC:
+    METRICS_TOKEN = _require("METRICS_TOKEN")
 
 STATIC_ROOT = BASE_DIR / "staticfiles"  # noqa: F405
 STORAGES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -29,38 +30,60 @@ class CheckResult:
         return body
 
 
-def check_database(timeout: float) -> None:
+# Probe connections kept between calls (keyed by their settings, so a changed setting gets
+# a new one): a readiness probe every second must not open a PostgreSQL connection each time.
+_probes: dict[tuple, object] = {}
+_probes_lock = threading.Lock()
+
+
+def _database_probe(timeout: float) -> psycopg.Connection:
     db = settings.DATABASES["default"]
     options = dict(db.get("OPTIONS") or {})
     # The server ends the probe itself if it hangs, so no thread is left waiting on it.
     options["options"] = f"{options.get('options', '')} -c statement_timeout={int(timeout * 1000)}"
-    # A fresh connection with the app's options, not the request's pooled one: readiness is
-    # about whether a new connection can be made now.
-    with psycopg.connect(
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-        dbname=db["NAME"],
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-        connect_timeout=max(1, int(timeout)),
+    params = {
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        "dbname": db["NAME"],
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
         **options,
-    ) as conn:
+    }
+    key = ("database", *sorted((name, str(value)) for name, value in params.items()))
+    with _probes_lock:
+        conn = _probes.get(key)
+        if conn is None or conn.closed or conn.broken:
+            conn = psycopg.connect(connect_timeout=max(1, int(timeout)), autocommit=True, **params)
+            _probes[key] = conn
+    return conn
+
+
+def check_database(timeout: float) -> None:
+    conn = _database_probe(timeout)
+    try:
         conn.execute("SELECT 1")
+    except psycopg.Error:
+        conn.close()  # the next probe reconnects
+        raise
 
 
 def check_cache(timeout: float) -> None:
-    client = redis.Redis.from_url(
-        settings.CACHES["default"]["LOCATION"],
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-    )
-    try:
-        client.ping()
-    finally:
-        client.close()
+    url = settings.CACHES["default"]["LOCATION"]
+    key = ("cache", url, timeout)
+    with _probes_lock:
+        client = _probes.get(key)
+        if client is None:
+            # A client holds a pool: the next probe reuses its connection.
+            client = redis.Redis.from_url(
+                url, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
+            _probes[key] = client
+    client.ping()
 
 
 def check_broker(timeout: float) -> None:
+    # A new connection each time (kombu has no cheap round trip on an open one), but at most
+    # once per HEALTH_CACHE_SECONDS per process: run_checks_cached answers in between.
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=1, timeout=timeout)
 
@@ -95,3 +118,19 @@ def run_checks(timeout: float | None = None) -> list[CheckResult]:
         else:
             results.append(CheckResult(name, False, timeout * 1000, "timed out"))
     return results
+
+
+_last: tuple[float, list[CheckResult]] | None = None
+_run_lock = threading.Lock()
+
+
+def run_checks_cached() -> list[CheckResult]:
+    """The latest results if younger than HEALTH_CACHE_SECONDS, else a new run (one at a time)."""
+    global _last
+    with _run_lock:
+        now = time.monotonic()
+        if _last is not None and now - _last[0] < settings.HEALTH_CACHE_SECONDS:
+            return _last[1]
+        results = run_checks()
+        _last = (time.monotonic(), results)
+        return results

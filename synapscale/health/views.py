@@ -6,7 +6,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
-from synapscale.health.checks import run_checks
+from synapscale.health.checks import run_checks_cached
 
 
 @require_GET
@@ -17,8 +17,12 @@ def liveness(request):
 
 @require_GET
 def readiness(request):
-    """Database, cache and broker each answer within the timeout, or 503 naming the failure."""
-    results = run_checks()
+    """Database, cache and broker each answer within the timeout, or 503 naming the failure.
+
+    Results are reused for HEALTH_CACHE_SECONDS, and the probe connections are kept, so a
+    probe that polls often costs the dependencies next to nothing.
+    """
+    results = run_checks_cached()
     failing = [result.name for result in results if not result.ok]
     body = {
         "status": "fail" if failing else "ok",

@@ -73,3 +73,35 @@ def test_metrics_endpoint_exposes_request_and_cache_metrics(client):
     text = response.content.decode()
     assert "django_http_requests_latency_seconds_by_view_method" in text
     assert "synapscale_cache_requests_total" in text
+
+
+def test_ready_answers_from_its_last_run_for_a_moment(client, settings):
+    assert client.get("/health/ready/").status_code == 200  # a fresh run (no cache in tests)
+    settings.HEALTH_CACHE_SECONDS = 60
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_PORT_REDIS}}
+    with override_settings(CACHES=caches):
+        # Within the cache period the dependencies are not asked again.
+        assert client.get("/health/ready/").status_code == 200
+    settings.HEALTH_CACHE_SECONDS = 0
+    with override_settings(CACHES=caches):
+        assert client.get("/health/ready/").status_code == 503
+
+
+def test_ready_keeps_its_database_connection_between_calls(client):
+    from synapscale.health import checks
+
+    def backend_pid() -> int:
+        return checks._database_probe(1.0).info.backend_pid
+
+    client.get("/health/ready/")
+    first = backend_pid()
+    for _ in range(3):
+        assert client.get("/health/ready/").status_code == 200
+    assert backend_pid() == first  # no new PostgreSQL connection per call
+
+
+def test_metrics_need_the_token_when_one_is_set(client, settings):
+    settings.METRICS_TOKEN = "scrape-token"
+    assert client.get("/metrics").status_code == 401
+    allowed = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token")
+    assert allowed.status_code == 200

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPLETE = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/synapscale",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "METRICS_TOKEN": "scrape-token",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "DJANGO_SECRET_KEY": "x" * 50,
 }
@@ -40,6 +41,13 @@ def test_production_refuses_to_start_without(missing):
         f"django.core.exceptions.ImproperlyConfigured: {missing} must be set in production "
         "(see README, Deploying)."
     )
+
+
+def test_production_serves_metrics_without_a_token_only_when_opened_on_purpose():
+    env = {k: v for k, v in COMPLETE.items() if k != "METRICS_TOKEN"}
+    result = boot_production({**env, "METRICS_PUBLIC": "true"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("started")
 
 
 def test_production_starts_with_all_variables_and_is_hardened():
