@@ -12,10 +12,11 @@ password guessing stays limited per process; the others let the request through 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -125,6 +126,57 @@ class _ProcessCounter:
 
 
 _process_counter = _ProcessCounter()
+
+
+class _Refusals:
+    """Callers this process refused, until their window ends: refused again before DRF.
+
+    A client far over its limit is answered from here, without authenticating it (a
+    database read) or counting it in Redis, so its flood costs the server little. Keyed by
+    the group and a digest of the caller's credentials (token, session or address) and
+    workspace header; the first refusal of each window still goes through the full check.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._until: dict[tuple[str, str], tuple[float, RateDecision]] = {}
+
+    def remember(self, request, decision: RateDecision) -> None:
+        key = (decision.group, credentials_digest(_django_request(request)))
+        with self._lock:
+            if len(self._until) > 10_000:
+                now = time.monotonic()
+                self._until = {k: v for k, v in self._until.items() if v[0] > now}
+            self._until[key] = (time.monotonic() + max(1, decision.reset_seconds), decision)
+
+    def refused(self, group: str, request) -> RateDecision | None:
+        entry = self._until.get((group, credentials_digest(request)))
+        if entry is None:
+            return None
+        until, decision = entry
+        left = until - time.monotonic()
+        if left <= 0:
+            return None
+        return replace(decision, remaining=0, reset_seconds=int(left) + 1, limited=True)
+
+
+def credentials_digest(request) -> str:
+    meta = request.META
+    credential = meta.get("HTTP_AUTHORIZATION") or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    who = credential or "ip:" + client_ip(request)
+    workspace = meta.get("HTTP_X_WORKSPACE", "")
+    return hashlib.blake2b(f"{who}|{workspace}".encode(), digest_size=16).hexdigest()
+
+
+_refusals = _Refusals()
+
+
+def refusals_forget() -> None:
+    """Forget this process's remembered refusals (tests; after lowering a rate at runtime)."""
+    with _refusals._lock:
+        _refusals._until.clear()
+
+
 _last_warning: dict[str, float] = {}
 
 
@@ -181,6 +233,7 @@ def rate_limit_hit(request, group: str, *, value: str | None = None, rate: str |
     )
     _remember(request, decision)
     if decision.limited:
+        _refusals.remember(request, decision)
         raise RateLimited(decision)
     return decision
 
@@ -205,20 +258,26 @@ def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
     }
 
 
+def _declared_group(view_class, action: str | None, method: str, anonymous: bool):
+    declared = getattr(view_class, "rate_limit_group", "")
+    if isinstance(declared, dict):
+        declared = declared.get(action, "")
+    if declared is None:
+        return None  # the view counts its own hits (capture, webhooks)
+    group = declared or ("reads" if method in SAFE_METHODS else "writes")
+    if anonymous and f"{group}_anonymous" in settings.RATE_LIMITS:
+        return f"{group}_anonymous"
+    return group
+
+
 def group_for_view(request, view) -> str | None:
     """The view's group: ``rate_limit_group`` (a name, or per action), else reads or writes.
 
     An anonymous caller counts against ``<group>_anonymous`` when the table has one.
     """
-    declared = getattr(view, "rate_limit_group", "")
-    if isinstance(declared, dict):
-        declared = declared.get(getattr(view, "action", None), "")
-    if declared is None:
-        return None  # the view counts its own hits (capture, webhooks, sign-in)
-    group = declared or ("reads" if request.method in SAFE_METHODS else "writes")
-    if _user_id(request) is None and f"{group}_anonymous" in settings.RATE_LIMITS:
-        return f"{group}_anonymous"
-    return group
+    return _declared_group(
+        type(view), getattr(view, "action", None), request.method, _user_id(request) is None
+    )
 
 
 class PolicyThrottle(BaseThrottle):
@@ -240,10 +299,32 @@ def refused_response(exc: RateLimited) -> JsonResponse:
 
 
 class RateLimitMiddleware:
-    """Limit the few paths outside DRF, and write the RateLimit-* fields on every response."""
+    """Limit the few paths outside DRF, refuse known-over-limit callers early, and write the
+    RateLimit-* fields on every response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Refuse a caller this process refused in the current window, before DRF runs."""
+        view_class = getattr(view_func, "cls", None)
+        if view_class is None:
+            return None
+        actions = getattr(view_func, "actions", None) or {}
+        anonymous = not (
+            request.META.get("HTTP_AUTHORIZATION")
+            or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        )
+        group = _declared_group(
+            view_class, actions.get(request.method.lower()), request.method, anonymous
+        )
+        decision = _refusals.refused(group, request) if group else None
+        if decision is None:
+            return None
+        response = refused_response(RateLimited(decision))
+        for name, value in rate_limit_headers(decision).items():
+            response[name] = value
+        return response
 
     def __call__(self, request):
         group = settings.RATE_LIMIT_PATHS.get((request.method, request.path_info))

@@ -115,7 +115,10 @@ def refused_connections():
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
+    from synapscale.ratelimits import refusals_forget
+
     _clear_cache_keys()
+    refusals_forget()  # refusals this process remembers are per-window cache too
     yield
 
 

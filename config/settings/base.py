@@ -287,6 +287,8 @@ LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
 # key's workspace, the account being signed into, or the client address (anonymous callers
 # always count by address). RATE_LIMIT_<GROUP> overrides a rate; README "Limits" has the table.
 # A view names its group (`rate_limit_group`); any other API view counts as reads or writes.
+# Windows are fixed (django-ratelimit): a per-minute rate lets a client spend the whole
+# minute in its first second, so the busy groups are per second, which allows no burst.
 def _rate(group: str, default: str) -> str:
     return env.str(f"RATE_LIMIT_{group.upper()}", default=default)
 
@@ -296,17 +298,17 @@ RATE_LIMITS = {
     "auth": {"rate": _rate("auth", "30/m"), "key": "ip", "fallback": True},
     "auth_account": {"rate": _rate("auth_account", "10/m"), "key": "username", "fallback": True},
     "admin_login": {"rate": _rate("admin_login", "20/m"), "key": "ip", "fallback": True},
-    "reads": {"rate": _rate("reads", "1200/m"), "key": "user"},
+    "reads": {"rate": _rate("reads", "20/s"), "key": "user"},
     "reads_anonymous": {"rate": _rate("reads_anonymous", "120/m"), "key": "ip"},
-    "writes": {"rate": _rate("writes", "300/m"), "key": "user"},
-    "run": {"rate": _rate("run", "1200/m"), "key": "workspace"},
+    "writes": {"rate": _rate("writes", "5/s"), "key": "user"},
+    "run": {"rate": _rate("run", "20/s"), "key": "workspace"},
     # A webhook trigger's own `rate_limit` (default 60/m) is counted per trigger.
     "hooks": {"rate": _rate("hooks", "60/m"), "key": "trigger"},
-    "ingest": {"rate": _rate("ingest", "1200/m"), "key": "ingestion_key"},
-    "capture": {"rate": _rate("capture", "6000/m"), "key": "ingestion_key"},
+    "ingest": {"rate": _rate("ingest", "20/s"), "key": "ingestion_key"},
+    "capture": {"rate": _rate("capture", "100/s"), "key": "ingestion_key"},
     "analysis": {"rate": _rate("analysis", "60/m"), "key": "workspace"},
     "exports": {"rate": _rate("exports", "10/m"), "key": "workspace"},
-    "search": {"rate": _rate("search", "300/m"), "key": "user"},
+    "search": {"rate": _rate("search", "5/s"), "key": "user"},
     "search_anonymous": {"rate": _rate("search_anonymous", "60/m"), "key": "ip"},
     # `?refresh=true` (recompute a cached result): anonymous callers never get it.
     "refresh": {"rate": _rate("refresh", "10/m"), "key": "user"},

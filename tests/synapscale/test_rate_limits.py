@@ -180,3 +180,20 @@ def test_behind_trusted_proxies_the_first_untrusted_hop_is_the_client(
     settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_a_refused_caller_is_refused_again_before_authentication(
+    api_client, rate_limits, django_assert_num_queries
+):
+    from tests.round_trips import count_redis_commands
+
+    rate_limits(reads="1/m")
+    api_client.get(WORKFLOWS)
+    assert api_client.get(WORKFLOWS).status_code == 429  # the full check: counted in Redis
+    # Remembered in this process until the window ends: no token lookup, no Redis.
+    with django_assert_num_queries(0), count_redis_commands() as redis_log:
+        again = api_client.get(WORKFLOWS)
+    assert again.status_code == 429 and redis_log.commands == []
+    assert again["RateLimit-Remaining"] == "0" and int(again["Retry-After"]) >= 1
+    # Another group of the same caller is not refused with it.
+    assert api_client.post(WORKFLOWS, {}, format="json").status_code == 400
