@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from synapscale.models import Membership, User, Workspace, WorkspaceQuota
-from synapscale.quotas import quota_overrides_forget
+from synapscale.quotas import QUOTAS, quota_overrides_forget
 from synapscale.services.workspaces import workspace_rotate_ingestion_key
 
 
@@ -21,16 +21,7 @@ class WorkspaceQuotaInline(admin.StackedInline):
     extra = 0
     max_num = 1
     can_delete = True
-    fields = (
-        "events_per_day",
-        "exports_per_day",
-        "executions_per_day",
-        "workflows",
-        "analysis_queries_running",
-        "executions_running",
-        "exports_building",
-        "updated_at",
-    )
+    fields = (*QUOTAS, "updated_at")
     readonly_fields = ("updated_at",)
     verbose_name = "quota override (an empty field keeps the default from settings)"
 

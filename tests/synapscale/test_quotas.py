@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from synapscale.models import WorkspaceQuota
-from synapscale.quotas import QuotaExceeded, quota_overrides_forget, quota_slot
+from synapscale.quotas import QUOTAS, QuotaExceeded, quota_overrides_forget, quota_slot
 from tests.api_checks import assert_problem
 from tests.executions.factories import WorkflowFactory, three_node_definition
 
@@ -117,15 +117,7 @@ def test_usage_shows_every_quota_with_its_use_and_reset(api_client, workspace, u
     api_client.post(f"/api/v1/workflows/{workflow.id}/run/", {})
     rows = api_client.get(f"/api/v1/workspaces/{workspace.slug}/usage/").json()
     by_name = {row["name"]: row for row in rows}
-    assert set(by_name) == {
-        "events_per_day",
-        "exports_per_day",
-        "executions_per_day",
-        "workflows",
-        "analysis_queries_running",
-        "executions_running",
-        "exports_building",
-    }
+    assert list(by_name) == list(QUOTAS)  # every quota, in the documented order
     assert (by_name["executions_per_day"]["limit"], by_name["executions_per_day"]["used"]) == (
         10,
         1,
