@@ -9,9 +9,14 @@ the quiet client's p50/p95 in both phases and their ratio (the target: p95 withi
 statuses (all 200), and the noisy client's requests, 429s and the ones that got through.
 
     .venv/bin/python benchmarks/noisy_neighbour.py [--seconds 20] [--noisy-connections 4]
+    .venv/bin/python benchmarks/noisy_neighbour.py --proxy nginx   # behind docs/nginx.conf
+    .venv/bin/python benchmarks/noisy_neighbour.py --pin           # server and clients apart
 
-Needs wrk (`apt-get install wrk`). Services: DATABASE_URL's database with a `_bench` suffix
-(created and migrated), REDIS_URL (default redis://127.0.0.1:6379/5).
+`--proxy nginx` puts the nginx of docs/nginx.conf in front (its per-token `limit_req`
+refuses a flood before it reaches Python), both clients going through it. Needs wrk
+(`apt-get install wrk`) and, for the proxy, nginx (`apt-get install nginx`). Services:
+DATABASE_URL's database with a `_bench` suffix (created and migrated), REDIS_URL (default
+redis://127.0.0.1:6379/5).
 """
 
 from __future__ import annotations
@@ -35,9 +40,36 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import _our_stack as ours  # noqa: E402
 from benchmarks._benchdb import use_bench_database  # noqa: E402
 from benchmarks._probes import percentile  # noqa: E402
-from benchmarks._procs import Processes, run_bounded  # noqa: E402
+from benchmarks._procs import Processes, run_bounded, tree  # noqa: E402
 
 PATH = "/api/v1/workflows/"
+NGINX_CONF = ROOT / "docs" / "nginx.conf"
+
+
+def start_nginx(procs: Processes, run_dir: Path, listen: int, upstream: int) -> None:
+    """Run docs/nginx.conf on `listen`, in front of gunicorn on `upstream`, as our child."""
+    conf = NGINX_CONF.read_text().replace("127.0.0.1:8000", f"127.0.0.1:{upstream}")
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{listen};")
+    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (run_dir / name).mkdir(exist_ok=True)
+    prefix = f"""daemon off;
+pid {run_dir}/nginx.pid;
+error_log {run_dir}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {run_dir}/client_body;
+    proxy_temp_path {run_dir}/proxy;
+    fastcgi_temp_path {run_dir}/fastcgi;
+    uwsgi_temp_path {run_dir}/uwsgi;
+    scgi_temp_path {run_dir}/scgi;
+{conf}
+}}
+"""
+    path = run_dir / "nginx.conf"
+    path.write_text(prefix)
+    argv = [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(path), "-p", str(run_dir)]
+    procs.start("nginx", argv, env=dict(os.environ), cwd=run_dir, log=run_dir / "nginx.log")
 
 
 def free_port() -> int:
@@ -91,8 +123,15 @@ class QuietClient(threading.Thread):
         }
 
 
-def noisy_wrk(port: int, token: str, connections: int, seconds: float) -> dict:
+def pin(pids: list[int], cpu: int) -> None:
+    for pid in pids:
+        os.sched_setaffinity(pid, {cpu})
+
+
+def noisy_wrk(port: int, token: str, connections: int, seconds: float, cpu: int | None) -> dict:
     argv = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{int(seconds)}s"]
+    if cpu is not None:
+        argv = ["taskset", "-c", str(cpu), *argv]
     argv += ["-H", f"Authorization: Token {token}", f"http://127.0.0.1:{port}{PATH}"]
     done = run_bounded(argv, timeout=seconds + 60, capture_output=True)
     out = done.stdout
@@ -113,12 +152,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--quiet-rate", type=float, default=10, help="quiet requests/s")
     parser.add_argument("--noisy-connections", type=int, default=4)
+    parser.add_argument("--proxy", choices=("none", "nginx"), default="none")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="gunicorn and the quiet client on CPU 0, wrk and nginx on CPU 1 (as other hosts)",
+    )
     parser.add_argument(
         "--reads-rate", default=None, help="RATE_LIMIT_READS for this run (default: settings')"
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
+    if args.proxy == "nginx" and not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        raise SystemExit("nginx is not installed: apt-get install nginx")
 
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/synapscale")
     use_bench_database()
@@ -133,19 +180,32 @@ def main() -> None:
     try:
         ours.start_web(procs, config)
         ours.wait_ready(procs, config)
+        if args.pin:
+            pin([*tree(procs.get("web").pid), os.getpid()], 0)
         quiet, noisy = ours.create_account(config), ours.create_account(config)
-        alone = QuietClient(config.port, quiet.token, args.quiet_rate, args.seconds)
+        port = config.port
+        if args.proxy == "nginx":
+            port = free_port()
+            start_nginx(procs, run_dir, port, config.port)
+            time.sleep(1)
+            if args.pin:
+                pin(tree(procs.get("nginx").pid), 1)
+        alone = QuietClient(port, quiet.token, args.quiet_rate, args.seconds)
         alone.start()
         alone.join()
-        beside = QuietClient(config.port, quiet.token, args.quiet_rate, args.seconds)
+        beside = QuietClient(port, quiet.token, args.quiet_rate, args.seconds)
         beside.start()
-        noise = noisy_wrk(config.port, noisy.token, args.noisy_connections, args.seconds)
+        noise = noisy_wrk(
+            port, noisy.token, args.noisy_connections, args.seconds, 1 if args.pin else None
+        )
         beside.join()
     finally:
         procs.stop_all()
     quiet_alone, quiet_beside = alone.summary(), beside.summary()
     report = {
         "endpoint": f"GET {PATH}",
+        "proxy": args.proxy,
+        "pinned": args.pin,
         "reads_rate_limit": args.reads_rate or "the settings' default (README, Limits)",
         "quiet_alone": quiet_alone,
         "quiet_beside_noisy": quiet_beside,
