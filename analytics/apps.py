@@ -6,11 +6,13 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self):
+        from analytics.services import sweepers
         from analytics.services.events import product_event_record, product_events_record_batch
         from analytics.services.exports import exports_building_count
         from analytics.warming import register_analytics_warmers
         from synapscale import product_events
         from synapscale.quotas import register_usage_reader
+        from synapscale.task_policy import register_sweeper
 
         # Executions and template installs reach analytics through this port (they may not
         # import analytics); events are stored through the same write path as the API's.
@@ -18,3 +20,6 @@ class AnalyticsConfig(AppConfig):
         product_events.set_batch_recorder(product_events_record_batch)
         register_analytics_warmers()
         register_usage_reader("exports_building", exports_building_count)
+        register_sweeper("report_run", sweepers.report_runs_resend)
+        register_sweeper("export", sweepers.exports_resend)
+        register_sweeper("alert_notification", sweepers.alert_notifications_resend)

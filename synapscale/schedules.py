@@ -143,6 +143,12 @@ SCHEDULE = [
         why="Latest results of scheduled reports expire every 1800 s.",
     ),
     PeriodicEntry(
+        name="jobs.sweep",
+        task="synapscale.tasks.sweep_unsent_jobs",
+        every=timedelta(minutes=1),
+        why="Jobs queued while the broker was down (or whose worker died) are sent again.",
+    ),
+    PeriodicEntry(
         name="product_events.flush",
         task="synapscale.tasks.flush_product_events",
         every=timedelta(seconds=5),

@@ -2,7 +2,7 @@
 
 from synapscale import product_events
 from synapscale.cache.warming import run_warmers
-from synapscale.task_policy import durable_task, periodic_task
+from synapscale.task_policy import durable_task, periodic_task, sweep_unsent_jobs
 
 
 @durable_task()
@@ -15,3 +15,9 @@ def cache_warm(self, policy: str | None = None) -> int:
 def flush_product_events(self) -> int:
     """Store the buffered product events in batches; return how many were handed over."""
     return product_events.flush_buffer()
+
+
+@periodic_task(name="synapscale.tasks.sweep_unsent_jobs")
+def sweep_jobs(self) -> dict:
+    """Re-send the queued jobs whose message the broker never got (every job kind)."""
+    return sweep_unsent_jobs()

@@ -37,6 +37,7 @@ from analytics.selectors.alerts import (
 )
 from analytics.services.notifications import alert_setting, webhook_target_error
 from synapscale.query_budget import query_budget
+from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger("analytics.alerts")
 
@@ -233,7 +234,7 @@ def _record_event(rule: AlertRule, kind: str, value, now) -> AlertEvent:
     if has_channels:
         from analytics.tasks import alert_event_notify_task
 
-        transaction.on_commit(lambda: alert_event_notify_task.delay(event.pk))
+        send_on_commit(alert_event_notify_task, kind="alert_notification", args=[event.pk])
     logger.info("alert_%s rule=%s value=%s threshold=%s", kind, rule.pk, value, rule.threshold)
     return event
 

@@ -31,6 +31,7 @@ from executions.models import Execution
 from synapscale.choices import MANAGE_ROLES
 from synapscale.query_budget import query_budget
 from synapscale.quotas import quota_check_total, quota_take
+from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ def export_request(
             format=format,
             masked=membership.role not in MANAGE_ROLES,
         )
-        transaction.on_commit(lambda: export_build_task.delay(export.pk))
+        send_on_commit(export_build_task, kind="export", args=[export.pk])
     return export
 
 

@@ -22,6 +22,7 @@ from analytics.selectors.reports import REPORT_RESULT_NAMESPACE
 from synapscale.cache import invalidate, invalidate_on_commit
 from synapscale.cron import cron_parse, crontab_row
 from synapscale.query_budget import query_budget
+from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def report_run_request(*, report: Report, trigger: str, user=None) -> ReportRun:
         run = ReportRun.objects.create(
             report=report, workspace_id=report.workspace_id, trigger=trigger, triggered_by=user
         )
-        transaction.on_commit(lambda: report_run_execute_task.delay(run.pk))
+        send_on_commit(report_run_execute_task, kind="report_run", args=[run.pk])
     return run
 
 
