@@ -160,7 +160,6 @@ def quota_take(*, workspace_id: int, name: str, amount: int = 1, partial: bool =
         return 0
     limit = quota_limit(workspace_id, name)
     now = datetime.now(UTC)
-    resets_at = next_utc_midnight(now)
     try:
         granted, _used = get_redis_connection("default").eval(
             _TAKE, 1, _day_key(workspace_id, name, now), limit, amount, int(partial), 2 * 86400
@@ -169,7 +168,7 @@ def quota_take(*, workspace_id: int, name: str, amount: int = 1, partial: bool =
         logger.warning("quota_unavailable quota=%s workspace_id=%s", name, workspace_id)
         return amount
     if granted == 0 and not partial:
-        raise _refuse(name, limit, resets_at, int((resets_at - now).total_seconds()) + 1)
+        raise quota_refusal(workspace_id=workspace_id, name=name)
     if 0 < granted < amount:
         QUOTA_REFUSALS.labels(name).inc(amount - granted)
     return int(granted)

@@ -160,11 +160,16 @@ class _Refusals:
         return replace(decision, remaining=0, reset_seconds=int(left) + 1, limited=True)
 
 
+def _credential(request) -> str | None:
+    """The token or session cookie the request carries, before anything checks it."""
+    return request.META.get("HTTP_AUTHORIZATION") or request.COOKIES.get(
+        settings.SESSION_COOKIE_NAME
+    )
+
+
 def credentials_digest(request) -> str:
-    meta = request.META
-    credential = meta.get("HTTP_AUTHORIZATION") or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    who = credential or "ip:" + client_ip(request)
-    workspace = meta.get("HTTP_X_WORKSPACE", "")
+    who = _credential(request) or "ip:" + client_ip(request)
+    workspace = request.META.get("HTTP_X_WORKSPACE", "")
     return hashlib.blake2b(f"{who}|{workspace}".encode(), digest_size=16).hexdigest()
 
 
@@ -291,10 +296,12 @@ class PolicyThrottle(BaseThrottle):
 
 
 def refused_response(exc: RateLimited) -> JsonResponse:
-    """The 429 problem for views outside DRF (admin sign-in, health)."""
+    """The 429 problem, with its RateLimit-* fields, answered outside DRF."""
     body = problem_body(status_code=429, detail=str(exc.detail), code="rate_limited")
     response = JsonResponse(body, status=429, content_type=PROBLEM_CONTENT_TYPE)
     response["Retry-After"] = str(exc.wait)
+    for name, value in rate_limit_headers(exc.decision).items():
+        response[name] = value
     return response
 
 
@@ -311,20 +318,14 @@ class RateLimitMiddleware:
         if view_class is None:
             return None
         actions = getattr(view_func, "actions", None) or {}
-        anonymous = not (
-            request.META.get("HTTP_AUTHORIZATION")
-            or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        )
+        anonymous = not _credential(request)
         group = _declared_group(
             view_class, actions.get(request.method.lower()), request.method, anonymous
         )
         decision = _refusals.refused(group, request) if group else None
         if decision is None:
             return None
-        response = refused_response(RateLimited(decision))
-        for name, value in rate_limit_headers(decision).items():
-            response[name] = value
-        return response
+        return refused_response(RateLimited(decision))
 
     def __call__(self, request):
         group = settings.RATE_LIMIT_PATHS.get((request.method, request.path_info))
@@ -332,10 +333,7 @@ class RateLimitMiddleware:
             try:
                 rate_limit_hit(request, group)
             except RateLimited as exc:
-                response = refused_response(exc)
-                for name, value in rate_limit_headers(exc.decision).items():
-                    response[name] = value
-                return response
+                return refused_response(exc)
         response = self.get_response(request)
         decision = getattr(request, "rate_limit", None)
         if decision is not None:

@@ -31,30 +31,30 @@ def _unmoved(status_queued: str, status_running: str) -> Q:
     )
 
 
+def _resend(queryset, task, kind: str) -> int:
+    ids = queryset.order_by("created_at").values_list("pk", flat=True)[:BATCH]
+    return sum(send_task(task, kind=kind, args=[pk]) for pk in ids)
+
+
 def report_runs_resend() -> int:
     from analytics.tasks import report_run_execute_task
 
-    ids = ReportRun.objects.filter(_unmoved(RunStatus.QUEUED, RunStatus.RUNNING))
-    ids = ids.order_by("created_at").values_list("pk", flat=True)[:BATCH]
-    return sum(send_task(report_run_execute_task, kind="report_run", args=[pk]) for pk in ids)
+    runs = ReportRun.objects.filter(_unmoved(RunStatus.QUEUED, RunStatus.RUNNING))
+    return _resend(runs, report_run_execute_task, "report_run")
 
 
 def exports_resend() -> int:
     from analytics.tasks import export_build_task
 
-    ids = Export.objects.filter(_unmoved(ExportStatus.QUEUED, ExportStatus.RUNNING))
-    ids = ids.order_by("created_at").values_list("pk", flat=True)[:BATCH]
-    return sum(send_task(export_build_task, kind="export", args=[pk]) for pk in ids)
+    exports = Export.objects.filter(_unmoved(ExportStatus.QUEUED, ExportStatus.RUNNING))
+    return _resend(exports, export_build_task, "export")
 
 
 def alert_notifications_resend() -> int:
     from analytics.tasks import alert_event_notify_task
 
     created_before = timezone.now() - timedelta(seconds=settings.JOBS_RESEND_AFTER_SECONDS)
-    ids = AlertEvent.objects.filter(
+    events = AlertEvent.objects.filter(
         notification_status=NotificationStatus.PENDING, created_at__lt=created_before
     )
-    ids = ids.order_by("created_at").values_list("pk", flat=True)[:BATCH]
-    return sum(
-        send_task(alert_event_notify_task, kind="alert_notification", args=[pk]) for pk in ids
-    )
+    return _resend(events, alert_event_notify_task, "alert_notification")
