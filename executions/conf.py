@@ -22,8 +22,12 @@ DEFAULTS: dict[str, Any] = {
     "EXECUTIONS_HTTP_CIRCUIT_COOLDOWN_SECONDS": 30,
     # How often waits (delay, retry backoff) look for a cancel request.
     "EXECUTIONS_CANCEL_POLL_SECONDS": 0.2,
-    # A runner refreshes its lease on an execution; an expired lease means the runner died.
-    "EXECUTIONS_LEASE_SECONDS": 300,
+    # A runner refreshes its lease on an execution (a thread does while a node with side
+    # effects runs); an expired lease means the runner died. Short, so that the sweeper
+    # (every EXECUTIONS_SWEEP_SECONDS) resumes a dead runner's execution within a minute.
+    "EXECUTIONS_LEASE_SECONDS": 20,
+    # How often the periodic sweep (executions.requeue_stalled) looks for work to resume.
+    "EXECUTIONS_SWEEP_SECONDS": 10,
     # Executions parked for a slot this long are dispatched again by the periodic task.
     "EXECUTIONS_REQUEUE_AFTER_SECONDS": 60,
     # `run/?wait=` waits at most this long for the execution to finish before answering 202.

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from celery.schedules import crontab
 
+from executions.conf import app_setting
 from synapscale.schedules import PeriodicEntry
 
 SCHEDULE = [
@@ -16,7 +17,7 @@ SCHEDULE = [
     PeriodicEntry(
         name="executions.requeue_stalled",
         task="executions.tasks.requeue_stalled_executions",
-        every=timedelta(minutes=1),
+        every=timedelta(seconds=int(app_setting("EXECUTIONS_SWEEP_SECONDS"))),
         why="Start executions parked for a concurrency slot and resume runs whose worker died.",
     ),
 ]

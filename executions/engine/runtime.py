@@ -9,15 +9,20 @@ disagree still agree on when a slot expired.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 import uuid
 from enum import IntEnum
 from typing import Any
 
 from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 from executions.conf import app_setting
 from executions.engine.circuit import CircuitBreaker
+
+logger = logging.getLogger(__name__)
 
 PROGRESS_KEY = "synapscale:executions:progress:{id}"
 CANCEL_KEY = "synapscale:executions:cancel:{id}"
@@ -276,6 +281,49 @@ class Lease:
     @staticmethod
     def is_held(execution_id: int) -> bool:
         return bool(redis().exists(LEASE_KEY.format(id=execution_id)))
+
+
+class LeaseHeartbeat:
+    """Refresh a lease from a thread while the runner is inside one long node call.
+
+    The lease is short so that a dead runner's execution is resumed within a minute; an
+    `http_request` waiting on a slow server, or a node type that blocks, must not let it
+    expire while the runner is alive. Started on the first node with side effects, so a
+    pure run pays nothing.
+    """
+
+    def __init__(self, lease: Lease) -> None:
+        self.lease = lease
+        self.lost = False
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._beat, name=f"lease-{self.lease.execution_id}", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        interval = max(0.5, self.lease.seconds / 4)
+        while not self._stopped.wait(interval):
+            try:
+                self.lease.refresh()
+            except LeaseLost:
+                self.lost = True
+                return
+            except RedisError:
+                # The lease expires if Redis stays away; the runner notices at its next
+                # refresh. Until then keep trying.
+                logger.warning(
+                    "executions.lease_heartbeat_failed execution=%s", self.lease.execution_id
+                )
 
 
 _blocking_clients: dict[int, Any] = {}

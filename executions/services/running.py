@@ -100,6 +100,8 @@ def execution_run(
             lease = None
         raise
     finally:
+        if runner is not None:
+            runner.heartbeat.stop()
         if lease is not None and (runner is None or not runner.finished):
             lease.release()  # a finish gives it back itself
 
@@ -108,6 +110,7 @@ class _Runner:
     def __init__(self, execution: Execution, lease: runtime.Lease, *, resumed: bool) -> None:
         self.execution = execution
         self.lease = lease
+        self.heartbeat = runtime.LeaseHeartbeat(lease)
         self.resumed = resumed
         self.finished = False
         self.graph = graph_for(execution)
@@ -206,7 +209,10 @@ class _Runner:
             if self.runs[parent].status == NodeRunStatus.SUCCEEDED
         }
         while True:
-            attempt = run.attempts + 1
+            # A run stored as running was interrupted (its worker died): this is the same
+            # attempt again, and keeps its number and so its idempotency key.
+            interrupted = run.status == NodeRunStatus.RUNNING and run.attempts > 0
+            attempt = run.attempts if interrupted else run.attempts + 1
             self._set(
                 run,
                 status=NodeRunStatus.RUNNING,
@@ -217,6 +223,7 @@ class _Runner:
             if not pure:
                 self._checkpoint()
                 self._publish_progress(current=spec.id)
+                self.heartbeat.start()
             node_deadline = self._node_deadline(spec)
             context = NodeContext(
                 node_id=spec.id,
@@ -226,9 +233,12 @@ class _Runner:
                 sleep=lambda seconds, d=node_deadline: self._sleep(seconds, d),
                 max_delay_seconds=self.max_delay,
                 log=lambda level, message, data, n=spec.id: self._log(level, message, data, n),
+                idempotency_key=f"{self.execution.id}-{spec.id}-{attempt}",
             )
             try:
                 output = node_type.run(spec.params, context)
+                if self.heartbeat.lost:
+                    raise runtime.LeaseLost(f"Lost the lease of execution {self.execution.id}.")
                 if node_deadline.passed():
                     raise NodeTimeout(node_deadline.reason)
                 output = self.outputs_budget.admit(output)

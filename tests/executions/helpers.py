@@ -47,7 +47,9 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        server.requests.append({"method": self.command, "path": self.path, "body": body})
+        server.requests.append(
+            {"method": self.command, "path": self.path, "body": body, "headers": dict(self.headers)}
+        )
         status, payload = server.respond(self.command, self.path, body)
         data = json.dumps(payload).encode()
         self.send_response(status)

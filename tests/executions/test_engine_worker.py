@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from itertools import pairwise
 
 import pytest
@@ -14,11 +13,8 @@ from executions.services.executions import execution_cancel, execution_retry, ex
 from executions.services.workflows import workflow_create
 from synapscale import product_events
 from tests.executions.helpers import (
-    first_http_node_finished,
     local_http_server,
-    running_execution,
     server_url,
-    two_http_nodes,
     wait_for,
     wait_for_finish,
     wait_for_status,
@@ -122,7 +118,9 @@ def test_http_500_is_retried_with_backoff_then_fails_the_execution(workspace, us
     assert execution.error["node"] == "call"
     assert execution.error["type"] == "http_error"
     assert "500" in execution.error["message"]
-    assert len(server.requests) == 3
+    # Each attempt is a new operation for the receiver: its own key.
+    keys = [request["headers"]["Idempotency-Key"] for request in server.requests]
+    assert keys == [f"{execution.id}-call-{attempt}" for attempt in (1, 2, 3)]
     runs = runs_of(execution)
     assert runs["call"].status == NodeRunStatus.FAILED
     assert runs["call"].attempts == 3
@@ -224,73 +222,6 @@ def test_retry_from_failure_reuses_succeeded_nodes(workspace, user):
     assert reused.started_at == original.started_at
     assert runs_of(retry)["call"].attempts == 1
     assert len(server.requests) == 2
-
-
-def test_redelivered_task_resumes_after_the_last_finished_node(workspace, user):
-    """A worker died after `first` finished: the redelivered task must not run it again."""
-
-    from executions.tasks import run_execution
-
-    with local_http_server(lambda method, path, body: (200, {"path": path})) as server:
-        # What the database holds after the dead worker persisted `first` and then died.
-        execution = running_execution(workspace, user, two_http_nodes(server))
-        first_http_node_finished(execution)
-        NodeRun.objects.create(
-            execution=execution,
-            node_id="second",
-            node_type="http_request",
-            position=1,
-            status=NodeRunStatus.RUNNING,
-            attempts=1,
-        )
-
-        run_execution.delay(execution.id)  # the broker's redelivery
-        execution = wait_for_finish(execution.id)
-
-    assert execution.status == ExecutionStatus.SUCCEEDED
-    assert [request["path"] for request in server.requests] == ["/2"]
-    runs = runs_of(execution)
-    assert runs["first"].attempts == 1
-    assert runs["second"].attempts == 2
-    assert execution.logs.filter(message__startswith="Resuming").exists()
-
-
-def test_redelivery_while_the_dead_runners_lease_lingers_resumes_once_it_expires(
-    workspace, user, settings
-):
-    """The redelivered task finds the dead runner's lease: it leaves the run alone, and the
-    requeue task resumes it after the lease expired, without repeating finished nodes."""
-    from django.utils import timezone
-
-    from executions.engine import runtime
-    from executions.services.maintenance import executions_requeue_stalled
-    from executions.tasks import run_execution
-
-    settings.EXECUTIONS_LEASE_SECONDS = 1
-    with local_http_server(lambda method, path, body: (200, {"path": path})) as server:
-        execution = running_execution(
-            workspace,
-            user,
-            two_http_nodes(server),
-            started_at=timezone.now() - timedelta(seconds=5),
-        )
-        first_http_node_finished(execution)
-        NodeRun.objects.create(
-            execution=execution, node_id="second", node_type="http_request", position=1
-        )
-        lease_key = runtime.LEASE_KEY.format(id=execution.id)
-        runtime.redis().set(lease_key, "dead-runner", px=1500)
-
-        assert run_execution.delay(execution.id).get(timeout=10) is None  # left alone
-        assert server.requests == []
-        wait_for(lambda: not runtime.redis().exists(lease_key), timeout=5)
-
-        assert executions_requeue_stalled().resumed_orphans == 1
-        execution = wait_for_finish(execution.id)
-
-    assert execution.status == ExecutionStatus.SUCCEEDED
-    assert [request["path"] for request in server.requests] == ["/2"]
-    assert runs_of(execution)["first"].attempts == 1
 
 
 def test_concurrency_limit_parks_executions_until_a_slot_frees(workspace, user, settings):

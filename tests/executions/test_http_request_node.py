@@ -218,3 +218,19 @@ def test_one_workspace_s_failures_open_the_circuit_for_its_runs_only(settings):
     assert refused.value.type == ErrorType.CIRCUIT_OPEN
     assert other.value.type == ErrorType.HTTP_ERROR  # workspace 2 still reached the host
     assert len(server.requests) == 3
+
+
+def test_the_idempotency_key_is_sent_unless_the_workflow_sets_its_own(settings):
+    settings.EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = False
+    node = get_node_type("http_request")
+    context = NodeContext(node_id="h", run_context={}, idempotency_key="41-h-2")
+    with local_http_server(lambda *args: (200, {})) as server:
+        node.run({"url": server_url(server)}, context)
+        node.run({"url": server_url(server), "headers": {"idempotency-key": "mine"}}, context)
+        run_node({"url": server_url(server)})  # outside an execution: no key
+
+    sent = [
+        {name.lower(): value for name, value in request["headers"].items()}.get("idempotency-key")
+        for request in server.requests
+    ]
+    assert sent == ["41-h-2", "mine", None]

@@ -40,6 +40,10 @@ class NodeContext:
     # The workspace the execution belongs to: what one workspace's runs do (a failing host
     # opening a circuit breaker) must not reach the others'.
     workspace_id: int | None = None
+    # The same for every delivery of one attempt (a resume after a worker death keeps the
+    # attempt's number), so a receiver can drop the duplicate of a side effect; None when
+    # the node runs outside an execution.
+    idempotency_key: str | None = None
 
     def remaining_seconds(self) -> float | None:
         """Return the seconds left before the deadline (never negative), or None."""

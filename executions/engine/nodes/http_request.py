@@ -31,6 +31,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # Timeouts shorter than this are the caller's choice, not evidence that the host is down.
 BREAKER_TIMEOUT_FLOOR_SECONDS = 1.0
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
 
 def circuit_breaker_for(host: str):
     """Return the shared breaker for host (imported lazily: it needs Django's Redis)."""
@@ -44,7 +46,9 @@ class HttpRequestNode(NodeType):
     type_name = "http_request"
     description = (
         "Call an HTTP endpoint; output {status, headers, json|text}. A non-2xx answer fails "
-        "the node; a host that keeps failing trips the workspace's circuit breaker for it."
+        "the node; a host that keeps failing trips the workspace's circuit breaker for it. "
+        "Sends `Idempotency-Key: <execution>-<node>-<attempt>` (unless the headers set one): "
+        "the same on a redelivery after a worker died, so the receiver can drop it."
     )
     params_schema = {
         "type": "object",
@@ -109,7 +113,7 @@ class HttpRequestNode(NodeType):
                 client.stream(
                     method,
                     target.url,
-                    headers=params.get("headers") or {},
+                    headers=_request_headers(params, context),
                     json=body if sends_body else None,
                 ) as response,
             ):
@@ -145,6 +149,16 @@ class _Target:
     url: httpx.URL
     port: int
     address: str  # the checked IP address the request connects to
+
+
+def _request_headers(params: dict[str, Any], context: NodeContext) -> dict[str, str]:
+    """The node's headers plus `Idempotency-Key`, unless the workflow sets its own."""
+    headers = dict(params.get("headers") or {})
+    if context.idempotency_key and not any(
+        name.lower() == IDEMPOTENCY_HEADER.lower() for name in headers
+    ):
+        headers[IDEMPOTENCY_HEADER] = context.idempotency_key
+    return headers
 
 
 def _connect_target(url: str) -> _Target:
