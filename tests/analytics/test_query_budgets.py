@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -22,6 +23,19 @@ def many_events(ingest, workspace):
             workspace,
             [{"event_type": "click", "distinct_id": f"p{n}"} for n in range(start, start + 1000)],
         )
+
+
+@pytest.fixture
+def events_table_locked(transactional_db):
+    """Another session holds the events table, so a read of it waits past any budget.
+
+    A 1 ms budget alone is a race: on a quiet machine a small count can finish inside it.
+    """
+    holder = psycopg.connect(**connection.get_connection_params())
+    holder.execute("LOCK TABLE analytics_event IN ACCESS EXCLUSIVE MODE")
+    yield
+    holder.rollback()
+    holder.close()
 
 
 def budgets(settings, **ms):
@@ -51,7 +65,7 @@ def test_within_budget_the_analysis_answers(api_client, many_events):
 
 
 def test_a_widget_over_budget_reports_its_error_and_the_dashboard_answers(
-    api_client, many_events, settings
+    api_client, settings, events_table_locked
 ):
     dashboard = api_client.post("/api/v1/analytics/dashboards/", {"name": "d"}, format="json")
     dashboard_id = dashboard.json()["id"]
