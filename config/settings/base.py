@@ -366,6 +366,10 @@ QUERY_BUDGETS_MS = {
     }.items()
 }
 QUERY_TIMEOUT_RETRY_AFTER_SECONDS = env.int("QUERY_TIMEOUT_RETRY_AFTER_SECONDS", default=30)
+# PostgreSQL unreachable (down, restarting, failing over): 503 with this Retry-After.
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int(
+    "DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=2
+)
 # Exports: a file stops (and the export fails, naming the cap) past either cap.
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)
 EXPORT_MAX_BYTES = env.int("EXPORT_MAX_BYTES", default=256 * 1024 * 1024)

@@ -24,6 +24,10 @@ def service_settings(*, database_url: str, redis_url: str, broker_url: str = "")
     database["CONN_MAX_AGE"] = 60
     database["CONN_HEALTH_CHECKS"] = True
     database["ATOMIC_REQUESTS"] = False
+    # An unreachable PostgreSQL (a host gone, a failover) must not hang the request: the
+    # connection attempt gives up and the API answers 503 (psycopg's shortest is 2 s; a
+    # server that is down refuses at once).
+    database["OPTIONS"] = {"connect_timeout": 2, **database.get("OPTIONS", {})}
     database["ENGINE"] = "django_prometheus.db.backends.postgresql"
     celery_redis = _celery_redis_url(redis_url)
     return {

@@ -4,10 +4,14 @@ DRF's exception handler covers errors raised inside API views; these cover what 
 before a view is found (an unknown URL) or after everything else failed (an uncaught bug).
 """
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 
 from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE, problem_body
+from synapscale.api.handler import database_unavailable
 
 API_PREFIXES = ("/api/", "/hooks/", "/capture", "/batch", "/e/", "/i/v0/")
 
@@ -70,6 +74,14 @@ class ApiNotFoundMiddleware:
 
 
 def server_error(request):
+    # Django calls this inside its `except`: the exception is still at hand. A database
+    # that is down fails outside a view too (a middleware reading the user, a session).
+    exc = sys.exc_info()[1]
+    if _is_api(request) and isinstance(exc, OperationalError | InterfaceError):
+        unavailable = database_unavailable(exc)
+        response = _problem(request, 503, unavailable.problem_type, str(unavailable.detail))
+        response["Retry-After"] = str(unavailable.wait)
+        return response
     if _is_api(request):
         return _problem(
             request,

@@ -32,6 +32,25 @@ class ApplicationError(exceptions.APIException):
         self.problem_type = type_ or self.default_code
 
 
+class DatabaseUnavailable(ApplicationError):
+    """PostgreSQL could not be reached or gave up on the statement: try again shortly.
+
+    Nothing was stored (the transaction did not commit), so a client retrying the same
+    request (ingestion batches carry event ids) stores it once.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_unavailable"
+
+    def __init__(self, *, retry_after: int):
+        super().__init__(
+            "The database is unavailable; nothing was stored. Retry after the delay given.",
+            status=self.status_code,
+            type_=self.default_code,
+        )
+        self.wait = retry_after
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than the server accepts."

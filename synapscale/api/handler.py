@@ -2,10 +2,11 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
@@ -13,6 +14,7 @@ from rest_framework.views import exception_handler
 
 from synapscale.api.exceptions import (
     ApplicationError,
+    DatabaseUnavailable,
     PayloadTooLarge,
     flatten_errors,
     problem_response,
@@ -36,6 +38,8 @@ def _as_api_exception(exc):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
+    if isinstance(exc, OperationalError | InterfaceError):
+        return database_unavailable(exc)
     if isinstance(exc, RecursionError | OverflowError | DataError):
         # A safety net: these come from input (a date past year 9999, a number beyond what
         # PostgreSQL holds, JSON nested hundreds deep) that a validator should have caught.
@@ -43,6 +47,12 @@ def _as_api_exception(exc):
         logger.error("input_out_of_range_unvalidated", exc_info=exc)
         return InputOutOfRange()
     return exc
+
+
+def database_unavailable(exc: BaseException) -> DatabaseUnavailable:
+    """The 503 for a database that is down, restarting, or gave up on a statement."""
+    logger.warning("database_unavailable error=%s", type(exc).__name__, exc_info=exc)
+    return DatabaseUnavailable(retry_after=settings.DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS)
 
 
 def problem_exception_handler(exc, context):

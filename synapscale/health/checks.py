@@ -53,7 +53,9 @@ def _database_probe(timeout: float) -> psycopg.Connection:
     with _probes_lock:
         conn = _probes.get(key)
         if conn is None or conn.closed or conn.broken:
-            conn = psycopg.connect(connect_timeout=max(1, int(timeout)), autocommit=True, **params)
+            # The probe's own timeout wins over the application's connect_timeout.
+            params = {**params, "connect_timeout": max(1, int(timeout))}
+            conn = psycopg.connect(autocommit=True, **params)
             _probes[key] = conn
     return conn
 
