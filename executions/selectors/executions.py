@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,8 @@ from executions.choices import NodeRunStatus
 from executions.engine import runtime
 from executions.engine.definitions import graph_for
 from executions.models import Execution, ExecutionLog, NodeRun
+
+logger = logging.getLogger(__name__)
 
 EXECUTION_ORDERING_FIELDS = ["created_at", "started_at", "finished_at", "duration_ms", "priority"]
 # What a NULL sorts as (see executions.filtersets.NULLABLE_SORT_KEYS): first ascending.
@@ -75,7 +78,11 @@ def execution_status(*, execution_id: int, workspace_id: int) -> dict[str, Any] 
     None means the runner is not publishing it (not started, finished, unknown or stale):
     read the database instead.
     """
-    progress = runtime.progress_read(execution_id)
+    try:
+        progress = runtime.progress_read(execution_id)
+    except RedisError:
+        logger.warning("execution_status_redis_unavailable execution_id=%s", execution_id)
+        return None
     if progress is None or progress.get("workspace_id") != workspace_id:
         return None
     # The runner rewrites its progress at least this often; an older record was left behind
