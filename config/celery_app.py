@@ -4,7 +4,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, worker_init
+from celery.signals import task_postrun, worker_init, worker_shutting_down
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -38,3 +38,18 @@ def _freeze_loaded_objects(**kwargs):
     not copy those pages (less memory per child).
     """
     gc.freeze()
+
+
+@worker_init.connect
+def _install_shutdown_flag(**kwargs):
+    from synapscale import worker_shutdown
+
+    worker_shutdown.install()
+
+
+@worker_shutting_down.connect
+def _announce_shutdown(**kwargs):
+    """Sent in the main process on SIGTERM/SIGINT: long jobs hand their work back."""
+    from synapscale import worker_shutdown
+
+    worker_shutdown.request()

@@ -37,7 +37,13 @@ from executions.engine.nodes import NodeContext, get_node_type
 from executions.engine.outputs import OutputBudget, loggable_json
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
-from executions.services.lifecycle import execution_claim, execution_finish, node_runs_write
+from executions.services.lifecycle import (
+    execution_claim,
+    execution_enqueue,
+    execution_finish,
+    node_runs_write,
+)
+from synapscale import worker_shutdown
 from synapscale.task_policy import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -157,6 +163,8 @@ class _Runner:
             run = self.runs[node_id]
             if run.status in NodeRunStatus.done():
                 continue
+            if worker_shutdown.requested():
+                return self._hand_back()
             spec = self.graph.nodes[node_id]
             node_type = get_node_type(spec.type)
             pure = bool(getattr(node_type, "pure", False))
@@ -301,6 +309,25 @@ class _Runner:
         return NodeOutcome(
             status=ExecutionStatus.TIMED_OUT if timed_out else ExecutionStatus.FAILED, error=error
         )
+
+    def _hand_back(self) -> Execution:
+        """The worker is stopping: store what ran, let go, and send the run to another.
+
+        The execution stays running; the next runner resumes it after the last finished
+        node. Without a broker the sweeper sends it (a running execution with no lease).
+        """
+        self._log(
+            LogLevel.WARNING, "Handed back: the worker is shutting down; another resumes it.", {}
+        )
+        self._checkpoint()
+        self.lease.release()  # first: the next runner must find the execution free
+        execution_enqueue(
+            execution_id=self.execution.id,
+            workspace_id=self.execution.workspace_id,
+            priority=self.execution.priority,
+        )
+        logger.info("executions.handed_back execution=%s", self.execution.id)
+        return self.execution
 
     # -- waiting, cancelling, deadlines ---------------------------------------------------
     def _node_deadline(self, spec: NodeSpec) -> _Deadline:
