@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint worker beat migrate seed clean-data
+.PHONY: run test test-rabbitmq install lint worker beat migrate seed clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ beat: install
 # The whole suite with coverage; prints the per-file table and the TOTAL line.
 test: install
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+
+# The tests that run real workers again, with RabbitMQ as the broker (CI runs both).
+RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672//
+test-rabbitmq: install
+	CELERY_BROKER_URL=$(RABBITMQ_URL) $(BIN)/pytest tests/chaos tests/executions/test_engine_worker.py \
+		tests/executions/test_worker_redelivery.py tests/synapscale/test_dispatch_policy.py $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

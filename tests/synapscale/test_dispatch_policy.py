@@ -29,16 +29,26 @@ def _point_celery_at(url: str):
     from config.celery_app import app
 
     original = app.conf.broker_url
-    app.conf.broker_url = url
+    # Celery takes the write URL from CELERY_BROKER_URL in the environment when it is set.
+    app.conf.broker_url = app.conf.broker_write_url = url
     app._pool = None
     app.amqp._producer_pool = None
     return original
 
 
+def _broker_url_at(port: int) -> str:
+    """The configured broker's kind (Redis or RabbitMQ), at a port of the test's choosing."""
+    from config.celery_app import app
+
+    if app.conf.broker_url.startswith("amqp"):
+        return f"amqp://guest:guest@127.0.0.1:{port}//"
+    return f"redis://127.0.0.1:{port}/0"
+
+
 @pytest.fixture
 def broker_down():
     """The broker refuses connections (the process is gone) for the test's requests."""
-    original = _point_celery_at("redis://127.0.0.1:1/0")
+    original = _point_celery_at(_broker_url_at(1))
     yield
     _point_celery_at(original)
 
@@ -49,7 +59,7 @@ def broker_hung():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
-    original = _point_celery_at(f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
+    original = _point_celery_at(_broker_url_at(listener.getsockname()[1]))
     yield
     _point_celery_at(original)
     listener.close()

@@ -1,0 +1,222 @@
+"""Real Celery processes (workers and beat) on the test database, to kill and restart.
+
+The processes run `celery -A config` from this checkout with the test settings, pointed at
+the test database pytest made, the test Redis and the broker of the run
+(`CELERY_BROKER_URL`: the test Redis by default; `make chaos-rabbitmq` runs these on
+RabbitMQ).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psutil
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from tests.executions.helpers import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    from config.celery_app import app
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": app.conf.broker_url,
+        "PYTHONUNBUFFERED": "1",
+        # The tests' HTTP servers listen on 127.0.0.1, which production blocks.
+        "EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS": "false",
+        **extra,
+    }
+
+
+@dataclass
+class CeleryProcess:
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, *, timeout: float = 60) -> None:
+        try:
+            wait_for(lambda: text in self.log or self.process.poll() is not None, timeout=timeout)
+        except AssertionError:
+            raise AssertionError(f"{self.name}: no {text!r} in {timeout}s:\n{self.log}") from None
+        assert text in self.log, f"{self.name} exited ({self.process.returncode}):\n{self.log}"
+
+    def pool_children(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children()
+
+    def signal(self, number: int) -> None:
+        os.kill(self.process.pid, number)
+
+    def wait_exit(self, timeout: float) -> int:
+        return self.process.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        """SIGKILL the whole process group (the pool children too), whatever state it is in."""
+        # The group outlives a main process that exited: its orphaned children stay in it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def celery_processes(transactional_db, tmp_path):
+    """``start_worker()`` / ``start_beat()``: real Celery processes, SIGKILLed at the end."""
+    from config.celery_app import app
+
+    app.control.purge()  # messages of earlier tests name rows that no longer exist
+    started: list[CeleryProcess] = []
+
+    def start(name: str, argv: list[str], env: dict[str, str]) -> CeleryProcess:
+        log_path = tmp_path / f"{name}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", *argv],
+                cwd=ROOT,
+                env=process_env(**env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stop() takes the children
+            )
+        celery = CeleryProcess(name, process, log_path)
+        started.append(celery)
+        return celery
+
+    def start_worker(*, pool: str = "prefork", concurrency: int = 1, **env: str) -> CeleryProcess:
+        name = f"worker{len(started)}"
+        worker = start(
+            name,
+            [
+                "worker",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
+                "--queues=default,high",
+                f"--hostname={name}@chaos",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            env,
+        )
+        worker.wait_for_log(" ready.")
+        return worker
+
+    def start_beat(**env: str) -> CeleryProcess:
+        call_command("sync_schedules", verbosity=0)
+        beat = start(
+            f"beat{len(started)}",
+            ["beat", "--loglevel=INFO", f"--schedule={tmp_path / 'beat-schedule'}"],
+            env,
+        )
+        beat.wait_for_log("beat: Starting")
+        return beat
+
+    yield start_worker, start_beat
+    for celery in reversed(started):
+        celery.stop()
+    app.control.purge()
+
+
+class DedicatedRedis:
+    """A redis-server of the test's own, on a free port, to stop and start again.
+
+    It keeps nothing on disk, like the machine's: a stop loses what it held (queued
+    messages, leases, progress), which is the case the sweepers must cover.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.run_dir = run_dir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.run_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: self._answers(), timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # a crash, not a shutdown that could save anything
+            self.process.wait(timeout=10)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@pytest.fixture
+def dedicated_redis(tmp_path):
+    redis = DedicatedRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+def point_celery_at(url: str) -> str:
+    """Send this process's tasks (the live server's too) to ``url``; return the old URL."""
+    from config.celery_app import app
+
+    original = app.conf.broker_url
+    # Celery takes the write URL from CELERY_BROKER_URL in the environment when it is set.
+    app.conf.broker_url = app.conf.broker_write_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+    return original
+
+
+def elapsed_since(started: float) -> float:
+    return round(time.monotonic() - started, 1)
