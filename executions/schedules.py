@@ -19,5 +19,7 @@ SCHEDULE = [
         task="executions.tasks.requeue_stalled_executions",
         every=timedelta(seconds=int(app_setting("EXECUTIONS_SWEEP_SECONDS"))),
         why="Start executions parked for a concurrency slot and resume runs whose worker died.",
+        # On the priority queue: behind a backlog on `default` each tick would expire unrun.
+        queue="high",
     ),
 ]

@@ -147,6 +147,7 @@ SCHEDULE = [
         task="synapscale.tasks.sweep_unsent_jobs",
         every=timedelta(minutes=1),
         why="Jobs queued while the broker was down (or whose worker died) are sent again.",
+        queue="high",  # a backlog on `default` must not hold up the sweep
     ),
     PeriodicEntry(
         name="product_events.flush",

@@ -58,6 +58,7 @@ def execution_start(
     if idempotency_key:
         existing = _existing_for_key(workflow, idempotency_key)
         if existing is not None:
+            _send_again_if_waiting(existing)
             return existing
     if not workflow.is_active:
         raise ApplicationError("The workflow is inactive; activate it to run it.", type_="inactive")
@@ -112,6 +113,15 @@ def _enqueue_on_commit(execution: Execution) -> None:
             priority=execution.priority,
         )
     )
+
+
+def _send_again_if_waiting(execution: Execution) -> None:
+    """A client repeating a run has usually not heard back: the first request may have
+    died between its commit and its send. Send the task again (a duplicate message is
+    harmless, the claim is conditional) rather than leave it to the sweeper's minute."""
+    not_started = execution.status in (ExecutionStatus.PENDING, ExecutionStatus.QUEUED)
+    if not_started and execution.waiting_since is None:
+        _enqueue_on_commit(execution)
 
 
 def _existing_for_key(workflow: Workflow, key: str) -> Execution | None:

@@ -136,3 +136,35 @@ def test_a_node_call_longer_than_the_lease_keeps_it(workspace, user, settings):
 
     assert execution.status == ExecutionStatus.SUCCEEDED
     assert len(server.requests) == 1
+
+
+def test_a_repeated_run_request_sends_a_queued_execution_whose_message_was_lost(
+    api_client, workspace, user
+):
+    """The first request died between its commit and its send: the client's retry with
+    the same Idempotency-Key sends it, instead of leaving it to the sweeper's minute."""
+    from tests.executions.helpers import server_url
+
+    with local_http_server(lambda method, path, body: (200, {"path": path})) as server:
+        definition = {
+            "nodes": [{"id": "call", "type": "http_request", "params": {"url": server_url(server)}}]
+        }
+        lost = running_execution(
+            workspace,
+            user,
+            definition,
+            status=ExecutionStatus.QUEUED,
+            started_at=None,
+            idempotency_key="k-1",
+        )
+        response = api_client.post(
+            f"/api/v1/workflows/{lost.workflow_id}/run/",
+            {},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k-1",
+        )
+        assert response.json()["id"] == lost.id
+        execution = wait_for_finish(lost.id, timeout=15)
+
+    assert execution.status == ExecutionStatus.SUCCEEDED, execution.error
+    assert len(server.requests) == 1

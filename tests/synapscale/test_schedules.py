@@ -120,3 +120,12 @@ def test_interval_tasks_expire_after_one_interval_and_crons_when_told():
         "synapscale:t.cron": None,
         "synapscale:t.cron2": 600,
     }
+
+
+def test_the_sweepers_ride_the_priority_queue_a_backlog_cannot_hold_up():
+    """Each tick expires after one interval: behind a backlog on `default` it never ran
+    (benchmarks/soak.py saw 46 of 49 discarded), leaving dead workers' runs unresumed."""
+    schedules_sync()
+    for name in ("executions.requeue_stalled", "jobs.sweep"):
+        task = PeriodicTask.objects.get(name=f"synapscale:{name}")
+        assert task.queue == "high", name
