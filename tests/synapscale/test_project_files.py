@@ -28,6 +28,9 @@ def test_compose_file_parses_and_has_the_stack():
             assert env.get(variable), f"{name} lacks {variable}"
         assert env.get("METRICS_TOKEN"), f"{name} lacks METRICS_TOKEN (production requires it)"
     assert "gunicorn config.wsgi" in services["web"]["command"]
+    # The broker keeps its queue across a restart, and a stop waits for the longest node.
+    assert "--appendonly yes" in services["redis"]["command"]
+    assert int(services["worker"]["stop_grace_period"].rstrip("s")) >= 300
 
 
 def test_every_service_the_readme_names_is_in_compose():
