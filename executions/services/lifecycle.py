@@ -51,16 +51,24 @@ def queue_for_priority(priority: int) -> str:
     return HIGH_QUEUE if high else DEFAULT_QUEUE
 
 
-def execution_send(*, execution_id: int, workspace_id: int, priority: int) -> None:
-    """Send the execution's task (its workspace and priority ride along for the claim)."""
+def execution_send(
+    *, execution_id: int, workspace_id: int, priority: int, resuming: bool = False
+) -> None:
+    """Send the execution's task (its workspace and priority ride along for the claim).
+
+    A run that already started (``resuming``: its runner died or handed it back) goes to the
+    high-priority queue: it holds a concurrency slot and its timeout is running, so it must
+    not wait behind a backlog of runs that have not started.
+    """
     from executions.tasks import run_execution
 
-    run_execution.apply_async(
-        args=[execution_id, workspace_id, priority], queue=queue_for_priority(priority)
-    )
+    queue = HIGH_QUEUE if resuming else queue_for_priority(priority)
+    run_execution.apply_async(args=[execution_id, workspace_id, priority], queue=queue)
 
 
-def execution_enqueue(*, execution_id: int, workspace_id: int, priority: int) -> None:
+def execution_enqueue(
+    *, execution_id: int, workspace_id: int, priority: int, resuming: bool = False
+) -> None:
     """Send a queued execution's task. Call it on commit, never inside.
 
     Executions are written `queued` with the request, so the usual path costs no second
@@ -69,7 +77,12 @@ def execution_enqueue(*, execution_id: int, workspace_id: int, priority: int) ->
     it later; one whose message was lost by a crash is re-sent by the same task.
     """
     try:
-        execution_send(execution_id=execution_id, workspace_id=workspace_id, priority=priority)
+        execution_send(
+            execution_id=execution_id,
+            workspace_id=workspace_id,
+            priority=priority,
+            resuming=resuming,
+        )
     except (BrokerError, RedisError):
         logger.warning("executions.enqueue_failed execution=%s", execution_id, exc_info=True)
         # Conditional: a worker may have claimed it meanwhile from an earlier send.

@@ -109,7 +109,7 @@ def executions_requeue_stalled() -> RequeueResult:
         if not runtime.Lease.is_held(pk)
     ]
     for pk, workspace_id, priority in orphans:
-        execution_send(execution_id=pk, workspace_id=workspace_id, priority=priority)
+        execution_send(execution_id=pk, workspace_id=workspace_id, priority=priority, resuming=True)
     return RequeueResult(
         dispatched_waiting=dispatched,
         enqueued_pending=len(pending),

@@ -325,6 +325,7 @@ class _Runner:
             execution_id=self.execution.id,
             workspace_id=self.execution.workspace_id,
             priority=self.execution.priority,
+            resuming=True,
         )
         logger.info("executions.handed_back execution=%s", self.execution.id)
         return self.execution

