@@ -5,10 +5,11 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.core import validators
-from django_filters.fields import IsoDateTimeField
 
+from analytics.choices import ExportFormat, ExportSource, ExportStatus
 from analytics.constants import DATE_BOUNDS_MESSAGE, EARLIEST_MOMENT, LATEST_MOMENT
-from analytics.models import Event
+from analytics.models import Event, Export
+from synapscale.api.filters import StorableIsoDateTimeField
 
 MAX_FILTER_VALUES = 100
 MAX_VALUE_LENGTH = 255
@@ -51,14 +52,11 @@ class MultiValueCharFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__in": value})
 
 
-class BoundedIsoDateTimeField(IsoDateTimeField):
+class BoundedIsoDateTimeField(StorableIsoDateTimeField):
     """An ISO 8601 datetime between 1970 and 2100 (year 1 at +14:00 is not a UTC moment)."""
 
     def to_python(self, value):
-        try:
-            moment = super().to_python(value)
-        except OverflowError:
-            raise forms.ValidationError(DATE_BOUNDS_MESSAGE, code="out_of_range") from None
+        moment = super().to_python(value)
         if moment is not None:
             try:
                 in_range = EARLIEST_MOMENT <= moment < LATEST_MOMENT
@@ -95,3 +93,15 @@ class EventFilterSet(django_filters.FilterSet):
     class Meta:
         model = Event
         fields = ["event_type", "user", "distinct_id", "session_id"]
+
+
+class ExportFilterSet(django_filters.FilterSet):
+    """`file_format`, not `format`: `?format=` is DRF's content negotiation (`?format=json`)."""
+
+    source = django_filters.ChoiceFilter(choices=ExportSource.choices)
+    status = django_filters.ChoiceFilter(choices=ExportStatus.choices)
+    file_format = django_filters.ChoiceFilter(field_name="format", choices=ExportFormat.choices)
+
+    class Meta:
+        model = Export
+        fields = ["source", "status", "file_format"]

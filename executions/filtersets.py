@@ -8,6 +8,7 @@ from rest_framework.filters import OrderingFilter
 
 from executions.choices import ExecutionStatus, LogLevel, Trigger, TriggerKind, WebhookAuth
 from executions.models import Execution, ExecutionLog, Workflow, WorkflowTrigger
+from synapscale.api.filters import StorableIsoDateTimeFilter
 
 
 class CommaSeparatedChoiceField(forms.MultipleChoiceField):
@@ -25,8 +26,8 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 class WorkflowFilterSet(django_filters.FilterSet):
     is_active = django_filters.BooleanFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = StorableIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = StorableIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Workflow
@@ -39,8 +40,8 @@ class ExecutionFilterSet(django_filters.FilterSet):
     workflow = django_filters.NumberFilter(field_name="workflow_id")
     retry_of = django_filters.NumberFilter(field_name="retry_of_id")
     trigger_source = django_filters.NumberFilter(field_name="trigger_source_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = StorableIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = StorableIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Execution

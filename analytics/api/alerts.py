@@ -16,6 +16,12 @@ from analytics.models.insights import Severity
 from analytics.selectors.alerts import alert_events, alert_rules
 from analytics.selectors.reports import reports_visible
 from analytics.services import alerts as alert_services
+from synapscale.api.fields import (
+    StrictBooleanField,
+    StrictFloatField,
+    StrictIntegerField,
+    StrictModelSerializer,
+)
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceModelViewSet
 from synapscale.choices import MANAGE_ROLES, WRITE_ROLES
@@ -55,11 +61,11 @@ class AlertRuleInputSerializer(serializers.Serializer):
         queryset=Report.objects.none(), required=False, allow_null=True
     )
     condition = serializers.ChoiceField(choices=AlertCondition.choices)
-    threshold = serializers.FloatField()
-    window_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
+    threshold = StrictFloatField()
+    window_minutes = StrictIntegerField(min_value=1, max_value=1440, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     channels = ChannelsSerializer(required=False)
-    cooldown_minutes = serializers.IntegerField(min_value=0, max_value=7 * 1440, required=False)
+    cooldown_minutes = StrictIntegerField(min_value=0, max_value=7 * 1440, required=False)
 
     def __init__(self, *args, workspace=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +76,7 @@ class AlertRuleInputSerializer(serializers.Serializer):
             )
 
 
-class AlertRuleSerializer(serializers.ModelSerializer):
+class AlertRuleSerializer(StrictModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
 
     class Meta:
@@ -110,7 +116,7 @@ class AlertRuleWithSecretSerializer(AlertRuleSerializer):
         read_only_fields = fields
 
 
-class AlertEventSerializer(serializers.ModelSerializer):
+class AlertEventSerializer(StrictModelSerializer):
     class Meta:
         model = AlertEvent
         fields = [
@@ -128,18 +134,18 @@ class AlertEventSerializer(serializers.ModelSerializer):
 
 
 class SnoozeSerializer(serializers.Serializer):
-    minutes = serializers.IntegerField(min_value=1, max_value=7 * 1440)
+    minutes = StrictIntegerField(min_value=1, max_value=7 * 1440)
 
 
 AlertTestSerializer = inline_serializer(
     name="AlertRuleTest",
     fields={
-        "value": serializers.FloatField(allow_null=True),
-        "previous": serializers.FloatField(allow_null=True),
-        "change_pct": serializers.FloatField(allow_null=True),
-        "breached": serializers.BooleanField(),
+        "value": StrictFloatField(allow_null=True),
+        "previous": StrictFloatField(allow_null=True),
+        "change_pct": StrictFloatField(allow_null=True),
+        "breached": StrictBooleanField(),
         "condition": serializers.CharField(),
-        "threshold": serializers.FloatField(),
+        "threshold": StrictFloatField(),
     },
 )
 

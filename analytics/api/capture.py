@@ -17,6 +17,7 @@ from analytics.services.events_capture import (
 )
 from analytics.services.events_validation import MAX_BATCH_EVENTS, MAX_BODY_BYTES, IngestContext
 from synapscale.api.exceptions import PayloadTooLarge, problem_response
+from synapscale.api.fields import StrictIntegerField
 from synapscale.api.parsers import read_body_limited
 from synapscale.api.schema import problem
 from synapscale.ratelimits import rate_limit_hit
@@ -25,9 +26,9 @@ from synapscale.selectors.workspaces import workspace_for_ingestion_key
 CaptureResultSerializer = inline_serializer(
     name="CaptureResult",
     fields={
-        "status": serializers.IntegerField(),
-        "accepted": serializers.IntegerField(),
-        "duplicates": serializers.IntegerField(),
+        "status": StrictIntegerField(),
+        "accepted": StrictIntegerField(),
+        "duplicates": StrictIntegerField(),
         "rejected": serializers.ListField(child=serializers.DictField()),
     },
 )

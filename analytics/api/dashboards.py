@@ -21,11 +21,12 @@ from analytics.services.dashboards import (
     widget_delete,
     widget_update,
 )
+from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.params import wants_refresh
 from synapscale.api.viewsets import WorkspaceModelViewSet
 
 
-class WidgetSerializer(serializers.ModelSerializer):
+class WidgetSerializer(StrictModelSerializer):
     class Meta:
         model = Widget
         fields = [
@@ -46,18 +47,18 @@ class WidgetSerializer(serializers.ModelSerializer):
 
 
 class WidgetInSerializer(serializers.Serializer):
-    dashboard = serializers.IntegerField(help_text="Only when creating.")
+    dashboard = StrictIntegerField(help_text="Only when creating.")
     title = serializers.CharField(max_length=200)
     type = serializers.ChoiceField(choices=WidgetType.choices)
     query = serializers.JSONField(required=False, allow_null=True, default=None)
     metric = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
-    position_x = serializers.IntegerField(min_value=0, max_value=1000, default=0)
-    position_y = serializers.IntegerField(min_value=0, max_value=1000, default=0)
-    width = serializers.IntegerField(min_value=1, max_value=24, default=4)
-    height = serializers.IntegerField(min_value=1, max_value=24, default=3)
+    position_x = StrictIntegerField(min_value=0, max_value=1000, default=0)
+    position_y = StrictIntegerField(min_value=0, max_value=1000, default=0)
+    width = StrictIntegerField(min_value=1, max_value=24, default=4)
+    height = StrictIntegerField(min_value=1, max_value=24, default=3)
 
 
-class DashboardSerializer(serializers.ModelSerializer):
+class DashboardSerializer(StrictModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
     widgets = WidgetSerializer(many=True, read_only=True)
 
@@ -83,17 +84,17 @@ class DashboardInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     date_range = serializers.JSONField(required=False, allow_null=True, default=None)
-    is_default = serializers.BooleanField(default=False)
+    is_default = StrictBooleanField(default=False)
     sharing = serializers.ChoiceField(choices=Sharing.choices, default=Sharing.WORKSPACE)
-    refresh_interval = serializers.IntegerField(min_value=0, default=300)
+    refresh_interval = StrictIntegerField(min_value=0, default=300)
 
 
 DashboardDataSerializer = inline_serializer(
     name="DashboardData",
     fields={
-        "dashboard": serializers.IntegerField(),
+        "dashboard": StrictIntegerField(),
         "date_range": serializers.JSONField(allow_null=True),
-        "refresh_interval": serializers.IntegerField(),
+        "refresh_interval": StrictIntegerField(),
         "widgets": serializers.ListField(child=serializers.DictField()),
     },
 )

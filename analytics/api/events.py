@@ -22,6 +22,7 @@ from analytics.selectors.events import (
 )
 from analytics.services.events import events_ingest
 from analytics.services.events_validation import MAX_BATCH_EVENTS, IngestContext, truncate_ip
+from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.pagination import CreatedAtCursorPagination, PageNumberPagination
 from synapscale.api.schema import PROBLEM_RESPONSES, problem
 from synapscale.api.viewsets import WorkspaceViewSet
@@ -37,7 +38,7 @@ class SafeJSONField(serializers.JSONField):
         return json_safe(super().to_representation(value))
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(StrictModelSerializer):
     properties = SafeJSONField(read_only=True)
 
     class Meta:
@@ -81,8 +82,8 @@ class EventBatchInSerializer(serializers.Serializer):
 IngestResultSerializer = inline_serializer(
     name="IngestResult",
     fields={
-        "accepted": serializers.IntegerField(),
-        "duplicates": serializers.IntegerField(),
+        "accepted": StrictIntegerField(),
+        "duplicates": StrictIntegerField(),
         "rejected": serializers.ListField(child=serializers.DictField()),
     },
 )
@@ -91,9 +92,9 @@ EventTypeCountSerializer = inline_serializer(
     name="EventTypeCount",
     fields={
         "event_type": serializers.CharField(),
-        "count": serializers.IntegerField(),
+        "count": StrictIntegerField(),
         "last_seen_hour": serializers.DateTimeField(),
-        "is_known": serializers.BooleanField(),
+        "is_known": StrictBooleanField(),
     },
     many=True,
 )

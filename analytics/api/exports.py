@@ -14,17 +14,19 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from analytics.choices import ExportFormat, ExportSource, ExportStatus
+from analytics.filtersets import ExportFilterSet
 from analytics.models import Export, Report
 from analytics.selectors.reports import reports_visible
 from analytics.services.exports import export_can_download, export_request
 from synapscale.api.exceptions import ApplicationError
+from synapscale.api.fields import StrictIntegerField, StrictModelSerializer
 from synapscale.api.schema import problem
 from synapscale.api.viewsets import WorkspaceViewSet
 
 CONTENT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x-ndjson"}
 
 
-class ExportSerializer(serializers.ModelSerializer):
+class ExportSerializer(StrictModelSerializer):
     requested_by = serializers.CharField(
         source="requested_by.username", read_only=True, default=None
     )
@@ -54,7 +56,7 @@ class ExportInSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=ExportSource.choices)
     format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.CSV)
     filters = serializers.JSONField(required=False, default=dict)
-    report_run = serializers.IntegerField(required=False, allow_null=True, default=None)
+    report_run = StrictIntegerField(required=False, allow_null=True, default=None)
 
 
 class ExportViewSet(
@@ -65,7 +67,7 @@ class ExportViewSet(
     serializer_class = ExportSerializer
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
-    filterset_fields = ["source", "status", "format"]
+    filterset_class = ExportFilterSet
 
     def scope_queryset(self, queryset):
         # The export of a private report's run is as private as the report.

@@ -17,6 +17,7 @@ from analytics.selectors.insights import (
     open_insights_q,
 )
 from analytics.services import insights as insight_services
+from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
 
@@ -52,7 +53,7 @@ class InsightFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class InsightSerializer(serializers.ModelSerializer):
+class InsightSerializer(StrictModelSerializer):
     is_read = serializers.SerializerMethodField()
     is_dismissed = serializers.SerializerMethodField()
 
@@ -84,17 +85,17 @@ class InsightSerializer(serializers.ModelSerializer):
 
 
 class FeedbackSerializer(serializers.Serializer):
-    useful = serializers.BooleanField()
+    useful = StrictBooleanField()
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 SummarySerializer = inline_serializer(
     name="InsightSummary",
     fields={
-        "open": serializers.IntegerField(),
-        "unread": serializers.IntegerField(),
-        "by_kind": serializers.DictField(child=serializers.IntegerField()),
-        "by_severity": serializers.DictField(child=serializers.IntegerField()),
+        "open": StrictIntegerField(),
+        "unread": StrictIntegerField(),
+        "by_kind": serializers.DictField(child=StrictIntegerField()),
+        "by_severity": serializers.DictField(child=StrictIntegerField()),
     },
 )
 

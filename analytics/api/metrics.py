@@ -19,11 +19,17 @@ from analytics.selectors.metrics import (
     business_metrics_cached,
     realtime_metrics_cached,
 )
+from synapscale.api.fields import (
+    StrictBooleanField,
+    StrictDecimalField,
+    StrictFloatField,
+    StrictIntegerField,
+)
 from synapscale.api.params import wants_refresh
 from synapscale.api.viewsets import WorkspaceViewSet
 
 _CACHE_FIELDS = {
-    "is_cached": serializers.BooleanField(),
+    "is_cached": StrictBooleanField(),
     "cached_at": serializers.DateTimeField(allow_null=True),
 }
 
@@ -38,7 +44,7 @@ class BusinessQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=MetricPeriod.choices, default=MetricPeriod.DAY)
     date_from = serializers.DateField(required=False, validators=[_within_bounds])
     date_to = serializers.DateField(required=False, validators=[_within_bounds])
-    refresh = serializers.BooleanField(required=False, default=False)
+    refresh = StrictBooleanField(required=False, default=False)
 
     def validate(self, attrs):
         date_to = attrs.get("date_to") or timezone.now().date()
@@ -57,13 +63,13 @@ RealtimeSerializer = inline_serializer(
     name="RealtimeMetrics",
     fields={
         "events_per_minute": serializers.ListField(child=serializers.DictField()),
-        "active_people_5m": serializers.IntegerField(),
-        "active_people_60m": serializers.IntegerField(),
-        "executions_running": serializers.IntegerField(),
-        "executions_queued": serializers.IntegerField(),
-        "executions_finished_last_hour": serializers.IntegerField(),
-        "execution_error_rate": serializers.FloatField(allow_null=True),
-        "execution_p95_duration_ms": serializers.FloatField(allow_null=True),
+        "active_people_5m": StrictIntegerField(),
+        "active_people_60m": StrictIntegerField(),
+        "executions_running": StrictIntegerField(),
+        "executions_queued": StrictIntegerField(),
+        "executions_finished_last_hour": StrictIntegerField(),
+        "execution_error_rate": StrictFloatField(allow_null=True),
+        "execution_p95_duration_ms": StrictFloatField(allow_null=True),
         "as_of": serializers.DateTimeField(),
         **_CACHE_FIELDS,
     },
@@ -75,17 +81,17 @@ BusinessSerializer = inline_serializer(
         "period": serializers.CharField(),
         "date_from": serializers.DateField(),
         "date_to": serializers.DateField(),
-        "dau": serializers.IntegerField(),
-        "wau": serializers.IntegerField(),
-        "mau": serializers.IntegerField(),
-        "stickiness": serializers.FloatField(allow_null=True),
+        "dau": StrictIntegerField(),
+        "wau": StrictIntegerField(),
+        "mau": StrictIntegerField(),
+        "stickiness": StrictFloatField(allow_null=True),
         "active_people_series": serializers.ListField(child=serializers.DictField()),
         "new_users": serializers.DictField(),
         "workflows_created": serializers.DictField(),
         "executions": serializers.DictField(),
         "template_installs": serializers.DictField(),
         "top_templates": serializers.ListField(child=serializers.DictField()),
-        "marketplace_revenue": serializers.DecimalField(max_digits=14, decimal_places=2),
+        "marketplace_revenue": StrictDecimalField(max_digits=14, decimal_places=2),
         "top_event_types": serializers.ListField(child=serializers.DictField()),
         **_CACHE_FIELDS,
     },

@@ -22,13 +22,14 @@ from analytics.services.reports import (
     report_run_request,
     report_update,
 )
+from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceModelViewSet
 
 
-class ReportRunSerializer(serializers.ModelSerializer):
+class ReportRunSerializer(StrictModelSerializer):
     class Meta:
         model = ReportRun
         fields = [
@@ -47,7 +48,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(StrictModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
 
     class Meta:
@@ -81,15 +82,15 @@ class ReportInSerializer(serializers.Serializer):
 ReportResultSerializer = inline_serializer(
     name="ReportResult",
     fields={
-        "report": serializers.IntegerField(),
-        "run": serializers.IntegerField(),
+        "report": StrictIntegerField(),
+        "run": StrictIntegerField(),
         "finished_at": serializers.DateTimeField(),
         "rows": serializers.ListField(child=serializers.DictField()),
-        "row_count": serializers.IntegerField(),
-        "truncated": serializers.BooleanField(),
+        "row_count": StrictIntegerField(),
+        "truncated": StrictBooleanField(),
         "date_from": serializers.DateTimeField(),
         "date_to": serializers.DateTimeField(),
-        "is_cached": serializers.BooleanField(),
+        "is_cached": StrictBooleanField(),
         "cached_at": serializers.DateTimeField(allow_null=True),
     },
 )

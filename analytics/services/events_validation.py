@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from synapscale.api.parsers import has_nul
+from synapscale.timestamps import OFFSET_MESSAGE, offset_error
 
 EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 MAX_BATCH_EVENTS = 1000
@@ -96,7 +97,17 @@ def parse_timestamp(value: Any) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if offset_error(parsed):
+        return None  # PostgreSQL could not store it: refused like any other bad timestamp
     return parsed
+
+
+def _timestamp_message(value: Any) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return "Must be an ISO 8601 date-time."
+    return OFFSET_MESSAGE
 
 
 def event_time(timestamp: datetime | None, received_at: datetime) -> tuple[datetime | None, str]:
@@ -216,7 +227,7 @@ def event_validate(raw: Any, *, context: IngestContext) -> tuple[EventRow | None
     if "timestamp" in raw and raw["timestamp"] is not None:
         parsed = parse_timestamp(raw["timestamp"])
         if parsed is None:
-            errors["timestamp"] = ["Must be an ISO 8601 date-time."]
+            errors["timestamp"] = [_timestamp_message(raw["timestamp"])]
         else:
             created_at, reason = event_time(parsed, context.received_at)
             if reason:

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "synapscale.logging.RequestIdMiddleware",
     "synapscale.api.errors.ApiNotFoundMiddleware",
     "synapscale.api.errors.ApiQueryGuardMiddleware",
+    "synapscale.api.errors.ApiMethodNotAllowedMiddleware",
     "synapscale.ratelimits.RateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves admin and API-docs static files from the app server in production.

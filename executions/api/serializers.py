@@ -10,10 +10,16 @@ from executions.conf import app_setting
 from executions.constants import MAX_BULK_IDS
 from executions.models import Execution, ExecutionLog, NodeRun, Workflow
 from executions.selectors.executions import execution_node_runs
+from synapscale.api.fields import (
+    StrictBooleanField,
+    StrictFloatField,
+    StrictIntegerField,
+    StrictModelSerializer,
+)
 
 
 # -- workflows ----------------------------------------------------------------------------
-class WorkflowSummarySerializer(serializers.ModelSerializer):
+class WorkflowSummarySerializer(StrictModelSerializer):
     node_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -44,7 +50,7 @@ class WorkflowInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     definition = serializers.JSONField()
-    is_active = serializers.BooleanField(required=False, default=True)
+    is_active = StrictBooleanField(required=False, default=True)
 
 
 class DefinitionInputSerializer(serializers.Serializer):
@@ -52,9 +58,9 @@ class DefinitionInputSerializer(serializers.Serializer):
 
 
 class DefinitionCheckSerializer(serializers.Serializer):
-    valid = serializers.BooleanField()
-    node_count = serializers.IntegerField()
-    edge_count = serializers.IntegerField()
+    valid = StrictBooleanField()
+    node_count = StrictIntegerField()
+    edge_count = StrictIntegerField()
     order = serializers.ListField(child=serializers.CharField())
     entry_nodes = serializers.ListField(child=serializers.CharField())
     terminal_nodes = serializers.ListField(child=serializers.CharField())
@@ -68,12 +74,12 @@ class NodeTypeSerializer(serializers.Serializer):
 
 class RunInputSerializer(serializers.Serializer):
     input = serializers.DictField(required=False, default=dict)
-    priority = serializers.IntegerField(min_value=1, max_value=10, required=False, default=5)
-    timeout_seconds = serializers.IntegerField(min_value=1, required=False)
+    priority = StrictIntegerField(min_value=1, max_value=10, required=False, default=5)
+    timeout_seconds = StrictIntegerField(min_value=1, required=False)
 
 
 class RunQuerySerializer(serializers.Serializer):
-    wait = serializers.FloatField(
+    wait = StrictFloatField(
         required=False,
         min_value=0,
         help_text="Seconds to wait for the execution to finish (at most "
@@ -91,7 +97,7 @@ class RunQuerySerializer(serializers.Serializer):
 
 
 # -- executions ---------------------------------------------------------------------------
-class ExecutionSerializer(serializers.ModelSerializer):
+class ExecutionSerializer(StrictModelSerializer):
     workflow_name = serializers.CharField(source="workflow.name", read_only=True)
     cancel_requested = serializers.SerializerMethodField()
 
@@ -122,7 +128,7 @@ class ExecutionSerializer(serializers.ModelSerializer):
         return execution.cancel_requested_at is not None
 
 
-class ExecutionAcceptedSerializer(serializers.ModelSerializer):
+class ExecutionAcceptedSerializer(StrictModelSerializer):
     """What `run/` answers at once: enough to poll, nothing that costs a query."""
 
     class Meta:
@@ -142,16 +148,16 @@ class ExecutionAcceptedSerializer(serializers.ModelSerializer):
 class ExecutionResultSerializer(serializers.Serializer):
     """What `run/?wait=` answers once the execution finished."""
 
-    id = serializers.IntegerField()
-    workflow = serializers.IntegerField(source="workflow_id")
+    id = StrictIntegerField()
+    workflow = StrictIntegerField(source="workflow_id")
     status = serializers.ChoiceField(choices=ExecutionStatus.choices)
     output = serializers.JSONField(allow_null=True)
     error = serializers.JSONField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-    duration_ms = serializers.IntegerField(allow_null=True)
+    duration_ms = StrictIntegerField(allow_null=True)
 
 
-class NodeRunSerializer(serializers.ModelSerializer):
+class NodeRunSerializer(StrictModelSerializer):
     class Meta:
         model = NodeRun
         fields = [
@@ -189,22 +195,22 @@ class ExecutionDetailSerializer(ExecutionSerializer):
         return NodeRunSerializer(execution_node_runs(execution), many=True).data
 
 
-class ExecutionLogSerializer(serializers.ModelSerializer):
+class ExecutionLogSerializer(StrictModelSerializer):
     class Meta:
         model = ExecutionLog
         fields = ["id", "node_id", "level", "message", "data", "created_at"]
 
 
 class ExecutionStatusSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    workflow_id = serializers.IntegerField()
+    id = StrictIntegerField()
+    workflow_id = StrictIntegerField()
     status = serializers.CharField()
     current_node = serializers.CharField(allow_null=True)
     nodes = serializers.DictField(child=serializers.CharField())
-    completed = serializers.IntegerField()
-    total = serializers.IntegerField()
+    completed = StrictIntegerField()
+    total = StrictIntegerField()
     started_at = serializers.CharField(allow_null=True)
-    updated_at = serializers.FloatField(allow_null=True)
+    updated_at = StrictFloatField(allow_null=True)
     # Plain strings, not enums: other apps have `source`/`scope` enums with other values.
     source = serializers.CharField(help_text="`redis` (live progress) or `database`.")
 
@@ -216,91 +222,91 @@ class RetryInputSerializer(serializers.Serializer):
 class BulkInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=BulkAction.choices)
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_BULK_IDS
+        child=StrictIntegerField(min_value=1), min_length=1, max_length=MAX_BULK_IDS
     )
     mode = serializers.ChoiceField(choices=RetryMode.choices, default=RetryMode.FROM_START)
 
 
 class BulkItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    ok = serializers.BooleanField()
-    status = serializers.IntegerField()
+    id = StrictIntegerField()
+    ok = StrictBooleanField()
+    status = StrictIntegerField()
     detail = serializers.CharField()
-    execution_id = serializers.IntegerField(allow_null=True)
+    execution_id = StrictIntegerField(allow_null=True)
 
 
 class BulkResultSerializer(serializers.Serializer):
     action = serializers.CharField()
-    succeeded = serializers.IntegerField()
-    failed = serializers.IntegerField()
+    succeeded = StrictIntegerField()
+    failed = StrictIntegerField()
     results = BulkItemSerializer(many=True)
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    hours = serializers.IntegerField(min_value=1, max_value=168, required=False, default=24)
+    hours = StrictIntegerField(min_value=1, max_value=168, required=False, default=24)
 
 
 class _StatusCountsSerializer(serializers.Serializer):
-    pending = serializers.IntegerField()
-    queued = serializers.IntegerField()
-    running = serializers.IntegerField()
-    succeeded = serializers.IntegerField()
-    failed = serializers.IntegerField()
-    cancelled = serializers.IntegerField()
-    timed_out = serializers.IntegerField()
+    pending = StrictIntegerField()
+    queued = StrictIntegerField()
+    running = StrictIntegerField()
+    succeeded = StrictIntegerField()
+    failed = StrictIntegerField()
+    cancelled = StrictIntegerField()
+    timed_out = StrictIntegerField()
 
 
 class _DurationSerializer(serializers.Serializer):
-    p50 = serializers.FloatField(allow_null=True)
-    p95 = serializers.FloatField(allow_null=True)
+    p50 = StrictFloatField(allow_null=True)
+    p95 = StrictFloatField(allow_null=True)
 
 
 class _TopWorkflowSerializer(serializers.Serializer):
-    workflow_id = serializers.IntegerField()
+    workflow_id = StrictIntegerField()
     name = serializers.CharField()
-    runs = serializers.IntegerField()
-    succeeded = serializers.IntegerField()
-    failed = serializers.IntegerField()
+    runs = StrictIntegerField()
+    succeeded = StrictIntegerField()
+    failed = StrictIntegerField()
 
 
 class _HourSerializer(serializers.Serializer):
     hour = serializers.DateTimeField()
-    total = serializers.IntegerField()
-    succeeded = serializers.IntegerField()
-    failed = serializers.IntegerField()
+    total = StrictIntegerField()
+    succeeded = StrictIntegerField()
+    failed = StrictIntegerField()
 
 
 class ExecutionStatsSerializer(serializers.Serializer):
-    window_hours = serializers.IntegerField()
+    window_hours = StrictIntegerField()
     since = serializers.DateTimeField()
-    total = serializers.IntegerField()
+    total = StrictIntegerField()
     by_status = _StatusCountsSerializer()
-    success_rate = serializers.FloatField(allow_null=True)
+    success_rate = StrictFloatField(allow_null=True)
     duration_ms = _DurationSerializer()
     top_workflows = _TopWorkflowSerializer(many=True)
     hourly = _HourSerializer(many=True)
-    is_cached = serializers.BooleanField()
+    is_cached = StrictBooleanField()
     cached_at = serializers.DateTimeField(allow_null=True)
 
 
 class _QueueExecutionsSerializer(serializers.Serializer):
-    pending = serializers.IntegerField()
-    queued = serializers.IntegerField()
-    running = serializers.IntegerField()
-    retrying = serializers.IntegerField()
-    waiting_for_slot = serializers.IntegerField()
+    pending = StrictIntegerField()
+    queued = StrictIntegerField()
+    running = StrictIntegerField()
+    retrying = StrictIntegerField()
+    waiting_for_slot = StrictIntegerField()
 
 
 class QueueOverviewSerializer(serializers.Serializer):
     scope = serializers.CharField(help_text="`workspace`, or `all` for staff.")
     broker_queues = serializers.DictField(
-        child=serializers.IntegerField(allow_null=True),
+        child=StrictIntegerField(allow_null=True),
         required=False,
         help_text="Messages waiting per broker queue (staff only).",
     )
-    workers_online = serializers.IntegerField()
+    workers_online = StrictIntegerField()
     workers = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="Worker hostnames (staff only)."
     )
     executions = _QueueExecutionsSerializer()
-    oldest_queued_age_seconds = serializers.FloatField(allow_null=True)
+    oldest_queued_age_seconds = StrictFloatField(allow_null=True)

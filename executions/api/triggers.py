@@ -28,10 +28,11 @@ from executions.services.triggers import (
     trigger_rotate_secret,
     trigger_update,
 )
+from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.viewsets import WorkspaceModelViewSet
 
 
-class TriggerSerializer(serializers.ModelSerializer):
+class TriggerSerializer(StrictModelSerializer):
     url = serializers.SerializerMethodField(
         help_text="Webhooks: the URL (token triggers add the token); schedules: null."
     )
@@ -94,7 +95,7 @@ class TriggerWithSecretSerializer(TriggerSerializer):
 
 
 class TriggerInputSerializer(serializers.Serializer):
-    workflow = serializers.IntegerField(min_value=1)
+    workflow = StrictIntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=TriggerKind.choices, required=False)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     auth = serializers.ChoiceField(choices=WebhookAuth.choices, required=False)
@@ -104,16 +105,16 @@ class TriggerInputSerializer(serializers.Serializer):
         help_text=f"Any of {', '.join(ALLOWED_METHODS)} (any case); at least one.",
     )
     response_mode = serializers.ChoiceField(choices=WebhookResponseMode.choices, required=False)
-    wait_seconds = serializers.IntegerField(required=False)
+    wait_seconds = StrictIntegerField(required=False)
     rate_limit = serializers.CharField(max_length=16, required=False)
-    max_body_bytes = serializers.IntegerField(required=False)
+    max_body_bytes = StrictIntegerField(required=False)
     cron = serializers.CharField(max_length=100, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False)
-    interval_seconds = serializers.IntegerField(required=False, allow_null=True)
+    interval_seconds = StrictIntegerField(required=False, allow_null=True)
     overlap = serializers.ChoiceField(choices=ScheduleOverlap.choices, required=False)
     catch_up = serializers.ChoiceField(choices=ScheduleCatchUp.choices, required=False)
     payload = serializers.JSONField(required=False)
-    is_enabled = serializers.BooleanField(required=False)
+    is_enabled = StrictBooleanField(required=False)
 
 
 @extend_schema_view(

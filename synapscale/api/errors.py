@@ -52,6 +52,43 @@ class ApiQueryGuardMiddleware:
         return self.get_response(request)
 
 
+class ApiMethodNotAllowedMiddleware:
+    """Answer a method a route does not take with 405 (and `Allow`), before anything else.
+
+    DRF checks authentication and permissions before it looks for the method's handler, so
+    `GET` on a staff-only `POST` action answered 403, which tells the client the wrong thing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not _is_api(request):
+            return None
+        allowed = _allowed_methods(view_func)
+        if allowed is None or request.method.lower() in allowed:
+            return None
+        response = _problem(
+            request, 405, "method_not_allowed", f'Method "{request.method}" not allowed.'
+        )
+        response["Allow"] = ", ".join(sorted(method.upper() for method in allowed))
+        return response
+
+
+def _allowed_methods(view_func) -> set[str] | None:
+    """The methods a DRF view answers (None for a view that is not DRF's)."""
+    actions = getattr(view_func, "actions", None)
+    if actions is not None:  # a viewset route: the router's method -> action map
+        return {*actions, "options"}
+    view_class = getattr(view_func, "cls", None)
+    if view_class is None:
+        return None
+    return {name for name in view_class.http_method_names if hasattr(view_class, name)}
+
+
 class ApiNotFoundMiddleware:
     """Answer an unknown URL under the API with a problem, in DEBUG too.
 

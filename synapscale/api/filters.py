@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
+
+from synapscale.timestamps import offset_error
 
 ALWAYS_ALLOWED = frozenset(
     {"page", "page_size", "cursor", "ordering", "search", "format", "refresh", "q"}
@@ -34,3 +39,20 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
             if unknown:
                 raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
         return super().filter_queryset(request, queryset, view)
+
+
+class StorableIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 datetime PostgreSQL can compare with: its UTC offset within ±15:59."""
+
+    def to_python(self, value):
+        try:
+            moment = super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError("The date is out of range.", code="out_of_range") from None
+        if moment is not None and (message := offset_error(moment)):
+            raise forms.ValidationError(message, code="offset_out_of_range")
+        return moment
+
+
+class StorableIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = StorableIsoDateTimeField

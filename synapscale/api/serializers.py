@@ -3,18 +3,19 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from synapscale.api.fields import StrictIntegerField, StrictModelSerializer
 from synapscale.choices import Role
 from synapscale.models import Membership, Workspace
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email", "first_name", "last_name", "is_staff", "date_joined"]
         read_only_fields = fields
 
 
-class WorkspaceSerializer(serializers.ModelSerializer):
+class WorkspaceSerializer(StrictModelSerializer):
     role = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,7 +63,7 @@ class WorkspaceCreateInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=80, required=False)
 
 
-class MemberUserSerializer(serializers.ModelSerializer):
+class MemberUserSerializer(StrictModelSerializer):
     """What members see of each other: no email, no staff flag."""
 
     class Meta:
@@ -71,7 +72,7 @@ class MemberUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(StrictModelSerializer):
     user = MemberUserSerializer(read_only=True)
 
     class Meta:
@@ -87,8 +88,8 @@ class MembershipInputSerializer(serializers.Serializer):
 
 class QuotaUsageSerializer(serializers.Serializer):
     name = serializers.CharField()
-    limit = serializers.IntegerField()
-    used = serializers.IntegerField(allow_null=True, help_text="null while Redis is down")
+    limit = StrictIntegerField()
+    used = StrictIntegerField(allow_null=True, help_text="null while Redis is down")
     resets_at = serializers.DateTimeField(
         allow_null=True, help_text="The next UTC midnight for daily quotas; null otherwise."
     )

@@ -2,12 +2,13 @@
 
 from rest_framework import serializers
 
+from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from templates_app.api.serializers.common import AuthorSerializer, TemplateSummarySerializer
 from templates_app.models import Collection, CollectionItem, Favorite
 from templates_app.services.collections import MAX_ITEMS
 
 
-class CollectionItemSerializer(serializers.ModelSerializer):
+class CollectionItemSerializer(StrictModelSerializer):
     template = TemplateSummarySerializer(read_only=True)
 
     class Meta:
@@ -16,7 +17,7 @@ class CollectionItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CollectionSerializer(serializers.ModelSerializer):
+class CollectionSerializer(StrictModelSerializer):
     owner = AuthorSerializer(read_only=True)
     items = CollectionItemSerializer(many=True, read_only=True)
 
@@ -40,23 +41,23 @@ class CollectionSerializer(serializers.ModelSerializer):
 class CollectionWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    is_public = serializers.BooleanField(required=False)
+    is_public = StrictBooleanField(required=False)
 
 
 class CollectionItemWriteSerializer(serializers.Serializer):
-    template = serializers.IntegerField(min_value=1, help_text="A published template's id.")
+    template = StrictIntegerField(min_value=1, help_text="A published template's id.")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class CollectionReorderSerializer(serializers.Serializer):
     templates = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1),
         max_length=MAX_ITEMS,
         help_text="Every template id of the collection, in the new order.",
     )
 
 
-class FavoriteSerializer(serializers.ModelSerializer):
+class FavoriteSerializer(StrictModelSerializer):
     template = TemplateSummarySerializer(read_only=True)
 
     class Meta:
@@ -66,4 +67,4 @@ class FavoriteSerializer(serializers.ModelSerializer):
 
 
 class FavoriteWriteSerializer(serializers.Serializer):
-    template = serializers.IntegerField(min_value=1, help_text="A published template's id.")
+    template = StrictIntegerField(min_value=1, help_text="A published template's id.")

@@ -1,26 +1,26 @@
 """Small nested representations reused by every concern."""
 
 from django.contrib.auth import get_user_model
-from rest_framework import serializers
 
+from synapscale.api.fields import StrictModelSerializer
 from templates_app.models import Category, Template
 
 
-class AuthorSerializer(serializers.ModelSerializer):
+class AuthorSerializer(StrictModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ("id", "username")
         read_only_fields = fields
 
 
-class CategoryRefSerializer(serializers.ModelSerializer):
+class CategoryRefSerializer(StrictModelSerializer):
     class Meta:
         model = Category
         fields = ("slug", "name")
         read_only_fields = fields
 
 
-class TemplateSummarySerializer(serializers.ModelSerializer):
+class TemplateSummarySerializer(StrictModelSerializer):
     """A published template as lists show it (cards)."""
 
     author = AuthorSerializer(read_only=True)

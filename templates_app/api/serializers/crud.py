@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from synapscale.api.fields import StrictDecimalField, StrictIntegerField, StrictModelSerializer
 from templates_app.api.serializers.common import AuthorSerializer, CategoryRefSerializer
 from templates_app.choices import License, VersionStatus
 from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
@@ -13,9 +14,10 @@ from templates_app.services.moderation import MAX_REASON_LENGTH
 from templates_app.versioning import parse_version
 
 
-class TemplateVersionSerializer(serializers.ModelSerializer):
-    published_by = AuthorSerializer(read_only=True)
-    submitted_by = AuthorSerializer(read_only=True)
+class TemplateVersionSerializer(StrictModelSerializer):
+    # Both are unset until the version is submitted / published (and after the user left).
+    published_by = AuthorSerializer(read_only=True, allow_null=True)
+    submitted_by = AuthorSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = TemplateVersion
@@ -35,7 +37,7 @@ class TemplateVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(StrictModelSerializer):
     author = AuthorSerializer(read_only=True)
     category = CategoryRefSerializer(read_only=True)
     pending_version = serializers.SerializerMethodField(
@@ -118,8 +120,8 @@ class TemplateWriteSerializer(serializers.Serializer):
     )
     changelog = serializers.CharField(max_length=10000, required=False, allow_blank=True)
     license = serializers.ChoiceField(choices=License.choices, required=False)
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
-    complexity = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    price = StrictDecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    complexity = StrictIntegerField(min_value=1, max_value=5, required=False)
     required_variables = serializers.JSONField(
         required=False,
         help_text='[{"name": "channel", "type": "string", "required": true, "description": ""}]',
@@ -141,8 +143,8 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=MAX_REASON_LENGTH)
 
 
-class ModerationEntrySerializer(serializers.ModelSerializer):
-    actor = AuthorSerializer(read_only=True)
+class ModerationEntrySerializer(StrictModelSerializer):
+    actor = AuthorSerializer(read_only=True, allow_null=True)  # a task, or a deleted user
 
     class Meta:
         model = ModerationEntry

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from executions.models import Workflow
+from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from templates_app.api.serializers.common import (
     AuthorSerializer,
     CategoryRefSerializer,
@@ -14,7 +15,7 @@ from templates_app.models import Category, Collection, Template, TemplateInstall
 from templates_app.variables import definition_outline
 
 
-class MarketplaceTemplateDetailSerializer(serializers.ModelSerializer):
+class MarketplaceTemplateDetailSerializer(StrictModelSerializer):
     """A template's public page: the full definition for free ones, its outline otherwise."""
 
     author = AuthorSerializer(read_only=True)
@@ -41,8 +42,8 @@ class MarketplaceTemplateDetailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CategorySerializer(serializers.ModelSerializer):
-    template_count = serializers.IntegerField(read_only=True)
+class CategorySerializer(StrictModelSerializer):
+    template_count = StrictIntegerField(read_only=True)
 
     class Meta:
         model = Category
@@ -51,15 +52,15 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class TopAuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="author_id")
+    id = StrictIntegerField(source="author_id")
     username = serializers.CharField(source="author__username")
-    template_count = serializers.IntegerField()
-    install_count = serializers.IntegerField()
+    template_count = StrictIntegerField()
+    install_count = StrictIntegerField()
 
 
-class CollectionCardSerializer(serializers.ModelSerializer):
+class CollectionCardSerializer(StrictModelSerializer):
     owner = AuthorSerializer(read_only=True)
-    template_count = serializers.IntegerField(read_only=True)
+    template_count = StrictIntegerField(read_only=True)
 
     class Meta:
         model = Collection
@@ -78,7 +79,7 @@ class MarketplaceHomeSerializer(serializers.Serializer):
 
 
 class CachedMixin(serializers.Serializer):
-    is_cached = serializers.BooleanField(read_only=True)
+    is_cached = StrictBooleanField(read_only=True)
     cached_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
@@ -87,7 +88,7 @@ class MarketplaceHomeResponseSerializer(MarketplaceHomeSerializer, CachedMixin):
 
 
 class MarketplaceSearchResponseSerializer(CachedMixin):
-    count = serializers.IntegerField()
+    count = StrictIntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     corrections = serializers.DictField(
@@ -102,7 +103,7 @@ class MarketplaceDetailResponseSerializer(MarketplaceTemplateDetailSerializer, C
 
 
 class CategoryPageSerializer(CachedMixin):
-    count = serializers.IntegerField()
+    count = StrictIntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = CategorySerializer(many=True)
@@ -117,14 +118,14 @@ class InstallSerializer(serializers.Serializer):
     )
 
 
-class InstallRefSerializer(serializers.ModelSerializer):
+class InstallRefSerializer(StrictModelSerializer):
     class Meta:
         model = TemplateInstall
         fields = ("id", "template", "version", "created_at")
         read_only_fields = fields
 
 
-class InstalledWorkflowSerializer(serializers.ModelSerializer):
+class InstalledWorkflowSerializer(StrictModelSerializer):
     """The workflow an install created, with the install record."""
 
     install = serializers.SerializerMethodField()

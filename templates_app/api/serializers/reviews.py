@@ -2,11 +2,12 @@
 
 from rest_framework import serializers
 
+from synapscale.api.fields import StrictIntegerField, StrictModelSerializer
 from templates_app.api.serializers.common import AuthorSerializer
 from templates_app.models import Review
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(StrictModelSerializer):
     user = AuthorSerializer(read_only=True)
 
     class Meta:
@@ -27,6 +28,6 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class ReviewWriteSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5)
+    rating = StrictIntegerField(min_value=1, max_value=5)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     body = serializers.CharField(max_length=10000, required=False, allow_blank=True)

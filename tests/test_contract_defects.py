@@ -1,0 +1,139 @@
+"""Defects schemathesis found: each is a 4xx with the problem shape now, never a DataError."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import orjson
+import pytest
+
+from analytics.models import Event
+from templates_app.services.categories import categories_ensure
+from tests.api_checks import assert_problem
+from tests.templates_app.factories import TemplateFactory
+
+pytestmark = pytest.mark.django_db
+
+FAR_OFFSETS = [
+    "2026-01-01T00:00:00+16:00",
+    "2026-01-01T00:00:00-16:00",
+    "2026-01-01T00:00:00+23:31",
+]
+
+
+@pytest.fixture
+def no_error_logs(caplog):
+    """The safety net (a DataError turned into a 400) logs at ERROR: none may be reached."""
+    caplog.set_level(logging.ERROR)
+    yield
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
+
+
+@pytest.mark.parametrize("moment", FAR_OFFSETS)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/analytics/events/?created_after={}",
+        "/api/v1/workflows/?created_before={}",
+        "/api/v1/executions/?created_after={}",
+    ],
+)
+def test_a_utc_offset_postgresql_cannot_store_is_a_400_naming_the_filter(
+    api_client, url, moment, no_error_logs
+):
+    response = api_client.get(url.format(moment.replace("+", "%2B")))
+    body = assert_problem(response, 400)
+    name = url.split("?")[1].split("=")[0]
+    assert "offset" in " ".join(body["errors"][name])
+
+
+def test_an_ingested_event_with_an_impossible_offset_is_refused_alone(
+    api_client, workspace, no_error_logs
+):
+    good = {"event_type": "click", "distinct_id": "a", "event_id": str(uuid.uuid4())}
+    bad = {**good, "event_id": str(uuid.uuid4()), "timestamp": FAR_OFFSETS[0]}
+    response = api_client.post("/api/v1/analytics/events/", {"batch": [good, bad]}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["accepted"] == 1
+    assert [r["index"] for r in body["rejected"]] == [1]
+    assert Event.objects.filter(workspace=workspace).count() == 1
+
+
+def test_a_captured_event_with_an_impossible_offset_is_refused_alone(
+    client, workspace, no_error_logs
+):
+    payload = {
+        "api_key": workspace.ingestion_key,
+        "batch": [
+            {"event": "ok", "distinct_id": "d", "uuid": str(uuid.uuid4())},
+            {
+                "event": "far",
+                "distinct_id": "d",
+                "uuid": str(uuid.uuid4()),
+                "timestamp": FAR_OFFSETS[2],
+            },
+        ],
+    }
+    response = client.post("/capture/", data=orjson.dumps(payload), content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert list(Event.objects.filter(workspace=workspace).values_list("event_type", flat=True)) == [
+        "ok"
+    ]
+
+
+def test_exports_filter_by_file_format_and_format_json_still_negotiates(api_client):
+    api_client.post(
+        "/api/v1/analytics/exports/", {"source": "events", "format": "csv"}, format="json"
+    )
+    api_client.post(
+        "/api/v1/analytics/exports/", {"source": "events", "format": "jsonl"}, format="json"
+    )
+    listed = api_client.get("/api/v1/analytics/exports/?file_format=jsonl")
+    assert listed.status_code == 200
+    assert [e["format"] for e in listed.json()["results"]] == ["jsonl"]
+    assert api_client.get("/api/v1/analytics/exports/?format=json").status_code == 200
+    export_id = listed.json()["results"][0]["id"]
+    assert api_client.get(f"/api/v1/analytics/exports/{export_id}/?format=json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (
+            "/api/v1/analytics/alerts/",
+            {
+                "name": "a",
+                "metric": "event_count",
+                "event_type": "x",
+                "operator": "gt",
+                "threshold": False,
+            },
+            "threshold",
+        ),
+        ("/api/v1/analytics/dashboards/", {"name": "d", "is_default": 0}, "is_default"),
+    ],
+)
+def test_a_boolean_is_not_a_number_and_a_number_is_not_a_boolean(api_client, url, body, field):
+    body = assert_problem(api_client.post(url, body, format="json"), 400)
+    assert field in body["errors"]
+
+
+def test_a_staff_action_answers_405_to_a_method_it_does_not_take(staff_api_client, user):
+    categories_ensure()  # seeded by a migration that a transactional test may have flushed
+    template = TemplateFactory(author=user)
+    response = staff_api_client.get(f"/api/v1/templates/{template.id}/approve/")
+    assert_problem(response, 405)
+
+
+def test_template_versions_document_submitted_by_as_nullable(api_client):
+    schema = orjson.loads(api_client.get("/api/schema/?format=json").content)
+    components = schema["components"]["schemas"]
+    version = next(
+        component
+        for name, component in components.items()
+        if "submitted_by" in component.get("properties", {}) and "Version" in name
+    )
+    assert version["properties"]["submitted_by"].get("nullable") is True
