@@ -4,12 +4,14 @@ from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from synapscale.api.fields import StrictIntegerField
+
 ProblemSerializer = inline_serializer(
     name="Problem",
     fields={
         "type": serializers.CharField(),
         "title": serializers.CharField(),
-        "status": serializers.IntegerField(),
+        "status": StrictIntegerField(),
         "detail": serializers.CharField(),
         "errors": serializers.DictField(
             child=serializers.ListField(child=serializers.CharField()), required=False
@@ -24,12 +26,27 @@ def problem(description: str) -> OpenApiResponse:
 
 
 PROBLEM_RESPONSES = {
-    400: problem("Invalid input; `errors` maps field paths to messages."),
+    400: problem(
+        "Invalid input (the body, a query parameter, an unknown query parameter on a list, a "
+        "NUL character); `errors` maps field paths to messages."
+    ),
     401: problem("Not authenticated."),
     403: problem("Authenticated, but not allowed."),
-    404: problem("Not found, or not in the request's workspace."),
+    404: problem(
+        "Not found, or not in the request's workspace; also an unknown `X-Workspace`, an "
+        "invalid page or cursor, or an unknown `?format=`."
+    ),
+    409: problem("The object's state does not allow this now (the `detail` says why)."),
+    413: problem("The request body is larger than the server accepts."),
+    415: problem("The body's media type is not one this operation parses (JSON)."),
     429: problem("A rate limit or quota was reached; `Retry-After` says when to try again."),
+    503: problem(
+        "The database is unreachable, or a query went over its budget; nothing was stored. "
+        "`Retry-After` says when to try again."
+    ),
 }
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 WORKSPACE_HEADER_PARAMETER = OpenApiParameter(
     name="X-Workspace",
@@ -45,22 +62,30 @@ class AutoSchema(openapi.AutoSchema):
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
-        from synapscale.api.viewsets import WorkspaceScopedMixin
-
-        if isinstance(self.view, WorkspaceScopedMixin):
+        if self._takes_workspace_header():
             parameters.append(WORKSPACE_HEADER_PARAMETER)
         return parameters
+
+    def _takes_workspace_header(self) -> bool:
+        from synapscale.api.viewsets import WorkspaceScopedMixin
+
+        return isinstance(self.view, WorkspaceScopedMixin)
 
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return bodies
-        codes = ["400"] if self.method in ("POST", "PUT", "PATCH") else []
+        # Every API request may carry a NUL in its query string (400), count against a rate
+        # limit (429, README: Limits) and meet a database that is down (503).
+        codes = ["400", "429", "503"]
         if self.get_auth():
             codes += ["401", "403"]
-        if "{" in self.path:
+        if "{" in self.path or self._is_list_view() or self._takes_workspace_header():
             codes.append("404")
-        codes.append("429")  # every operation counts against a rate limit (README, Limits)
-        for code in codes:
+        if self.method in WRITE_METHODS:
+            codes.append("409")
+        if self.method in BODY_METHODS:
+            codes += ["413", "415"]
+        for code in sorted(codes):
             bodies.setdefault(code, self._get_response_for_code(PROBLEM_RESPONSES[int(code)], code))
         return bodies
