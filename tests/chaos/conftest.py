@@ -214,17 +214,5 @@ def dedicated_redis(tmp_path):
     redis.stop()
 
 
-def point_celery_at(url: str) -> str:
-    """Send this process's tasks (the live server's too) to ``url``; return the old URL."""
-    from config.celery_app import app
-
-    original = app.conf.broker_url
-    # Celery takes the write URL from CELERY_BROKER_URL in the environment when it is set.
-    app.conf.broker_url = app.conf.broker_write_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
-    return original
-
-
 def elapsed_since(started: float) -> float:
     return round(time.monotonic() - started, 1)

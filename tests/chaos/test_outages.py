@@ -17,8 +17,9 @@ from analytics.models import Event
 from executions.choices import ExecutionStatus
 from executions.models import Execution
 from executions.services.workflows import workflow_create
+from tests.celery_broker import point_celery_at
 from tests.chaos.clients import RetryingClient, Traffic
-from tests.chaos.conftest import elapsed_since, point_celery_at
+from tests.chaos.conftest import elapsed_since
 from tests.chaos.flows import answer_slow_once, assert_each_node_ran_once, delay_flow
 from tests.executions.helpers import local_http_server, wait_for
 
@@ -84,31 +85,50 @@ def assert_nothing_lost_or_doubled(traffic, client, server, workspace) -> None:
     print(f"calls repeated under their key: {repeats}")
 
 
+def traffic_through_an_outage(
+    live_server, celery_processes, workspace, user, *, stop, start, seconds, runs, pause
+):
+    """Workers and beat up, clients sending; ``stop()`` for ``seconds``, ``start()``; then
+    everything acknowledged is counted. Returns the client (its answers)."""
+    start_worker, start_beat = celery_processes
+    with local_http_server(answer_slow_once(0)) as server:
+        start_worker(concurrency=2)
+        start_beat()
+        client, traffic = traffic_for(
+            live_server, workspace, user, server, runs=runs, batches=runs, pause=pause
+        )
+        traffic.start()
+        wait_for(lambda: len(traffic.acknowledged_runs) >= 5, timeout=60)
+        stop()
+        time.sleep(seconds)
+        start()
+        back = time.monotonic()
+        traffic.join(timeout=120)
+        wait_for(lambda: all_finished(traffic.acknowledged_runs.values()), timeout=150)
+        print(f"back -> all runs finished in {elapsed_since(back)}s")
+        assert_nothing_lost_or_doubled(traffic, client, server, workspace)
+    return client
+
+
 def test_redis_killed_and_restarted_during_a_burst_of_runs(
     live_server, celery_processes, dedicated_redis, settings, workspace, user
 ):
     """Redis (cache, leases, progress; the broker too unless it is RabbitMQ) crashes and
     comes back empty."""
-    start_worker, start_beat = celery_processes
     use_redis(settings, dedicated_redis.url)
     original_broker = None if broker_is_rabbitmq() else point_celery_at(dedicated_redis.url)
     try:
-        with local_http_server(answer_slow_once(0)) as server:
-            start_worker(concurrency=2)
-            start_beat()
-            client, traffic = traffic_for(
-                live_server, workspace, user, server, runs=20, batches=20, pause=0.2
-            )
-            traffic.start()
-            wait_for(lambda: len(traffic.acknowledged_runs) >= 5, timeout=60)
-            dedicated_redis.stop()
-            time.sleep(5)
-            dedicated_redis.start()
-            back = time.monotonic()
-            traffic.join(timeout=120)
-            wait_for(lambda: all_finished(traffic.acknowledged_runs.values()), timeout=150)
-            print(f"Redis back -> all runs finished in {elapsed_since(back)}s")
-            assert_nothing_lost_or_doubled(traffic, client, server, workspace)
+        traffic_through_an_outage(
+            live_server,
+            celery_processes,
+            workspace,
+            user,
+            stop=dedicated_redis.stop,
+            start=dedicated_redis.start,
+            seconds=5,
+            runs=20,
+            pause=0.2,
+        )
     finally:
         if original_broker is not None:
             point_celery_at(original_broker)
@@ -117,34 +137,22 @@ def test_redis_killed_and_restarted_during_a_burst_of_runs(
 def test_broker_stopped_for_30_seconds_while_clients_submit(
     live_server, celery_processes, dedicated_redis, workspace, user
 ):
-    start_worker, start_beat = celery_processes
     rabbit = broker_is_rabbitmq()
     original_broker = None if rabbit else point_celery_at(dedicated_redis.url)
     try:
-        with local_http_server(answer_slow_once(0)) as server:
-            start_worker(concurrency=2)
-            start_beat()
-            client, traffic = traffic_for(
-                live_server, workspace, user, server, runs=40, batches=40, pause=0.5
-            )
-            traffic.start()
-            wait_for(lambda: len(traffic.acknowledged_runs) >= 5, timeout=60)
-            if rabbit:
-                rabbitmq("stop_app")
-            else:
-                dedicated_redis.stop()
-            time.sleep(30)
-            if rabbit:
-                rabbitmq("start_app")
-            else:
-                dedicated_redis.start()
-            back = time.monotonic()
-            traffic.join(timeout=120)
-            wait_for(lambda: all_finished(traffic.acknowledged_runs.values()), timeout=150)
-            print(f"broker back -> all runs finished in {elapsed_since(back)}s")
-            assert_nothing_lost_or_doubled(traffic, client, server, workspace)
-            # A broker that is down never slows the request (the connect gives up at once).
-            assert client.slowest_answer < 1.5
+        client = traffic_through_an_outage(
+            live_server,
+            celery_processes,
+            workspace,
+            user,
+            stop=(lambda: rabbitmq("stop_app")) if rabbit else dedicated_redis.stop,
+            start=(lambda: rabbitmq("start_app")) if rabbit else dedicated_redis.start,
+            seconds=30,
+            runs=40,
+            pause=0.5,
+        )
+        # A broker that is down never slows the request (the connect gives up at once).
+        assert client.slowest_answer < 1.5
     finally:
         if rabbit:
             rabbitmq("start_app")

@@ -12,6 +12,7 @@ from analytics.models import Export, ReportRun
 from executions.choices import ExecutionStatus
 from executions.models import Execution
 from synapscale.task_policy import sweep_unsent_jobs
+from tests.celery_broker import point_celery_at
 from tests.executions.factories import WorkflowFactory
 from tests.executions.helpers import wait_for
 
@@ -23,17 +24,6 @@ REPORT_QUERY = {
     "group_by": "event_type",
     "date_range": "last_7_days",
 }
-
-
-def _point_celery_at(url: str):
-    from config.celery_app import app
-
-    original = app.conf.broker_url
-    # Celery takes the write URL from CELERY_BROKER_URL in the environment when it is set.
-    app.conf.broker_url = app.conf.broker_write_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
-    return original
 
 
 def _broker_url_at(port: int) -> str:
@@ -48,9 +38,9 @@ def _broker_url_at(port: int) -> str:
 @pytest.fixture
 def broker_down():
     """The broker refuses connections (the process is gone) for the test's requests."""
-    original = _point_celery_at(_broker_url_at(1))
+    original = point_celery_at(_broker_url_at(1))
     yield
-    _point_celery_at(original)
+    point_celery_at(original)
 
 
 @pytest.fixture
@@ -59,9 +49,9 @@ def broker_hung():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
-    original = _point_celery_at(_broker_url_at(listener.getsockname()[1]))
+    original = point_celery_at(_broker_url_at(listener.getsockname()[1]))
     yield
-    _point_celery_at(original)
+    point_celery_at(original)
     listener.close()
 
 
@@ -109,7 +99,7 @@ def test_the_sweeper_sends_what_the_broker_missed_and_the_jobs_run(
 ):
     from config.celery_app import app
 
-    original = _point_celery_at("redis://127.0.0.1:1/0")
+    original = point_celery_at("redis://127.0.0.1:1/0")
     try:
         export = api_client.post("/api/v1/analytics/exports/", {"source": "events"}).json()
         report = api_client.post(
@@ -118,7 +108,7 @@ def test_the_sweeper_sends_what_the_broker_missed_and_the_jobs_run(
         api_client.post(f"/api/v1/analytics/reports/{report['id']}/run/")
         assert sweep_unsent_jobs()["export"] == 0  # still down, and too recent anyway
     finally:
-        _point_celery_at(original)
+        point_celery_at(original)
     assert app.conf.broker_url == original
     settings.JOBS_RESEND_AFTER_SECONDS = 0
     resent = sweep_unsent_jobs()
