@@ -137,3 +137,26 @@ def test_template_versions_document_submitted_by_as_nullable(api_client):
         if "submitted_by" in component.get("properties", {}) and "Version" in name
     )
     assert version["properties"]["submitted_by"].get("nullable") is True
+
+
+def test_options_answers_every_operation_of_the_schema_without_a_5xx(api_client, workspace, user):
+    from tests.executions.factories import WorkflowFactory
+
+    workflow = WorkflowFactory(workspace=workspace, created_by=user)
+    paths = orjson.loads(api_client.get("/api/schema/?format=json").content)["paths"]
+    answered = {}
+    for path in paths:
+        url = path.replace("{version}", "v1").replace("{kind}", "trends")
+        url = url.replace("/workflows/{id}", f"/workflows/{workflow.id}")
+        if "{" in url:
+            continue
+        answered[url] = api_client.options(url).status_code
+    assert len(answered) > 30
+    assert [url for url, code in answered.items() if code >= 500] == []
+
+
+def test_format_picks_a_success_format_and_never_the_problem_media_type(api_client):
+    assert api_client.get("/api/v1/auth/me/?format=json")["Content-Type"] == "application/json"
+    assert_problem(api_client.get("/api/v1/auth/me/?format=problem-json"), 404)
+    asked = api_client.get("/api/v1/auth/me/", HTTP_ACCEPT="application/problem+json")
+    assert asked.status_code == 200  # Accept still finds a renderer rather than a 406

@@ -119,6 +119,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_METADATA_CLASS": "synapscale.api.metadata.ApiMetadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "synapscale.api.renderers.ContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
         "synapscale.api.renderers.JSONRenderer",
         "synapscale.api.renderers.ProblemJSONRenderer",

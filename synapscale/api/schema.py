@@ -4,6 +4,7 @@ from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE as PROBLEM_MEDIA_TYPE
 from synapscale.api.fields import StrictIntegerField
 
 ProblemSerializer = inline_serializer(
@@ -66,6 +67,17 @@ class AutoSchema(openapi.AutoSchema):
             parameters.append(WORKSPACE_HEADER_PARAMETER)
         return parameters
 
+    def _get_format_parameters(self):
+        # `?format=` chooses among the success formats, and there is one (JSON): nothing to
+        # document (problem+json is asked for with `Accept`, synapscale.api.renderers).
+        return []
+
+    def _is_list_view(self, serializer=None) -> bool:
+        # A view that pages itself answers one object (the page), which the schema must say.
+        if getattr(self.view, "pages_itself", False):
+            return False
+        return super()._is_list_view(serializer)
+
     def _takes_workspace_header(self) -> bool:
         from synapscale.api.viewsets import WorkspaceScopedMixin
 
@@ -77,15 +89,38 @@ class AutoSchema(openapi.AutoSchema):
             return bodies
         # Every API request may carry a NUL in its query string (400), count against a rate
         # limit (429, README: Limits) and meet a database that is down (503).
-        codes = ["400", "429", "503"]
+        # An unknown `?format=` is a 404 on every operation.
+        codes = ["400", "404", "429", "503"]
         if self.get_auth():
             codes += ["401", "403"]
-        if "{" in self.path or self._is_list_view() or self._takes_workspace_header():
-            codes.append("404")
         if self.method in WRITE_METHODS:
             codes.append("409")
         if self.method in BODY_METHODS:
             codes += ["413", "415"]
         for code in sorted(codes):
             bodies.setdefault(code, self._get_response_for_code(PROBLEM_RESPONSES[int(code)], code))
+        # From the HTTP server, before the application: a request line over its limit.
+        bodies.setdefault("414", {"description": "The URL is longer than the server reads."})
+        for code, body in bodies.items():
+            _only_the_media_types_of(code, body)
         return bodies
+
+
+def _only_the_media_types_of(code: str, body: dict) -> None:
+    """An error is only ever problem+json, a success never: the schema says which is which.
+
+    drf-spectacular lists every renderer's media type under every response.
+    """
+    content = body.get("content")
+    if not content or not code.isdigit():
+        return
+    if int(code) >= 400:
+        kept = (
+            {PROBLEM_MEDIA_TYPE: content[PROBLEM_MEDIA_TYPE]}
+            if PROBLEM_MEDIA_TYPE in content
+            else content
+        )
+    else:
+        kept = {media: schema for media, schema in content.items() if media != PROBLEM_MEDIA_TYPE}
+    if kept:
+        body["content"] = kept

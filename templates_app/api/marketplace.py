@@ -130,6 +130,10 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
 
     rate_limit_group = "search"
     permission_classes = (AllowAny,)
+    # The search pages itself (cached whole, links included): no paginator may wrap it, in
+    # the responses or in the schema.
+    pagination_class = None
+    pages_itself = True
     serializer_class = TemplateSummarySerializer
     filterset_class = MarketplaceTemplateFilterSet
     # Only the filterset's parameters: sorting is `sort`, text search is `q`.
@@ -142,6 +146,7 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Search the marketplace",
+        operation_id="marketplace_templates_list",
         description=(
             "Full-text search over name (weight A), short description and tags (B) and "
             "description (C), tolerant of typos: `corrections` lists typed words that were "
