@@ -395,3 +395,4 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", def
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "synapscale.clients.client_ip"
+AXES_LOCKOUT_CALLABLE = "synapscale.api.errors.axes_lockout"

@@ -7,7 +7,7 @@ before a view is found (an unknown URL) or after everything else failed (an unca
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 
 from synapscale.api.exceptions import PROBLEM_CONTENT_TYPE, problem_body
@@ -127,3 +127,21 @@ def server_error(request):
             "An unexpected error occurred; it has been logged with this request id.",
         )
     return defaults.server_error(request)
+
+
+LOCKED_OUT = "Account locked: too many login attempts. Please try again later."
+
+
+def axes_lockout(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: a problem on API paths, text elsewhere.
+
+    A username locked out at /admin/login/ is refused by the API's token login as well;
+    its client must get the API's error shape, with when to try again.
+    """
+    from django.conf import settings
+
+    if not _is_api(request):
+        return HttpResponse(LOCKED_OUT, status=429)
+    response = _problem(request, 429, "locked_out", LOCKED_OUT)
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response

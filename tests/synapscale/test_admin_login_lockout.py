@@ -82,3 +82,18 @@ def test_the_client_address_comes_from_the_trusted_header_only(settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     # The proxy appended 203.0.113.5; what the client wrote itself (198.51.100.7) is ignored.
     assert client_ip(request) == "203.0.113.5"
+
+
+def test_a_locked_out_login_gets_a_problem_from_the_api(staff):
+    statuses = []
+    for _ in range(5):
+        response = Client().post(
+            "/api/v1/auth/token/",
+            {"username": "operator", "password": "wrong"},
+            content_type="application/json",
+        )
+        statuses.append(response.status_code)
+    assert statuses == [400, 400, 429, 429, 429]  # locked at the third failure
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/locked-out")
+    assert int(response["Retry-After"]) > 0
