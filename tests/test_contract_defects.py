@@ -160,3 +160,23 @@ def test_format_picks_a_success_format_and_never_the_problem_media_type(api_clie
     assert_problem(api_client.get("/api/v1/auth/me/?format=problem-json"), 404)
     asked = api_client.get("/api/v1/auth/me/", HTTP_ACCEPT="application/problem+json")
     assert asked.status_code == 200  # Accept still finds a renderer rather than a 406
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/workflows/?page_size=abc",
+        "/api/v1/workflows/?page_size=0",
+        "/api/v1/executions/?page_size=-3",
+        "/api/v1/marketplace/templates/?page_size=abc",
+        "/api/v1/analytics/metrics/realtime/?refresh=2",
+        "/api/v1/marketplace/templates/?refresh=maybe",
+    ],
+)
+def test_junk_in_the_paging_and_refresh_parameters_is_a_400(api_client, url):
+    body = assert_problem(api_client.get(url), 400)
+    assert set(body["errors"]) & {"page_size", "refresh"}
+
+
+def test_a_page_size_above_the_maximum_is_the_maximum(api_client):
+    assert api_client.get("/api/v1/workflows/?page_size=100000").status_code == 200
