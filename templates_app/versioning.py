@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 # The regular expression recommended by semver.org, without build metadata's effect on order.
 # ASCII only (\d would accept "٣") and matched with fullmatch ($ would accept a trailing "\n").
-_SEMVER_RE = re.compile(
+SEMVER_PATTERN = (
     r"(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
     r"(?:-(?P<prerelease>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?",
-    re.ASCII,
+    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
+_SEMVER_RE = re.compile(SEMVER_PATTERN, re.ASCII)
 MAX_VERSION_LENGTH = 64
 
 

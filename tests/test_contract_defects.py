@@ -180,3 +180,46 @@ def test_junk_in_the_paging_and_refresh_parameters_is_a_400(api_client, url):
 
 def test_a_page_size_above_the_maximum_is_the_maximum(api_client):
     assert api_client.get("/api/v1/workflows/?page_size=100000").status_code == 200
+
+
+def request_schema(api_client, name: str) -> dict:
+    schema = orjson.loads(api_client.get("/api/schema/?format=json").content)
+    return schema["components"]["schemas"][name]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("version", "valid"),
+    [
+        ("1.2.0", True),
+        ("2.0.0-beta.1", True),
+        ("1.0.0+build.5", True),
+        ("01.0.0", False),
+        ("1.0", False),
+        ("1.0.0\n", False),
+        ("v1.0.0", False),
+    ],
+)
+def test_the_schemas_semver_pattern_agrees_with_the_server(api_client, version, valid):
+    import re
+
+    from templates_app.versioning import parse_version
+
+    pattern = request_schema(api_client, "TemplateWriteRequest")["version"]["pattern"]
+    # ECMA-262's `$` (what clients run) ends the string; Python's also matches before "\n".
+    assert bool(re.search(pattern.removesuffix("$") + r"\Z", version)) is valid
+    try:
+        parse_version(version)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert accepted is valid
+
+
+def test_the_schema_states_the_refresh_interval_range(api_client):
+    field = request_schema(api_client, "DashboardInRequest")["refresh_interval"]
+    assert field["oneOf"] == [{"enum": [0]}, {"minimum": 30, "maximum": 86400}]
+    for bad in (1, 29, 86401):
+        response = api_client.post(
+            "/api/v1/analytics/dashboards/", {"name": "d", "refresh_interval": bad}, format="json"
+        )
+        assert "refresh_interval" in assert_problem(response, 400)["errors"]

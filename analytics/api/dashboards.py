@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -13,6 +13,8 @@ from analytics.models import Dashboard, Widget
 from analytics.selectors.dashboards import dashboard_data, dashboards_visible, widgets_visible
 from analytics.selectors.reports import report_can_edit
 from analytics.services.dashboards import (
+    MAX_REFRESH_SECONDS,
+    MIN_REFRESH_SECONDS,
     dashboard_create,
     dashboard_delete,
     dashboard_duplicate,
@@ -80,13 +82,27 @@ class DashboardSerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "type": "integer",
+        "oneOf": [
+            {"enum": [0]},
+            {"minimum": MIN_REFRESH_SECONDS, "maximum": MAX_REFRESH_SECONDS},
+        ],
+        "description": f"0 (manual) or {MIN_REFRESH_SECONDS} to {MAX_REFRESH_SECONDS} seconds.",
+    }
+)
+class RefreshIntervalField(StrictIntegerField):
+    """Seconds between refreshes (the service checks the range; the schema states it)."""
+
+
 class DashboardInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     date_range = serializers.JSONField(required=False, allow_null=True, default=None)
     is_default = StrictBooleanField(default=False)
     sharing = serializers.ChoiceField(choices=Sharing.choices, default=Sharing.WORKSPACE)
-    refresh_interval = StrictIntegerField(min_value=0, default=300)
+    refresh_interval = RefreshIntervalField(default=300)
 
 
 DashboardDataSerializer = inline_serializer(

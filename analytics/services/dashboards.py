@@ -25,6 +25,7 @@ DASHBOARD_FIELDS = {
 }
 WIDGET_FIELDS = {"title", "type", "query", "metric", "position_x", "position_y", "width", "height"}
 MIN_REFRESH_SECONDS = 30
+MAX_REFRESH_SECONDS = 86400
 
 
 def _invalidate_on_commit(dashboard: Dashboard) -> None:
@@ -36,8 +37,11 @@ def _validate_dashboard(values: dict) -> None:
     if values.get("date_range") is not None:
         date_range_parse(values["date_range"], errors)
     interval = values.get("refresh_interval")
-    if interval is not None and interval != 0 and not MIN_REFRESH_SECONDS <= interval <= 86400:
-        errors["refresh_interval"] = [f"0 (manual) or {MIN_REFRESH_SECONDS} to 86400 seconds."]
+    manual = interval is None or interval == 0
+    if not manual and not MIN_REFRESH_SECONDS <= interval <= MAX_REFRESH_SECONDS:
+        errors["refresh_interval"] = [
+            f"0 (manual) or {MIN_REFRESH_SECONDS} to {MAX_REFRESH_SECONDS} seconds."
+        ]
     if errors:
         raise ValidationError(errors)
 

@@ -1,5 +1,7 @@
 """Serializers of a workspace's templates and their lifecycle."""
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,7 +13,17 @@ from templates_app.constants import MAX_TAG_LENGTH, MAX_TAGS
 from templates_app.models import ModerationEntry, Template, TemplateVersion
 from templates_app.services.common import check_definition_bounds
 from templates_app.services.moderation import MAX_REASON_LENGTH
-from templates_app.versioning import parse_version
+from templates_app.versioning import MAX_VERSION_LENGTH, SEMVER_PATTERN, parse_version
+
+# JSON Schema patterns are ECMA-262: no named groups.
+SEMVER_SCHEMA_PATTERN = "^" + re.sub(r"\(\?P<\w+>", "(", SEMVER_PATTERN) + "$"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": SEMVER_SCHEMA_PATTERN, "maxLength": MAX_VERSION_LENGTH}
+)
+class SemverField(serializers.CharField):
+    """A semantic version (checked by `parse_version`; the schema carries its pattern)."""
 
 
 class TemplateVersionSerializer(StrictModelSerializer):
@@ -115,8 +127,11 @@ class TemplateWriteSerializer(serializers.Serializer):
         required=False,
     )
     # Not trimmed: "1.0.0\n" is not a version, and a silently edited one would surprise.
-    version = serializers.CharField(
-        max_length=64, required=False, trim_whitespace=False, help_text="Semver: 1.2.0"
+    version = SemverField(
+        max_length=MAX_VERSION_LENGTH,
+        required=False,
+        trim_whitespace=False,
+        help_text="Semver: 1.2.0",
     )
     changelog = serializers.CharField(max_length=10000, required=False, allow_blank=True)
     license = serializers.ChoiceField(choices=License.choices, required=False)
