@@ -105,3 +105,24 @@ def assert_each_node_ran_once(
         assert run.status == NodeRunStatus.SUCCEEDED, (run.node_id, run.status)
         assert run.attempts == 1, (run.node_id, run.attempts)
     return repeats
+
+
+class KillSnapshot:
+    """What was finished when a worker died: no call may come for those nodes afterwards."""
+
+    def __init__(self, server, execution_ids: list[int]) -> None:
+        self.server = server
+        self.calls_before = len(server.requests)
+        self.finished = {
+            f"{execution_id}-{node_id}"
+            for execution_id, node_id in NodeRun.objects.filter(
+                execution_id__in=execution_ids, status=NodeRunStatus.SUCCEEDED
+            ).values_list("execution_id", "node_id")
+        }
+
+    def assert_no_finished_node_ran_again(self) -> None:
+        later = [
+            request["headers"].get("Idempotency-Key", "").rsplit("-", 1)[0]
+            for request in self.server.requests[self.calls_before :]
+        ]
+        assert [node for node in later if node in self.finished] == []
