@@ -19,10 +19,8 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -34,15 +32,11 @@ from executions.engine.definitions import graph_for
 from executions.engine.errors import ExecutionCancelled, NodeFailure, NodeTimeout
 from executions.engine.graph import NodeSpec
 from executions.engine.nodes import NodeContext, get_node_type
-from executions.engine.outputs import OutputBudget, loggable_json
+from executions.engine.outputs import OutputBudget
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
-from executions.services.lifecycle import (
-    execution_claim,
-    execution_enqueue,
-    execution_finish,
-    node_runs_write,
-)
+from executions.services.lifecycle import execution_claim, execution_enqueue, execution_finish
+from executions.services.run_state import RunState
 from synapscale import worker_shutdown
 from synapscale.task_policy import TRANSIENT_ERRORS
 
@@ -112,7 +106,7 @@ def execution_run(
             lease.release()  # a finish gives it back itself
 
 
-class _Runner:
+class _Runner(RunState):
     def __init__(self, execution: Execution, lease: runtime.Lease, *, resumed: bool) -> None:
         self.execution = execution
         self.lease = lease
@@ -372,64 +366,3 @@ class _Runner:
     def _finish_cancelled(self, *, node_id: str | None) -> Execution:
         error = {"node": node_id, "type": ErrorType.CANCELLED, "message": "Cancelled on request."}
         return self.finish(ExecutionStatus.CANCELLED, error=error)
-
-    # -- state and checkpoints ------------------------------------------------------------
-    def _statuses(self) -> dict[str, str]:
-        return {node_id: run.status for node_id, run in self.runs.items()}
-
-    def _outputs(self) -> dict[str, Any]:
-        return {
-            node_id: run.output
-            for node_id, run in self.runs.items()
-            if run.status == NodeRunStatus.SUCCEEDED
-        }
-
-    @staticmethod
-    def _set(run: NodeRun, **fields: Any) -> None:
-        for name, value in fields.items():
-            setattr(run, name, value)
-        run.dirty = True
-
-    def _finish_run(self, run: NodeRun, *, status: str, **fields: Any) -> None:
-        finished_at = timezone.now()
-        started_at = run.started_at or finished_at
-        duration_ms = int((finished_at - started_at) / timedelta(milliseconds=1))
-        self._set(run, status=status, finished_at=finished_at, duration_ms=duration_ms, **fields)
-
-    def _checkpoint(self) -> None:
-        """Write every node run changed since the last checkpoint, and the log lines."""
-        with transaction.atomic():
-            node_runs_write(self.runs.values())
-            ExecutionLog.objects.bulk_create(self.logs)
-        self.logs = []
-
-    def _log(self, level: str, message: str, data: dict[str, Any], node_id: str = "") -> None:
-        self.logs.append(
-            ExecutionLog(
-                execution_id=self.execution.id,
-                node_id=node_id,
-                level=level,
-                message=message[:5000].replace("\x00", "\\x00"),
-                data=loggable_json(data, max_bytes=self.max_log_data_bytes),
-                created_at=timezone.now(),
-            )
-        )
-
-    def _publish_progress(self, *, current: str | None) -> None:
-        self._current_node = current
-        self._published_at = time.monotonic()
-        statuses = self._statuses()
-        runtime.progress_write(
-            self.execution.id,
-            {
-                "id": self.execution.id,
-                "workspace_id": self.execution.workspace_id,
-                "workflow_id": self.execution.workflow_id,
-                "status": ExecutionStatus.RUNNING,
-                "current_node": current,
-                "nodes": statuses,
-                "completed": sum(s in NodeRunStatus.done() for s in statuses.values()),
-                "total": len(statuses),
-                "started_at": self.execution.started_at.isoformat(),
-            },
-        )
