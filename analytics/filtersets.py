@@ -55,6 +55,8 @@ class MultiValueCharFilter(django_filters.Filter):
 class BoundedIsoDateTimeField(StorableIsoDateTimeField):
     """An ISO 8601 datetime between 1970 and 2100 (year 1 at +14:00 is not a UTC moment)."""
 
+    out_of_range_message = DATE_BOUNDS_MESSAGE
+
     def to_python(self, value):
         moment = super().to_python(value)
         if moment is not None:

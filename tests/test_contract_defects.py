@@ -223,3 +223,10 @@ def test_the_schema_states_the_refresh_interval_range(api_client):
             "/api/v1/analytics/dashboards/", {"name": "d", "refresh_interval": bad}, format="json"
         )
         assert "refresh_interval" in assert_problem(response, 400)["errors"]
+
+
+def test_an_event_filter_beyond_representable_moments_names_the_date_bounds(api_client):
+    from analytics.constants import DATE_BOUNDS_MESSAGE
+
+    response = api_client.get("/api/v1/analytics/events/?created_after=0001-01-01T00:00:00%2B14:00")
+    assert assert_problem(response, 400)["errors"]["created_after"] == [DATE_BOUNDS_MESSAGE]

@@ -6,6 +6,7 @@ before a view is found (an unknown URL) or after everything else failed (an unca
 
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.views import defaults
@@ -135,11 +136,9 @@ LOCKED_OUT = "Account locked: too many login attempts. Please try again later."
 def axes_lockout(request, original_response=None, credentials=None):
     """django-axes' answer to a locked-out login: a problem on API paths, text elsewhere.
 
-    A username locked out at /admin/login/ is refused by the API's token login as well;
-    its client must get the API's error shape, with when to try again.
+    Repeated wrong passwords at the API's token login lock it out too; its client must get
+    the API's error shape, with when to try again.
     """
-    from django.conf import settings
-
     if not _is_api(request):
         return HttpResponse(LOCKED_OUT, status=429)
     response = _problem(request, 429, "locked_out", LOCKED_OUT)

@@ -44,11 +44,13 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
 class StorableIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 datetime PostgreSQL can compare with: its UTC offset within ±15:59."""
 
+    out_of_range_message = "The date is out of range."
+
     def to_python(self, value):
         try:
             moment = super().to_python(value)
         except OverflowError:
-            raise forms.ValidationError("The date is out of range.", code="out_of_range") from None
+            raise forms.ValidationError(self.out_of_range_message, code="out_of_range") from None
         if moment is not None and (message := offset_error(moment)):
             raise forms.ValidationError(message, code="offset_out_of_range")
         return moment
