@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from executions.api.definition_schema import WorkflowDefinitionField
 from executions.choices import BulkAction, ExecutionStatus, RetryMode
 from executions.conf import app_setting
 from executions.constants import MAX_BULK_IDS
@@ -42,6 +43,8 @@ class WorkflowSummarySerializer(StrictModelSerializer):
 
 
 class WorkflowSerializer(WorkflowSummarySerializer):
+    definition = WorkflowDefinitionField(read_only=True)
+
     class Meta(WorkflowSummarySerializer.Meta):
         fields = [*WorkflowSummarySerializer.Meta.fields, "definition"]
 
@@ -49,12 +52,12 @@ class WorkflowSerializer(WorkflowSummarySerializer):
 class WorkflowInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    definition = serializers.JSONField()
+    definition = WorkflowDefinitionField()
     is_active = StrictBooleanField(required=False, default=True)
 
 
 class DefinitionInputSerializer(serializers.Serializer):
-    definition = serializers.JSONField()
+    definition = WorkflowDefinitionField()
 
 
 class DefinitionCheckSerializer(serializers.Serializer):
@@ -176,7 +179,7 @@ class NodeRunSerializer(StrictModelSerializer):
 
 
 class ExecutionDetailSerializer(ExecutionSerializer):
-    definition = serializers.JSONField(source="definition_version.definition", read_only=True)
+    definition = WorkflowDefinitionField(source="definition_version.definition", read_only=True)
     node_runs = serializers.SerializerMethodField()
 
     class Meta(ExecutionSerializer.Meta):

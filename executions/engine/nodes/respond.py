@@ -46,7 +46,12 @@ class RespondNode(NodeType):
             "status": {
                 "oneOf": [
                     {"type": "integer", "minimum": 200, "maximum": 599},
-                    {"type": "object", "required": ["expr"], "additionalProperties": False},
+                    {
+                        "type": "object",
+                        "required": ["expr"],
+                        "additionalProperties": False,
+                        "properties": {"expr": {"type": "string", "minLength": 1}},
+                    },
                 ]
             },
             "headers": {

@@ -1,0 +1,99 @@
+"""The schema's request bodies say what the server enforces: the same bodies pass both."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from jsonschema import Draft4Validator
+
+from executions.demo import DEMO_WORKFLOWS
+from executions.engine.nodes import REGISTRY, NodeContext
+from executions.engine.nodes.respond import RespondNode
+from executions.engine.validation import definition_errors
+from tests.executions.factories import three_node_definition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def components(django_db_blocker):
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        content = Client().get("/api/schema/?format=json").content
+    return orjson.loads(content)["components"]
+
+
+def schema_errors(components: dict, name: str, instance) -> list[str]:
+    """Validate against a component; OpenAPI 3.0 schemas are JSON Schema draft 4 here."""
+    root = {"$ref": f"#/components/schemas/{name}", "components": components}
+    return [error.message for error in Draft4Validator(root).iter_errors(instance)]
+
+
+RESPOND_STATUS_FROM_INPUT = {
+    "nodes": [{"id": "answer", "type": "respond", "params": {"status": {"expr": "input.code"}}}]
+}
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        three_node_definition(),
+        RESPOND_STATUS_FROM_INPUT,
+        *(spec["definition"] for spec in DEMO_WORKFLOWS),
+    ],
+)
+def test_a_definition_the_server_accepts_matches_the_schema(components, definition):
+    assert definition_errors(definition) == {}
+    assert schema_errors(components, "WorkflowDefinition", definition) == []
+
+
+def node(type_name: str, params: dict | None = None, **extra) -> dict:
+    return {"id": "a", "type": type_name, **({} if params is None else {"params": params}), **extra}
+
+
+FAIL = node("fail", {"message": "x"})
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        {"nodes": []},
+        {"nodes": [node("teleport")]},
+        {"nodes": [node("set")]},
+        {"nodes": [node("set", {"fields": {}, "extra": 1})]},
+        {"nodes": [{**node("delay", {"seconds": 1}), "id": "a b"}]},
+        {"nodes": [node("delay", {"seconds": -1})]},
+        {"nodes": [node("http_request", {"url": "http://x", "timeout_seconds": 0})]},
+        {"nodes": [node("fail", {"message": "x"}, retry={"max_attempts": 0})]},
+        {"nodes": [FAIL], "edges": [{"from": "a"}]},
+        {"nodes": [FAIL], "layout": {}},
+    ],
+)
+def test_a_definition_the_schema_refuses_the_server_refuses(components, definition):
+    assert schema_errors(components, "WorkflowDefinition", definition) != []
+    assert definition_errors(definition) != {}
+
+
+def test_every_node_type_is_a_member_of_the_discriminated_union(components):
+    union = components["schemas"]["WorkflowNode"]
+    mapping = union["discriminator"]["mapping"]
+    assert union["discriminator"]["propertyName"] == "type"
+    assert set(mapping) == set(REGISTRY)
+    for type_name, ref in mapping.items():
+        node = components["schemas"][ref.rsplit("/", 1)[1]]
+        assert node["properties"]["type"]["allOf"][0]["enum"] == [type_name]
+
+
+def test_the_workflow_bodies_and_responses_use_the_definition_schema(components):
+    ref = {"$ref": "#/components/schemas/WorkflowDefinition"}
+    schemas = components["schemas"]
+    assert schemas["WorkflowInputRequest"]["properties"]["definition"] == ref
+    assert schemas["DefinitionInputRequest"]["properties"]["definition"] == ref
+    assert schemas["Workflow"]["properties"]["definition"]["allOf"] == [ref]  # readOnly
+
+
+def test_a_respond_node_takes_its_status_from_an_expression():
+    context = NodeContext(node_id="answer", run_context={"input": {"code": 201}})
+    params = RESPOND_STATUS_FROM_INPUT["nodes"][0]["params"]
+    assert RespondNode().run(params, context)["status"] == 201
