@@ -176,13 +176,13 @@ def parse_date_range(data: dict) -> DateRange:
 
 
 def parse_event_type(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not EVENT_TYPE_RE.match(value):
+    if not isinstance(value, str) or not EVENT_TYPE_RE.fullmatch(value):
         raise _error(path, "An event type matches ^[a-z][a-z0-9_.:-]{0,63}$.")
     return value
 
 
 def parse_property_key(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not PROPERTY_KEY_RE.match(value):
+    if not isinstance(value, str) or not PROPERTY_KEY_RE.fullmatch(value):
         raise _error(path, "A property key matches ^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$.")
     return value
 

@@ -1,18 +1,28 @@
-"""POST /api/v1/analytics/analysis/<kind>/: trends, funnels, retention and A/B tests."""
+"""POST /api/v1/analytics/analysis/<kind>/: trends, funnels, retention and A/B tests.
+
+One path per kind (the URLs are the same as when `<kind>` was a parameter), so the schema
+gives each kind its own body.
+"""
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from analytics.analysis.body_schemas import BODY_SCHEMAS
 from analytics.analysis.specs import ANALYSIS_KINDS
 from analytics.models import Event
 from analytics.selectors.analysis import analysis_run
 from synapscale.api.params import wants_refresh
-from synapscale.api.schema import PROBLEM_RESPONSES
+from synapscale.api.schema import PROBLEM_RESPONSES, DocumentedBody
 from synapscale.api.viewsets import WorkspaceScopedMixin
 from synapscale.choices import Role
 
@@ -58,25 +68,35 @@ class AnalysisView(WorkspaceScopedMixin, GenericAPIView):
     rate_limit_group = "analysis"
     # Running an analysis reads; POST only carries the query, so viewers may run one too.
     write_roles = frozenset(Role)
+    kind: str = ""
 
-    @extend_schema(
-        summary="Run an analysis (trends, funnels, retention or ab_test)",
-        parameters=[
-            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(ANALYSIS_KINDS)),
-            OpenApiParameter("refresh", bool, description="Recompute instead of the cache."),
-        ],
-        request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
-        examples=[
-            OpenApiExample(kind, value=example, request_only=True)
-            for kind, example in EXAMPLES.items()
-        ],
-    )
-    def post(self, request, kind, **kwargs):
+    def post(self, request, **kwargs):
         result = analysis_run(
-            kind=kind,
+            kind=self.kind,
             data=request.data,
             workspace_id=request.workspace.id,
             refresh=wants_refresh(request),
         )
         return Response(result.as_payload(), status=status.HTTP_200_OK)
+
+
+def _analysis_view(kind: str) -> type[AnalysisView]:
+    """One view (and one operation in the schema) per kind, each with its own body."""
+    title = "".join(part.capitalize() for part in kind.split("_"))
+    body = type(f"{title}Query", (DocumentedBody,), {"openapi_schema": BODY_SCHEMAS[kind]})
+    view = type(f"{title}AnalysisView", (AnalysisView,), {"kind": kind})
+    return extend_schema_view(
+        post=extend_schema(
+            summary=f"Run a {kind.replace('_', ' ')} analysis",
+            operation_id=f"analytics_analysis_{kind}",
+            parameters=[
+                OpenApiParameter("refresh", bool, description="Recompute instead of the cache.")
+            ],
+            request=body,
+            responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
+            examples=[OpenApiExample(kind, value=EXAMPLES[kind], request_only=True)],
+        )
+    )(view)
+
+
+ANALYSIS_VIEWS = {kind: _analysis_view(kind) for kind in ANALYSIS_KINDS}

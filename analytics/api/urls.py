@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from analytics.api.alerts import AlertRuleViewSet
-from analytics.api.analysis import AnalysisView
+from analytics.api.analysis import ANALYSIS_VIEWS
 from analytics.api.dashboards import DashboardViewSet, WidgetViewSet
 from analytics.api.events import EventViewSet
 from analytics.api.exports import ExportViewSet
@@ -23,6 +23,9 @@ router.register("analytics/widgets", WidgetViewSet, basename="analytics-widget")
 router.register("analytics/exports", ExportViewSet, basename="analytics-export")
 
 urlpatterns = [
-    path("analytics/analysis/<str:kind>/", AnalysisView.as_view(), name="analytics-analysis"),
+    *(
+        path(f"analytics/analysis/{kind}/", view.as_view(), name=f"analytics-analysis-{kind}")
+        for kind, view in ANALYSIS_VIEWS.items()
+    ),
     *router.urls,
 ]

@@ -168,6 +168,8 @@ SPECTACULAR_SETTINGS = {
         "TriggerKindEnum": "executions.choices.TriggerKind",
         "WebhookAuthEnum": "executions.choices.WebhookAuth",
         "WebhookResponseModeEnum": "executions.choices.WebhookResponseMode",
+        "AnalysisMetricEnum": "analytics.analysis.specs.METRICS",
+        "AlertMetricEnum": "analytics.models.alerts.AlertMetric",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -66,7 +66,6 @@ def test_anonymous_requests_are_refused(anon_client):
         ("funnels", {**cases.FUNNEL_QUERY, "steps": [{"event_type": "a"}] * 100}, "steps"),
         ("funnels", {**cases.FUNNEL_QUERY, "window_seconds": 0}, "window_seconds"),
         ("ab_test", {**cases.AB_TEST_QUERY, "confidence_level": "very"}, "confidence_level"),
-        ("cohorts", TRENDS, "kind"),
     ],
 )
 def test_bad_queries_are_400_problems_naming_the_field(api_client, kind, body, field):

@@ -205,3 +205,12 @@ def test_arbitrary_trend_queries_either_parse_or_raise_validation_error(data):
         assert error.message_dict
     else:
         assert query.interval in specs.INTERVALS
+
+
+@pytest.mark.parametrize("value", ["click\n", "plan\n"])
+def test_a_trailing_newline_is_not_part_of_a_valid_name(value):
+    # Python's `$` also matches before a final newline; the names are matched whole.
+    with pytest.raises(ValidationError):
+        specs.parse_event_type(value, "events.0")
+    with pytest.raises(ValidationError):
+        specs.parse_property_key(value, "filters")
