@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from jsonschema import Draft4Validator
 
 from executions.demo import DEMO_WORKFLOWS
 from executions.engine.nodes import REGISTRY, NodeContext
 from executions.engine.nodes.respond import RespondNode
 from executions.engine.validation import definition_errors
 from tests.executions.factories import three_node_definition
+from tests.openapi_checks import component_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +22,6 @@ def components(django_db_blocker):
     with django_db_blocker.unblock():
         content = Client().get("/api/schema/?format=json").content
     return orjson.loads(content)["components"]
-
-
-def schema_errors(components: dict, name: str, instance) -> list[str]:
-    """Validate against a component; OpenAPI 3.0 schemas are JSON Schema draft 4 here."""
-    root = {"$ref": f"#/components/schemas/{name}", "components": components}
-    return [error.message for error in Draft4Validator(root).iter_errors(instance)]
 
 
 RESPOND_STATUS_FROM_INPUT = {
@@ -45,7 +39,7 @@ RESPOND_STATUS_FROM_INPUT = {
 )
 def test_a_definition_the_server_accepts_matches_the_schema(components, definition):
     assert definition_errors(definition) == {}
-    assert schema_errors(components, "WorkflowDefinition", definition) == []
+    assert component_errors(components, "WorkflowDefinition", definition) == []
 
 
 def node(type_name: str, params: dict | None = None, **extra) -> dict:
@@ -71,7 +65,7 @@ FAIL = node("fail", {"message": "x"})
     ],
 )
 def test_a_definition_the_schema_refuses_the_server_refuses(components, definition):
-    assert schema_errors(components, "WorkflowDefinition", definition) != []
+    assert component_errors(components, "WorkflowDefinition", definition) != []
     assert definition_errors(definition) != {}
 
 

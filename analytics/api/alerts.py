@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from analytics.analysis.specs import EVENT_TYPE_RE
+from analytics.api import alert_schema  # noqa: F401 -- registers the rule body schema
 from analytics.models import AlertEvent, AlertRule, Report
 from analytics.models.alerts import AlertCondition, AlertMetric, AlertState
 from analytics.models.insights import Severity
