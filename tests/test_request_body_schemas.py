@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import orjson
 import pytest
 
@@ -91,3 +93,37 @@ def test_a_respond_node_takes_its_status_from_an_expression():
     context = NodeContext(node_id="answer", run_context={"input": {"code": 201}})
     params = RESPOND_STATUS_FROM_INPUT["nodes"][0]["params"]
     assert RespondNode().run(params, context)["status"] == 201
+
+
+def capture_bodies(key: str) -> list:
+    event = {"event": "$pageview", "distinct_id": "d", "properties": {"plan": "pro"}}
+    return [
+        {**event, "api_key": key},
+        {"api_key": key, "batch": [event, {**event, "event": "signed up"}]},
+        [{**event, "properties": {"token": key}}],
+    ]
+
+
+def test_every_capture_shape_the_server_takes_matches_the_documented_body(
+    anon_client, components, workspace
+):
+    for body in capture_bodies(workspace.ingestion_key):
+        assert component_errors(components, "CaptureBodyRequest", body) == []
+        response = anon_client.post(
+            "/capture/", orjson.dumps(body), content_type="application/json"
+        )
+        assert response.status_code == 200, response.content
+    form = {"data": orjson.dumps(capture_bodies(workspace.ingestion_key)[0]).decode()}
+    assert component_errors(components, "CaptureFormRequest", form) == []
+    form_body = urlencode(form)
+    posted = anon_client.post(
+        "/capture/", form_body, content_type="application/x-www-form-urlencoded"
+    )
+    assert posted.status_code == 200, posted.content
+
+
+def test_the_capture_body_is_required_and_an_empty_one_refused(anon_client, components):
+    assert component_errors(components, "CaptureBodyRequest", {"distinct_id": "d"}) != []
+    schema = orjson.loads(anon_client.get("/api/schema/?format=json").content)
+    assert schema["paths"]["/capture/"]["post"]["requestBody"]["required"] is True
+    assert anon_client.post("/capture/", b"", content_type="application/json").status_code == 400

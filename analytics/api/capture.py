@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +19,7 @@ from analytics.services.events_validation import MAX_BATCH_EVENTS, MAX_BODY_BYTE
 from synapscale.api.exceptions import PayloadTooLarge, problem_response
 from synapscale.api.fields import StrictIntegerField
 from synapscale.api.parsers import read_body_limited
-from synapscale.api.schema import problem
+from synapscale.api.schema import DocumentedBody, problem
 from synapscale.ratelimits import rate_limit_hit
 from synapscale.selectors.workspaces import workspace_for_ingestion_key
 
@@ -32,6 +32,52 @@ CaptureResultSerializer = inline_serializer(
         "rejected": serializers.ListField(child=serializers.DictField()),
     },
 )
+
+
+_EVENT = {
+    "type": "object",
+    "required": ["event"],
+    "description": "A PostHog event; other keys PostHog sends are ignored.",
+    "properties": {
+        "event": {"type": "string", "description": "`$pageview` and friends are mapped."},
+        "distinct_id": {"type": "string"},
+        "properties": {"type": "object", "additionalProperties": {}},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "uuid": {"type": "string", "format": "uuid"},
+    },
+}
+_KEY = {"type": "string", "description": "The workspace's ingestion key (or `token`)."}
+
+
+class CaptureBody(DocumentedBody):
+    """A single event, a `batch` envelope, or a bare list of events (PostHog's shapes)."""
+
+    openapi_schema = {
+        "oneOf": [
+            {**_EVENT, "properties": {**_EVENT["properties"], "api_key": _KEY, "token": _KEY}},
+            {
+                "type": "object",
+                "required": ["batch"],
+                "properties": {
+                    "api_key": _KEY,
+                    "token": _KEY,
+                    "sent_at": {"type": "string", "format": "date-time"},
+                    "batch": {"type": "array", "maxItems": MAX_BATCH_EVENTS, "items": _EVENT},
+                },
+            },
+            {"type": "array", "maxItems": MAX_BATCH_EVENTS, "items": _EVENT},
+        ]
+    }
+
+
+class CaptureForm(DocumentedBody):
+    """posthog-js's form post: `data` holds the JSON body, as is or base64-encoded."""
+
+    openapi_schema = {
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": {"type": "string", "minLength": 1}},
+    }
 
 
 class CaptureView(APIView):
@@ -50,18 +96,20 @@ class CaptureView(APIView):
 
     @extend_schema(
         summary="PostHog-compatible capture (single event, batch or list)",
-        request=inline_serializer(
-            name="CaptureRequest",
-            fields={
-                "api_key": serializers.CharField(),
-                "event": serializers.CharField(required=False),
-                "distinct_id": serializers.CharField(required=False),
-                "properties": serializers.DictField(required=False),
-                "timestamp": serializers.DateTimeField(required=False),
-                "uuid": serializers.UUIDField(required=False),
-                "batch": serializers.ListField(child=serializers.DictField(), required=False),
-            },
-        ),
+        request={
+            "application/json": CaptureBody,
+            "application/x-www-form-urlencoded": CaptureForm,
+        },
+        parameters=[
+            OpenApiParameter(
+                "compression",
+                str,
+                enum=["gzip", "gzip-js", "lz64"],
+                description="How the body is compressed (lz64 is refused with a 415).",
+            ),
+            OpenApiParameter("token", str, description="The ingestion key, if not in the body."),
+            OpenApiParameter("api_key", str, description="The ingestion key, as `token`."),
+        ],
         responses={
             200: CaptureResultSerializer,
             400: problem("Unreadable body."),

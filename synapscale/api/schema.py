@@ -4,6 +4,7 @@ import copy
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -85,6 +86,27 @@ class AutoSchema(openapi.AutoSchema):
         from synapscale.api.viewsets import WorkspaceScopedMixin
 
         return isinstance(self.view, WorkspaceScopedMixin)
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction=direction)
+        # drf-spectacular marks a body required only when its serializer has a required
+        # field; a union of bodies (capture, alert rules) demands one just as much.
+        if body and not body.get("required"):
+            schemas = [media.get("schema", {}) for media in body["content"].values()]
+            if schemas and all(self._demands_a_body(schema) for schema in schemas):
+                body["required"] = True
+        return body
+
+    def _demands_a_body(self, schema: dict) -> bool:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            component = self.registry._components.get((name, ResolvedComponent.SCHEMA))
+            schema = component.schema if component else {}
+        if "oneOf" in schema:
+            return all(self._demands_a_body(variant) for variant in schema["oneOf"])
+        if schema.get("type") == "array":
+            return True  # even an empty list is a body
+        return bool(schema.get("required"))
 
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction=direction)
