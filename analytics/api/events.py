@@ -218,6 +218,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 
     @extend_schema(
         summary="Event types seen in the workspace, with counts",
+        filters=False,
         responses={200: EventTypeCountSerializer},
     )
     @action(detail=False, methods=["get"], pagination_class=PageNumberPagination)

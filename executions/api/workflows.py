@@ -167,6 +167,7 @@ class WorkflowViewSet(WorkspaceModelViewSet):
 
     @extend_schema(
         summary="List the node types and the JSON Schema of their params",
+        filters=False,
         responses=NodeTypeSerializer(many=True),
     )
     @action(detail=False, methods=["get"], url_path="node-types", pagination_class=None)

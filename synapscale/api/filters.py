@@ -7,18 +7,42 @@ from django import forms
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter, SearchFilter
 
 from synapscale.timestamps import offset_error
 
-ALWAYS_ALLOWED = frozenset(
-    {"page", "page_size", "cursor", "ordering", "search", "format", "refresh", "q"}
-)
+ALWAYS_ALLOWED = frozenset({"page", "page_size", "cursor", "format", "refresh", "q"})
+
+
+def search_fields_of(view) -> list[str]:
+    if not any(issubclass(backend, SearchFilter) for backend in view.filter_backends):
+        return []
+    return list(getattr(view, "search_fields", None) or [])
+
+
+def ordering_terms_of(view, request=None) -> list[str]:
+    """The field names `?ordering=` takes on this view (each also with a leading `-`)."""
+    if not any(issubclass(backend, OrderingFilter) for backend in view.filter_backends):
+        return []
+    fields = getattr(view, "ordering_fields", None)
+    if fields is not None and fields != "__all__":
+        return list(fields)
+    # With no ordering_fields DRF offers the serializer's fields that are model fields.
+    queryset = getattr(view, "queryset", None)
+    if queryset is None:
+        queryset = view.get_queryset()
+    context = {"request": request or getattr(view, "request", None)}
+    return [name for name, _ in OrderingFilter().get_default_valid_fields(queryset, view, context)]
 
 
 def allowed_query_params(view, filterset) -> set[str]:
     """Return the query parameter names a list view understands."""
     allowed = set(ALWAYS_ALLOWED)
     allowed.update(getattr(view, "extra_query_params", ()))
+    if search_fields_of(view):
+        allowed.add("search")
+    if ordering_terms_of(view):
+        allowed.add("ordering")
     if filterset is not None:
         for name, filter_ in filterset.filters.items():
             allowed.add(name)
@@ -27,6 +51,32 @@ def allowed_query_params(view, filterset) -> set[str]:
             for suffix in getattr(widget, "suffixes", ()) or ():
                 allowed.add(f"{name}_{suffix}" if suffix else name)
     return allowed
+
+
+def junk_values(request, view, filterset) -> dict[str, list[str]]:
+    """Values the filters would silently drop: a boolean that is neither, an unknown ordering.
+
+    django-filter turns `?is_active=abc` into "no filter", DRF's OrderingFilter drops the
+    fields it does not know: both would answer the unfiltered list as if it were the answer.
+    """
+    errors: dict[str, list[str]] = {}
+    for name, filter_ in filterset.filters.items() if filterset is not None else ():
+        if not isinstance(filter_, django_filters.BooleanFilter) or name not in request.GET:
+            continue
+        value = request.GET[name]
+        parsed = filter_.field.widget.value_from_datadict(request.GET, {}, name)
+        if value != "" and parsed not in (True, False):
+            errors[name] = ["Must be true or false."]
+    if "ordering" in request.GET:
+        terms = ordering_terms_of(view, request)
+        given = [term.strip() for term in request.GET["ordering"].split(",")]
+        unknown = [term for term in given if term.removeprefix("-") not in terms]
+        if unknown:
+            errors["ordering"] = [
+                f"Unknown ordering {', '.join(map(repr, unknown))}; one of: {', '.join(terms)} "
+                "(a leading '-' reverses)."
+            ]
+    return errors
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):
@@ -38,6 +88,9 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
             unknown = sorted(set(request.query_params) - allowed_query_params(view, filterset))
             if unknown:
                 raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+            junk = junk_values(request, view, filterset)
+            if junk:
+                raise ValidationError(junk)
         return super().filter_queryset(request, queryset, view)
 
 

@@ -1,6 +1,7 @@
 """OpenAPI pieces shared by every endpoint: the problem-details error responses."""
 
 import copy
+import re
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -75,6 +76,49 @@ class AutoSchema(openapi.AutoSchema):
         # `?format=` chooses among the success formats, and there is one (JSON): nothing to
         # document (problem+json is asked for with `Accept`, synapscale.api.renderers).
         return []
+
+    def get_filter_backends(self):
+        # A custom action (`/reports/{id}/runs/`) inherits the viewset's filter backends
+        # without applying them; an action that filters documents its parameters itself.
+        action = getattr(self.view, "action", None)
+        if action is not None and action != "list":
+            return []
+        if getattr(self.view, "pages_itself", False):
+            return list(getattr(self.view, "filter_backends", []))
+        return super().get_filter_backends()
+
+    def _get_pagination_parameters(self):
+        # A view that pages itself reads `page` and `page_size` as the API's paginator does.
+        if getattr(self.view, "pages_itself", False) and self.view.action == "list":
+            from synapscale.api.pagination import PageNumberPagination
+
+            return PageNumberPagination().get_schema_operation_parameters(self.view)
+        return super()._get_pagination_parameters()
+
+    def _get_filter_parameters(self):
+        from synapscale.api.filters import ordering_terms_of, search_fields_of
+
+        # DRF's search and ordering filters document themselves on every list, whether the
+        # view searches or orders by anything: the schema says what the view takes.
+        parameters = []
+        for parameter in super()._get_filter_parameters():
+            if parameter["name"] == "search" and not search_fields_of(self.view):
+                continue
+            if parameter["name"] == "ordering":
+                terms = ordering_terms_of(self.view)
+                if not terms:
+                    continue
+                term = "-?(" + "|".join(re.escape(name) for name in terms) + ")"
+                parameter = {
+                    **parameter,
+                    "description": (
+                        f"Comma-separated fields to sort by: {', '.join(terms)}; a leading "
+                        "'-' reverses."
+                    ),
+                    "schema": {"type": "string", "pattern": f"^{term}(,{term})*$"},
+                }
+            parameters.append(parameter)
+        return parameters
 
     def _is_list_view(self, serializer=None) -> bool:
         # A view that pages itself answers one object (the page), which the schema must say.

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from synapscale.api.filters import junk_values
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
 from synapscale.api.schema import PROBLEM_RESPONSES
@@ -162,6 +163,8 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
         _reject_unknown_params(request, set(filterset.filters) | PAGE_PARAMS)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
+        if junk := junk_values(request, self, filterset):
+            raise ValidationError(junk)
         payload = _paged_payload(
             request,
             params={"view": "search", **filterset.cache_params()},
