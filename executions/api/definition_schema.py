@@ -48,6 +48,12 @@ def openapi30(schema: Any) -> Any:
     if isinstance(converted.get("type"), list):
         types = converted.pop("type")
         converted = {"oneOf": [{"type": name} for name in types], **converted}
+    if converted.get("type") == "object" and not {"properties", "additionalProperties"} & set(
+        converted
+    ):
+        # JSON Schema's bare object takes any keys; generated types read it as `{}` unless
+        # the schema says so.
+        converted["additionalProperties"] = {}
     if "enum" in converted and "type" not in converted:
         values = converted["enum"]
         if all(isinstance(value, str) for value in values):

@@ -77,6 +77,14 @@ class AutoSchema(openapi.AutoSchema):
         # document (problem+json is asked for with `Accept`, synapscale.api.renderers).
         return []
 
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # A model serializer writes every field of the instance into a response, defaults
+        # included: the types generated from the schema must not call them optional.
+        if direction == "response" and isinstance(serializer, serializers.ModelSerializer):
+            schema["required"] = list(schema.get("properties", {}))
+        return schema
+
     def get_filter_backends(self):
         # A custom action (`/reports/{id}/runs/`) inherits the viewset's filter backends
         # without applying them; an action that filters documents its parameters itself.

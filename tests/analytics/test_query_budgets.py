@@ -54,7 +54,8 @@ def test_an_analysis_over_its_budget_is_a_503_and_the_database_stops(
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-            "AND pid <> pg_backend_pid() AND query ILIKE '%%analytics_event%%'"
+            "AND datname = current_database() AND pid <> pg_backend_pid() "
+            "AND query ILIKE '%%analytics_event%%'"
         )
         assert cursor.fetchone()[0] == 0  # PostgreSQL canceled it: nothing keeps running
 
