@@ -1,5 +1,7 @@
 """The OpenAPI schema builds without warnings and the docs pages are served offline."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -24,6 +26,16 @@ def test_schema_endpoint_and_docs_pages(client):
     assert b"cdn.jsdelivr" not in docs.content  # served from the sidecar, no internet needed
     redoc = client.get("/api/redoc/")
     assert redoc.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_a_docs_page_loads_nothing_from_outside_the_server(client, url):
+    html = client.get(url).content.decode()
+    # Every URL in an attribute, a CSS url() or an @import: only the server's own.
+    external = re.findall(r"""(?:src|href)\s*=\s*["']?((?:https?:)?//[^"' >]+)""", html)
+    external += re.findall(r"""(?:url\(|@import\s+)["']?((?:https?:)?//[^"')]+)""", html)
+    assert external == []
+    assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html
 
 
 def test_every_operation_documents_its_errors_and_has_a_summary(client):
