@@ -1,5 +1,6 @@
 """Top-level URLs: admin, the versioned API, its schema and docs, health and metrics."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -31,3 +32,8 @@ urlpatterns = [
 ]
 
 handler500 = "synapscale.api.errors.server_error"
+
+if "debug_toolbar" in settings.INSTALLED_APPS:  # local settings only (DJANGO_DEBUG_TOOLBAR)
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()

@@ -32,3 +32,24 @@ EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = env.bool(
 ANALYTICS_ALERTS = {
     "ALLOW_PRIVATE_WEBHOOK_HOSTS": env.bool("ANALYTICS_ALLOW_PRIVATE_WEBHOOK_HOSTS", default=True)
 }
+
+# django-debug-toolbar on the admin and other HTML pages (requirements/dev.txt); never in
+# tests or production, which do not read this module.
+if env.bool("DJANGO_DEBUG_TOOLBAR", default=DEBUG):
+    INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]  # noqa: F405
+    # After anything that rewrites the response body (its docs), before the rest.
+    _toolbar_at = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
+    MIDDLEWARE = [
+        *MIDDLEWARE[:_toolbar_at],  # noqa: F405
+        "debug_toolbar.middleware.DebugToolbarMiddleware",
+        *MIDDLEWARE[_toolbar_at:],  # noqa: F405
+    ]
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
+
+# Every SQL statement with its time on the console (Django logs them only with DEBUG on).
+if env.bool("SQL_LOG", default=False):
+    LOGGING["loggers"]["django.db.backends"] = {  # noqa: F405
+        "handlers": ["console"],
+        "level": "DEBUG",
+        "propagate": False,
+    }
