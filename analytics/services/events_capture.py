@@ -167,35 +167,46 @@ def posthog_event_translate(event: Any, *, sent_at: datetime | None, received_at
         or properties.get("distinct_id")
         or properties.get("$distinct_id"),
         "properties": stored,
+        **_context_fields(properties),
     }
     if event.get("uuid"):
         raw["event_id"] = event["uuid"]
-    if properties.get("$session_id"):
-        raw["session_id"] = str(properties["$session_id"])
-    if properties.get("$current_url"):
-        raw["page_url"] = _clip(properties["$current_url"], MAX_URL_LENGTH)
-    if properties.get("$referrer") and properties["$referrer"] != "$direct":
-        raw["referrer"] = _clip(properties["$referrer"], MAX_URL_LENGTH)
-    if properties.get("$raw_user_agent"):
-        raw["user_agent"] = _clip(properties["$raw_user_agent"], MAX_USER_AGENT_LENGTH)
     if client_ip is not None:
         raw["ip"] = client_ip
+    corrected = _corrected_timestamp(event, sent_at=sent_at, received_at=received_at)
+    if corrected is not None:
+        raw["timestamp"] = corrected
+    return raw
 
+
+def _context_fields(properties: dict[str, Any]) -> dict[str, Any]:
+    """The session, page, referrer and user agent PostHog sends as `$` properties."""
+    fields: dict[str, Any] = {}
+    if properties.get("$session_id"):
+        fields["session_id"] = str(properties["$session_id"])
+    if properties.get("$current_url"):
+        fields["page_url"] = _clip(properties["$current_url"], MAX_URL_LENGTH)
+    if properties.get("$referrer") and properties["$referrer"] != "$direct":
+        fields["referrer"] = _clip(properties["$referrer"], MAX_URL_LENGTH)
+    if properties.get("$raw_user_agent"):
+        fields["user_agent"] = _clip(properties["$raw_user_agent"], MAX_USER_AGENT_LENGTH)
+    return fields
+
+
+def _corrected_timestamp(event: dict, *, sent_at: datetime | None, received_at: datetime):
+    """The event's time on the server's clock: PostHog's clock-skew correction."""
     timestamp = event.get("timestamp")
     event_sent_at = parse_timestamp(event.get("sent_at")) or sent_at
     parsed = parse_timestamp(timestamp)
     offset = event.get("offset")
-    corrected: str | None = None
     if parsed is not None and event_sent_at is not None:
-        # PostHog's clock-skew correction: trust the client's interval, not its clock.
-        corrected = _received_minus(received_at, event_sent_at - parsed)
-    elif timestamp is not None:
-        corrected = timestamp
-    elif isinstance(offset, int | float) and not isinstance(offset, bool):
-        corrected = _received_minus(received_at, _milliseconds(offset))
-    if corrected is not None:
-        raw["timestamp"] = corrected
-    return raw
+        # Trust the client's interval between its timestamp and sending, not its clock.
+        return _received_minus(received_at, event_sent_at - parsed)
+    if timestamp is not None:
+        return timestamp
+    if isinstance(offset, int | float) and not isinstance(offset, bool):
+        return _received_minus(received_at, _milliseconds(offset))
+    return None
 
 
 def _milliseconds(offset: float) -> timedelta:
