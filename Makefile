@@ -52,6 +52,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	@# Reads the migration files only; the URLs keep the settings from starting embedded servers.
+	DATABASE_URL=$${DATABASE_URL:-postgres://unused@127.0.0.1:1/unused} \
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:1/0} \
+		$(BIN)/python manage.py check_migrations --settings=config.settings.test
 
 # Stops the embedded servers and deletes their data.
 clean-data:

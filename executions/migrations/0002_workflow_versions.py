@@ -37,6 +37,10 @@ def copy_definitions_into_versions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Read by `manage.py check_migrations` (synapscale/migration_safety.py).
+    big_table_locks_reviewed = (
+        "Landed with the engine, before executions held production data; the backfill and the NOT NULL step run over a table that was small then."
+    )
     dependencies = [("executions", "0001_initial")]
 
     operations = [

@@ -6,6 +6,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Read by `manage.py check_migrations` (synapscale/migration_safety.py).
+    big_table_locks_reviewed = (
+        "Landed before executions held production data: the foreign-key index changes and the one new index ran on a small table."
+    )
 
     dependencies = [
         ('executions', '0002_workflow_versions'),
