@@ -12,6 +12,9 @@ class SynapscaleConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        # Connects the Celery signals that label audit events written by tasks.
+        from synapscale import audit_context  # noqa: F401
+
         # Schema extensions must be imported before drf-spectacular builds the schema.
         from synapscale.api import schema  # noqa: F401
         from synapscale.embedded import describe_services

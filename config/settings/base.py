@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "synapscale.logging.RequestIdMiddleware",
+    # Lets services' audit events carry the client address, user agent and token.
+    "synapscale.audit_context.AuditContextMiddleware",
     "synapscale.api.errors.ApiNotFoundMiddleware",
     "synapscale.api.errors.ApiQueryGuardMiddleware",
     "synapscale.api.errors.ApiMethodNotAllowedMiddleware",
@@ -301,6 +303,9 @@ def build_logging(log_format: str, level: str) -> dict:
 
 
 LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
+
+# The audit log (docs/audit.md) keeps events this many days; a daily task prunes older ones.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 
 # Rate limits: one group per endpoint family, each a rate in django-ratelimit's notation
