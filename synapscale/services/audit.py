@@ -6,9 +6,11 @@ audit row commits with the change or not at all. docs/audit.md is the reference.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -17,7 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from synapscale.audit_context import current_actor_label, current_request
+from synapscale.audit_context import audit_actor, current_actor_label, current_request
 from synapscale.clients import client_ip
 from synapscale.logging import request_id_var
 from synapscale.masking import mask_value, truncate_ip
@@ -188,3 +190,17 @@ def audit_events_prune(
         removed += count
         if count < batch:
             return removed
+
+
+@contextlib.contextmanager
+def audited_command(name: str, **options: Any) -> Iterator[None]:
+    """Run a management command's body as ``command:<name>`` and audit that it ran.
+
+    Events the services write inside carry that label; ``command.ran`` (with the options)
+    is written only when the body finishes without an error.
+    """
+    with audit_actor(f"command:{name}"):
+        yield
+        record_audit_event(
+            action="command.ran", target_type="command", target_id=name, changes=options
+        )
