@@ -32,7 +32,7 @@ from synapscale.choices import MANAGE_ROLES
 from synapscale.filtersets import AuditEventFilterSet
 from synapscale.query_budget import query_budget
 from synapscale.quotas import quota_check_total, quota_take
-from synapscale.selectors.audit import audit_events_for_workspace
+from synapscale.selectors.audit import audit_events
 from synapscale.services.audit import record_audit_event
 from synapscale.task_policy import send_on_commit
 
@@ -131,7 +131,7 @@ def _audit_queryset(workspace_id: int, filters: dict):
     if unknown:
         raise ValidationError({f"filters.{name}": ["Unknown filter."] for name in sorted(unknown)})
     filterset = AuditEventFilterSet(
-        data=_events_filter_query(filters), queryset=audit_events_for_workspace(workspace_id)
+        data=_events_filter_query(filters), queryset=audit_events(workspace_id=workspace_id)
     )
     if not filterset.is_valid():
         raise ValidationError({f"filters.{k}": v for k, v in filterset.errors.items()})

@@ -11,7 +11,7 @@ from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
 from synapscale.filtersets import AuditEventFilterSet
 from synapscale.models import AuditEvent
-from synapscale.selectors.audit import audit_events_for_workspace
+from synapscale.selectors.audit import audit_events
 
 
 class AuditEventSerializer(StrictModelSerializer):
@@ -56,4 +56,5 @@ class AuditEventViewSet(WorkspaceReadOnlyModelViewSet):
     search_fields = ()
 
     def get_base_queryset(self):
-        return audit_events_for_workspace(self.request.workspace.pk)
+        # The base class scopes it to the request's workspace.
+        return audit_events()

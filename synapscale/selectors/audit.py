@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from synapscale.models import AuditEvent
 
 
-def audit_events_for_workspace(workspace_id: int) -> QuerySet[AuditEvent]:
-    """Return the workspace's audit events, newest first."""
-    return AuditEvent.objects.filter(workspace_id=workspace_id).order_by("-created_at", "-id")
+def audit_events(*, workspace_id: int | None = None) -> QuerySet[AuditEvent]:
+    """Return audit events newest first; of one workspace when `workspace_id` is given."""
+    events = AuditEvent.objects.order_by("-created_at", "-id")
+    return events if workspace_id is None else events.filter(workspace_id=workspace_id)
