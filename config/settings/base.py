@@ -275,7 +275,8 @@ def build_logging(log_format: str, level: str) -> dict:
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "synapscale.logging.RequestIdFilter"},
-            "hook_tokens": {"()": "synapscale.logging.HookTokenFilter"},
+            # Secrets and personal data (synapscale/masking.py): on every handler.
+            "masking": {"()": "synapscale.masking.MaskingFilter"},
         },
         "formatters": {
             "json": {"()": "synapscale.logging.JSONFormatter"},
@@ -287,13 +288,13 @@ def build_logging(log_format: str, level: str) -> dict:
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": formatter,
-                "filters": ["request_id", "hook_tokens"],
+                "filters": ["request_id", "masking"],
             }
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             # Django's own handlers (the dev server's request lines, DEBUG's console) would
-            # print webhook URLs unmasked: without them, Django's records reach the root's.
+            # print unmasked lines: without them, Django's records reach the root's.
             "django": {"handlers": [], "level": level, "propagate": True},
             "django.server": {"handlers": [], "level": "INFO", "propagate": True},
             "django.db.backends": {"level": "WARNING"},
