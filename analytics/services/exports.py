@@ -248,6 +248,15 @@ def _rows(export: Export) -> tuple[tuple[str, ...], Iterator[tuple]]:
     return ("key", "value"), ((row["key"], row["value"]) for row in rows)
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell_neutralise(text: str) -> str:
+    """Prefix a text cell a spreadsheet would read as a formula with ``'`` (shown as text)."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -255,7 +264,9 @@ def _cell(value: Any) -> Any:
         return orjson.dumps(json_safe(value)).decode()
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, str):
+        return csv_cell_neutralise(value)
+    return str(value)  # numbers: -5 is a number, not a formula
 
 
 def _masked(columns, row) -> tuple:
