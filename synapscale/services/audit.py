@@ -93,13 +93,21 @@ def _clean_changes(model, changes: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _token_id(auth) -> str:
-    """Identify the token a request authenticated with, never by its secret."""
+    """Identify the token a request authenticated with, never by its secret.
+
+    A token model names its public identifier in an ``audit_id`` attribute (knox's
+    ``token_key`` prefix is used as such); otherwise its primary key is taken, except for
+    DRF's authtoken, whose primary key is the plaintext key itself.
+    """
     meta = getattr(auth, "_meta", None)
     if meta is None:
         return ""
-    if meta.label == "authtoken.Token":  # its primary key is the plaintext key itself
+    public_id = getattr(auth, "audit_id", None) or getattr(auth, "token_key", None)
+    if public_id:
+        return str(public_id)[:64]
+    if meta.label == "authtoken.Token":
         return "drf:" + hashlib.sha256(auth.pk.encode()).hexdigest()[:16]
-    return str(auth.pk)
+    return str(auth.pk)[:64]
 
 
 def _workspace_id(workspace, target) -> int | None:

@@ -196,3 +196,15 @@ def test_periodic_prune_is_scheduled_and_prunes(settings):
     entry = next(entry for entry in collect_schedule() if entry.name == "audit.prune")
     assert entry.task == audit_prune.name
     assert audit_prune.apply().get() == 1
+
+
+def test_a_token_naming_its_public_id_is_recorded_by_it(user, workspace):
+    class PrefixedToken:
+        _meta = Token._meta
+        pk = "secret-digest"
+        audit_id = "tok_ab12"
+
+    request = _request(user)
+    request.auth = PrefixedToken()
+    event = record_audit_event(action="workspace.updated", target=workspace, request=request)
+    assert event.actor_token_id == "tok_ab12"
