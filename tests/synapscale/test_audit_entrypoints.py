@@ -145,3 +145,57 @@ def test_a_task_is_the_actor_of_what_it_writes(workspace):
     rotate.apply(args=[workspace.pk]).get()
     event = AuditEvent.objects.get(action="workspace.ingestion_key_rotated")
     assert (event.actor_label, event.actor_user_id) == ("task:tests.rotate_key", None)
+
+
+def _workspace_form(workspace, memberships, extra=()):
+    data = {
+        "name": workspace.name,
+        "slug": workspace.slug,
+        "is_personal": "on",
+        "memberships-TOTAL_FORMS": str(len(memberships) + len(extra)),
+        "memberships-INITIAL_FORMS": str(len(memberships)),
+        "quota-TOTAL_FORMS": "0",
+        "quota-INITIAL_FORMS": "0",
+    }
+    for index, (membership, delete) in enumerate(memberships):
+        data |= {
+            f"memberships-{index}-id": str(membership.pk),
+            f"memberships-{index}-workspace": str(workspace.pk),
+            f"memberships-{index}-user": str(membership.user_id),
+            f"memberships-{index}-role": membership.role,
+        }
+        if delete:
+            data[f"memberships-{index}-DELETE"] = "on"
+    for offset, (user, role) in enumerate(extra, start=len(memberships)):
+        data |= {
+            f"memberships-{offset}-workspace": str(workspace.pk),
+            f"memberships-{offset}-user": str(user.pk),
+            f"memberships-{offset}-role": role,
+        }
+    return data
+
+
+def test_admin_inline_rows_added_changed_and_deleted_are_audited(
+    superuser_client, workspace, other_user
+):
+    url = f"/admin/synapscale/workspace/{workspace.pk}/change/"
+    owner = workspace.memberships.get()
+    added = superuser_client.post(
+        url, _workspace_form(workspace, [(owner, False)], [(other_user, "member")])
+    )
+    assert added.status_code == 302, added.content[:3000]
+    created = AuditEvent.objects.get(action="membership.admin_created")
+    assert created.changes["role"] == {"before": None, "after": "member"}
+
+    member = workspace.memberships.get(user=other_user)
+    member.role = "admin"
+    superuser_client.post(url, _workspace_form(workspace, [(owner, False), (member, False)]))
+    updated = AuditEvent.objects.get(action="membership.admin_updated")
+    assert updated.changes == {"role": {"before": "member", "after": "admin"}}
+
+    superuser_client.post(url, _workspace_form(workspace, [(owner, False), (member, True)]))
+    deleted = AuditEvent.objects.get(action="membership.admin_deleted")
+    assert (deleted.target_id, deleted.changes["role"]) == (
+        str(member.pk),
+        {"before": "admin", "after": None},
+    )
