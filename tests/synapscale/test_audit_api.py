@@ -201,3 +201,14 @@ def test_admin_lists_events_read_only(staff_client, trail):
     )
     assert change.status_code == 403
     assert AuditEvent.objects.get(pk=trail[0].pk).action == "workflow.created"
+
+
+def test_a_page_costs_the_same_whatever_its_size(
+    api_client, workspace, django_assert_max_num_queries
+):
+    for index in range(30):
+        _event(workspace, "workflow.updated", target_id=str(index))
+    # The token with its user, the workspace with the membership, the page: none per event.
+    with django_assert_max_num_queries(3):
+        response = api_client.get(URL, {"page_size": 30})
+    assert len(response.json()["results"]) == 30
