@@ -313,3 +313,14 @@ def test_a_refused_write_writes_no_audit_row(world):
     with pytest.raises(ValidationError):
         workflows.workflow_update(workflow=workflow, user=world.user, definition={"nodes": 1})
     assert AuditEvent.objects.count() == before + 1  # only workflow.created
+
+
+def test_a_workflow_definition_is_never_stored(world):
+    workflow = world.workflow()
+    definition = three_node_definition()
+    definition["nodes"][0]["params"] = {"fields": {"name": "k3y-in-the-clear"}}
+    workflows.workflow_update(workflow=workflow, user=world.user, definition=definition)
+    event = AuditEvent.objects.get(action="workflow.updated")
+    assert event.changes["definition"] == {"before": "<secret>", "after": "<secret>"}
+    assert event.changes["version"] == {"before": 1, "after": 2}
+    assert "k3y-in-the-clear" not in str(list(AuditEvent.objects.values_list("changes")))
