@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 
 from synapscale.admin_audit import AuditedAdminMixin, AuditedModelAdmin
 from synapscale.models import AuditEvent, Membership, User, Workspace, WorkspaceQuota
 from synapscale.quotas import QUOTAS, quota_overrides_forget
+from synapscale.services.audit import record_audit_event
 from synapscale.services.workspaces import workspace_rotate_ingestion_key
 
 
@@ -31,6 +33,19 @@ class WorkspaceQuotaInline(admin.StackedInline):
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_display = ("username", "email", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active")
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django's own view saves the form itself, outside save_model.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                record_audit_event(
+                    action="user.admin_password_changed",
+                    target=User.objects.get(pk=id),
+                    actor=request.user,
+                    request=request,
+                )
+        return response
 
 
 @admin.register(Workspace)

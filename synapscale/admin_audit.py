@@ -1,8 +1,9 @@
 """The staff console's audit trail: every admin save, delete and custom action is recorded.
 
-Every ModelAdmin and inline of the project's apps mixes in `AuditedAdminMixin` (a test walks
-the admin site to hold it). Django's change and delete views run in a transaction, so the
-audit row commits with the change.
+Every ModelAdmin of the project's apps mixes in `AuditedAdminMixin` (a test walks the admin
+site to hold it); inline rows are saved, and so recorded, through their parent's
+`save_formset`. Django's change and delete views run in a transaction, so the audit row
+commits with the change.
 """
 
 from __future__ import annotations

@@ -199,3 +199,13 @@ def test_admin_inline_rows_added_changed_and_deleted_are_audited(
         str(member.pk),
         {"before": "admin", "after": None},
     )
+
+
+def test_admin_password_change_is_audited_without_the_password(superuser_client, user):
+    response = superuser_client.post(
+        f"/admin/synapscale/user/{user.pk}/password/",
+        {"password1": "An0ther-l0ng-passw0rd", "password2": "An0ther-l0ng-passw0rd"},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    event = AuditEvent.objects.get(action="user.admin_password_changed")
+    assert (event.target_id, event.changes) == (str(user.pk), {})
