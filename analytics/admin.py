@@ -15,10 +15,11 @@ from analytics.models import (
 )
 from analytics.services.exports import exports_expire
 from analytics.services.reports import report_run_request
+from synapscale.admin_audit import AuditedModelAdmin
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(AuditedModelAdmin):
     list_display = ("event_type", "distinct_id", "workspace", "created_at", "received_at")
     list_filter = ("event_type",)
     search_fields = ("=distinct_id", "=session_id", "=event_id")
@@ -35,7 +36,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventHourlyCount)
-class EventHourlyCountAdmin(admin.ModelAdmin):
+class EventHourlyCountAdmin(AuditedModelAdmin):
     list_display = ("workspace", "event_type", "hour", "count")
     list_filter = ("event_type",)
     raw_id_fields = ("workspace",)
@@ -60,7 +61,7 @@ class ReportRunInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(AuditedModelAdmin):
     list_display = ("name", "workspace", "owner", "schedule", "sharing", "created_at")
     list_filter = ("sharing",)
     search_fields = ("name",)
@@ -83,7 +84,7 @@ class WidgetInline(admin.TabularInline):
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(AuditedModelAdmin):
     list_display = ("name", "workspace", "owner", "is_default", "sharing")
     list_filter = ("is_default", "sharing")
     search_fields = ("name",)
@@ -93,7 +94,7 @@ class DashboardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Export)
-class ExportAdmin(admin.ModelAdmin):
+class ExportAdmin(AuditedModelAdmin):
     list_display = (
         "id",
         "workspace",

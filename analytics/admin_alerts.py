@@ -5,10 +5,11 @@ from django.contrib import admin, messages
 from analytics.models import AlertEvent, AlertRule, Insight
 from analytics.services import alerts as alert_services
 from analytics.services.insights import insight_dismiss
+from synapscale.admin_audit import AuditedModelAdmin
 
 
 @admin.register(Insight)
-class InsightAdmin(admin.ModelAdmin):
+class InsightAdmin(AuditedModelAdmin):
     list_display = (
         "title",
         "kind",
@@ -58,7 +59,7 @@ class AlertEventInline(admin.TabularInline):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(AuditedModelAdmin):
     list_display = (
         "name",
         "workspace",

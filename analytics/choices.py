@@ -60,6 +60,7 @@ class ExportSource(models.TextChoices):
     EVENTS = "events", "Events"
     REPORT_RUN = "report_run", "Report run"
     EXECUTIONS = "executions", "Executions"
+    AUDIT = "audit", "Audit log"
 
 
 class ExportFormat(models.TextChoices):

@@ -10,7 +10,7 @@ import shutil
 
 from gunicorn.glogging import Logger
 
-from synapscale.logging import mask_hook_tokens
+from synapscale.masking import mask_text
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -24,13 +24,17 @@ accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
 
 
 class MaskingLogger(Logger):
-    """gunicorn's logger, with webhook tokens masked in the access log's request line."""
+    """gunicorn's logger, masked as the application's logs are (synapscale.masking).
+
+    The request line, path and query (webhook tokens, `?token=`, emails), the client address
+    (its /24 or /48 network) and the referrer and user agent.
+    """
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        for name in ("r", "U"):
+        for name in ("r", "U", "q", "h", "f", "a"):
             if isinstance(atoms.get(name), str):
-                atoms[name] = mask_hook_tokens(atoms[name])
+                atoms[name] = mask_text(atoms[name])
         return atoms
 
 

@@ -14,6 +14,7 @@ from executions.engine.validation import definition_errors
 from executions.models import Execution, ExecutionLog, NodeRun, Workflow
 from executions.services.executions import execution_cancel, execution_delete, execution_retry
 from executions.services.workflows import workflow_create, workflow_update
+from synapscale.admin_audit import AuditedModelAdmin
 from synapscale.api.exceptions import ApplicationError
 
 
@@ -37,7 +38,7 @@ class WorkflowAdminForm(forms.ModelForm):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(AuditedModelAdmin):
     form = WorkflowAdminForm
     list_display = ("name", "workspace", "version", "is_active", "created_by", "created_at")
     list_filter = ("is_active",)
@@ -103,7 +104,7 @@ class ExecutionLogInline(admin.TabularInline):
 
 
 @admin.register(Execution)
-class ExecutionAdmin(admin.ModelAdmin):
+class ExecutionAdmin(AuditedModelAdmin):
     list_display = (
         "id",
         "workflow",

@@ -16,6 +16,7 @@ from executions.services.trigger_fields import (
     trigger_fields_clean,
 )
 from executions.services.triggers import trigger_delete, trigger_rotate_secret, trigger_update
+from synapscale.admin_audit import AuditedModelAdmin
 
 RECENT_EXECUTIONS = 10
 
@@ -41,7 +42,7 @@ class WorkflowTriggerAdminForm(forms.ModelForm):
 
 
 @admin.register(WorkflowTrigger)
-class WorkflowTriggerAdmin(admin.ModelAdmin):
+class WorkflowTriggerAdmin(AuditedModelAdmin):
     form = WorkflowTriggerAdminForm
     list_display = (
         "__str__",

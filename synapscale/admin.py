@@ -2,9 +2,12 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 
-from synapscale.models import Membership, User, Workspace, WorkspaceQuota
+from synapscale.admin_audit import AuditedAdminMixin, AuditedModelAdmin
+from synapscale.models import AuditEvent, Membership, User, Workspace, WorkspaceQuota
 from synapscale.quotas import QUOTAS, quota_overrides_forget
+from synapscale.services.audit import record_audit_event
 from synapscale.services.workspaces import workspace_rotate_ingestion_key
 
 
@@ -27,13 +30,26 @@ class WorkspaceQuotaInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_display = ("username", "email", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active")
 
+    def user_change_password(self, request, id, form_url=""):
+        # Django's own view saves the form itself, outside save_model.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                record_audit_event(
+                    action="user.admin_password_changed",
+                    target=User.objects.get(pk=id),
+                    actor=request.user,
+                    request=request,
+                )
+        return response
+
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(AuditedModelAdmin):
     list_display = ("name", "slug", "is_personal", "member_count", "created_at")
     list_filter = ("is_personal",)
     search_fields = ("name", "slug")
@@ -65,9 +81,36 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedModelAdmin):
     list_display = ("user", "workspace", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__username", "workspace__slug")
     list_select_related = ("user", "workspace")
     autocomplete_fields = ("user", "workspace")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AuditedModelAdmin):
+    """Staff read the audit log here; nobody adds, changes or deletes an event."""
+
+    list_display = ("created_at", "action", "actor_label", "workspace_id", "target", "client_ip")
+    list_filter = ("action",)
+    search_fields = ("action", "actor_label", "target_type", "target_id", "request_id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # a count over the whole log on every page is not worth it
+
+    @admin.display(description="target")
+    def target(self, event):
+        return f"{event.target_type}:{event.target_id}" if event.target_type else "-"
+
+    def get_actions(self, request):
+        return {}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -47,26 +47,6 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-# The last segment of a webhook trigger's URL is its secret token: logs show a placeholder.
-_HOOK_TOKEN = re.compile(r"(/hooks/[A-Za-z0-9_-]{1,64}/)[A-Za-z0-9_-]+")
-
-
-def mask_hook_tokens(text: str) -> str:
-    """Replace the secret token of every webhook URL in `text` with `<token>`."""
-    return _HOOK_TOKEN.sub(r"\1<token>", text) if "/hooks/" in text else text
-
-
-class HookTokenFilter(logging.Filter):
-    """Mask webhook tokens in every record (django.request logs each 4xx with its path)."""
-
-    def filter(self, record):
-        message = record.getMessage()
-        masked = mask_hook_tokens(message)
-        if masked != message:
-            record.msg, record.args = masked, ()
-        return True
-
-
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
@@ -89,6 +69,9 @@ class JSONFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 payload[key] = value
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            # The masking filter leaves the traceback it masked in exc_text.
+            payload["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.stack_info:
+            payload["stack"] = record.stack_info
         return orjson.dumps(payload, default=str).decode()

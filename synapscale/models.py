@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from synapscale.choices import Role
 
@@ -85,3 +86,91 @@ class WorkspaceQuota(models.Model):
 
     def __str__(self):
         return f"Quotas of {self.workspace}"
+
+
+class AppendOnlyError(Exception):
+    """An audit event was about to be changed or deleted: the audit log only grows."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Audit events may be read and added, never changed or deleted through the ORM.
+
+    Retention pruning goes through synapscale.services.audit.audit_events_prune (the SQL
+    function synapscale_audit_prune), the only deletion the table's trigger lets through.
+    """
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted (retention: audit_events_prune).")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Audit events cannot be updated.")
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise AppendOnlyError("Audit events cannot be updated.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when and from where: one row per change, append-only.
+
+    Written by services through synapscale.services.audit.record_audit_event, in the
+    transaction of the change. References to users and workspaces carry no foreign-key
+    constraint and no cascade: deleting a user or a workspace keeps (and must not touch)
+    its audit trail.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_token_id = models.CharField(max_length=64, blank=True)
+    # The username at the time (users may be renamed or deleted), or "system", "task:<name>",
+    # "command:<name>" when no user acted.
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=100)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "-created_at", "-id"], name="audit_ws_created_idx"),
+            models.Index(fields=["created_at"], name="audit_created_idx"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            models.Index(fields=["action"], name="audit_action_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be updated.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted (retention: audit_events_prune).")

@@ -155,4 +155,10 @@ SCHEDULE = [
         every=timedelta(seconds=5),
         why="Finished executions buffer their product events in Redis; store them in batches.",
     ),
+    PeriodicEntry(
+        name="audit.prune",
+        task="synapscale.tasks.audit_prune",
+        crontab=crontab(minute=17, hour=3),
+        why="Audit events older than AUDIT_RETENTION_DAYS are removed, daily at a quiet hour.",
+    ),
 ]

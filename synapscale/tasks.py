@@ -2,6 +2,7 @@
 
 from synapscale import product_events
 from synapscale.cache.warming import run_warmers
+from synapscale.services.audit import audit_events_prune
 from synapscale.task_policy import durable_task, periodic_task, sweep_unsent_jobs
 
 
@@ -21,3 +22,9 @@ def flush_product_events(self) -> int:
 def sweep_jobs(self) -> dict:
     """Re-send the queued jobs whose message the broker never got (every job kind)."""
     return sweep_unsent_jobs()
+
+
+@periodic_task(name="synapscale.tasks.audit_prune")
+def audit_prune(self) -> int:
+    """Delete the audit events past AUDIT_RETENTION_DAYS; return how many."""
+    return audit_events_prune()

@@ -17,11 +17,16 @@ from analytics.choices import ExportFormat, ExportSource, ExportStatus
 from analytics.filtersets import ExportFilterSet
 from analytics.models import Export, Report
 from analytics.selectors.reports import reports_visible
-from analytics.services.exports import export_can_download, export_request
+from analytics.services.exports import (
+    export_can_download,
+    export_download_record,
+    export_request,
+)
 from synapscale.api.exceptions import ApplicationError
 from synapscale.api.fields import StrictIntegerField, StrictModelSerializer
 from synapscale.api.schema import problem
 from synapscale.api.viewsets import WorkspaceViewSet
+from synapscale.choices import MANAGE_ROLES
 
 CONTENT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x-ndjson"}
 
@@ -75,9 +80,13 @@ class ExportViewSet(
             queryset=Report.objects.filter(workspace=self.request.workspace),
             user=self.request.user,
         )
-        return queryset.filter(
+        queryset = queryset.filter(
             ~Q(source=ExportSource.REPORT_RUN) | Q(report_run__report__in=visible)
         )
+        if self.request.membership.role not in MANAGE_ROLES:
+            # The audit log is the owners' and admins', exported or not.
+            queryset = queryset.exclude(source=ExportSource.AUDIT)
+        return queryset
 
     @extend_schema(summary="List exports")
     def list(self, request, *args, **kwargs):
@@ -132,6 +141,7 @@ class ExportViewSet(
                 f"This export is {export.status}.", status=409, type_="not_ready"
             )
         handle = default_storage.open(export.file.name, "rb")
+        export_download_record(export=export, user=request.user)
         return FileResponse(
             handle,
             as_attachment=True,

@@ -53,6 +53,10 @@ def new_webhook_secret() -> str:
 
 
 class AlertRule(models.Model):
+    # Webhook URLs are bearer secrets for chat tools: the audit log records that the channels
+    # changed, not their values.
+    audit_secret_fields = ("channels",)
+
     workspace = models.ForeignKey(
         "synapscale.Workspace", on_delete=models.CASCADE, related_name="+"
     )

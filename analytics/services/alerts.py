@@ -37,6 +37,7 @@ from analytics.selectors.alerts import (
 )
 from analytics.services.notifications import alert_setting, webhook_target_error
 from synapscale.query_budget import query_budget
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger("analytics.alerts")
@@ -57,6 +58,7 @@ EDITABLE_FIELDS = {
     "channels",
     "cooldown_minutes",
 }
+AUDITED_FIELDS = [*sorted(EDITABLE_FIELDS), "state", "snoozed_until"]
 COMPARISONS = {
     AlertCondition.GT: operator.gt,
     AlertCondition.GTE: operator.ge,
@@ -119,6 +121,7 @@ def _validate(rule: AlertRule) -> None:
     rule.full_clean(exclude=["workspace", "owner", "report"])
 
 
+@transaction.atomic
 def alert_rule_create(*, workspace, owner, **fields) -> AlertRule:
     """Create a rule, due for evaluation at once."""
     unknown = set(fields) - EDITABLE_FIELDS
@@ -127,56 +130,92 @@ def alert_rule_create(*, workspace, owner, **fields) -> AlertRule:
     rule = AlertRule(workspace=workspace, owner=owner, next_evaluation_at=timezone.now(), **fields)
     _validate(rule)
     rule.save()
+    record_audit_event(
+        action="alert_rule.created",
+        target=rule,
+        actor=owner,
+        changes=audit_changes({}, rule, fields=AUDITED_FIELDS),
+    )
     logger.info("alert_rule_created rule=%s workspace=%s", rule.pk, workspace.pk)
     return rule
 
 
+@transaction.atomic
 def alert_rule_update(*, rule: AlertRule, **changes) -> AlertRule:
     """Change a rule's definition; it is evaluated again at the next minute."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    before = audit_snapshot(rule, fields=AUDITED_FIELDS)
     for name, value in changes.items():
         setattr(rule, name, value)
     rule.next_evaluation_at = timezone.now()
     _validate(rule)
     rule.save()
+    _record(rule, "alert_rule.updated", before)
     return rule
 
 
+@transaction.atomic
 def alert_rule_delete(*, rule: AlertRule) -> None:
+    record_audit_event(
+        action="alert_rule.deleted",
+        target=rule,
+        changes=audit_changes(audit_snapshot(rule, fields=["name"]), None),
+    )
     rule.delete()
 
 
+@transaction.atomic
 def alert_rule_pause(*, rule: AlertRule) -> AlertRule:
     """Stop evaluating (and notifying) until resumed."""
+    before = audit_snapshot(rule, fields=AUDITED_FIELDS)
     rule.state = AlertState.PAUSED
     rule.save(update_fields=["state", "updated_at"])
+    _record(rule, "alert_rule.paused", before)
     return rule
 
 
+@transaction.atomic
 def alert_rule_resume(*, rule: AlertRule) -> AlertRule:
     """Evaluate again from now, starting from a clean ``ok`` state."""
+    before = audit_snapshot(rule, fields=AUDITED_FIELDS)
     rule.state = AlertState.OK
     rule.snoozed_until = None
     rule.next_evaluation_at = timezone.now()
     rule.save(update_fields=["state", "snoozed_until", "next_evaluation_at", "updated_at"])
+    _record(rule, "alert_rule.resumed", before)
     return rule
 
 
+@transaction.atomic
 def alert_rule_snooze(*, rule: AlertRule, minutes: int) -> AlertRule:
     """Skip evaluations (and so notifications) for ``minutes``."""
+    before = audit_snapshot(rule, fields=AUDITED_FIELDS)
     rule.snoozed_until = timezone.now() + dt.timedelta(minutes=minutes)
     rule.save(update_fields=["snoozed_until", "updated_at"])
+    _record(rule, "alert_rule.snoozed", before)
     return rule
 
 
+@transaction.atomic
 def alert_rule_rotate_secret(*, rule: AlertRule) -> AlertRule:
     """Give the rule a new webhook secret; notifications are signed with it from now on."""
     rule.webhook_secret = new_webhook_secret()
     rule.save(update_fields=["webhook_secret", "updated_at"])
+    record_audit_event(
+        action="alert_rule.secret_rotated",
+        target=rule,
+        changes={"webhook_secret": {"before": None, "after": None}},
+    )
     logger.info("alert_rule_secret_rotated rule=%s", rule.pk)
     return rule
+
+
+def _record(rule: AlertRule, action: str, before: dict) -> None:
+    record_audit_event(
+        action=action, target=rule, changes=audit_changes(before, rule, fields=AUDITED_FIELDS)
+    )
 
 
 def alert_rule_check(*, rule: AlertRule, now: dt.datetime | None = None) -> Evaluation:

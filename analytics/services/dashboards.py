@@ -14,6 +14,7 @@ from analytics.selectors.dashboards import NAMED_METRICS, WIDGET_KINDS, dashboar
 from analytics.services.reports import query_spec_validate
 from synapscale.api.exceptions import ApplicationError
 from synapscale.cache import invalidate_on_commit
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 
 DASHBOARD_FIELDS = {
     "name",
@@ -57,6 +58,16 @@ def _save(dashboard: Dashboard) -> None:
         ) from exc
 
 
+def _record(obj, action: str, before: dict, *, actor=None, workspace=None, gone=False) -> None:
+    record_audit_event(
+        action=action,
+        target=obj,
+        actor=actor,
+        workspace=workspace,
+        changes=audit_changes(before, None if gone else obj),
+    )
+
+
 def _unset_other_defaults(dashboard: Dashboard) -> None:
     if dashboard.is_default:
         Dashboard.objects.filter(workspace_id=dashboard.workspace_id, is_default=True).exclude(
@@ -77,6 +88,7 @@ def dashboard_create(*, workspace, owner, name: str, **fields: Any) -> Dashboard
     if dashboard.is_default:
         Dashboard.objects.filter(workspace=workspace, is_default=True).update(is_default=False)
     _save(dashboard)
+    _record(dashboard, "dashboard.created", {}, actor=owner)
     return dashboard
 
 
@@ -86,11 +98,13 @@ def dashboard_update(*, dashboard: Dashboard, **changes: Any) -> Dashboard:
     if unknown:
         raise ValidationError({field: ["Unknown field."] for field in unknown})
     _validate_dashboard(changes)
+    before = audit_snapshot(dashboard)
     for name, value in changes.items():
         setattr(dashboard, name, value)
     dashboard.full_clean(validate_constraints=False)  # the one-default rule is kept below
     _unset_other_defaults(dashboard)
     _save(dashboard)
+    _record(dashboard, "dashboard.updated", before)
     _invalidate_on_commit(dashboard)
     return dashboard
 
@@ -98,6 +112,7 @@ def dashboard_update(*, dashboard: Dashboard, **changes: Any) -> Dashboard:
 @transaction.atomic
 def dashboard_delete(*, dashboard: Dashboard) -> None:
     _invalidate_on_commit(dashboard)
+    _record(dashboard, "dashboard.deleted", audit_snapshot(dashboard, fields=["name"]), gone=True)
     dashboard.delete()
 
 
@@ -121,6 +136,7 @@ def dashboard_duplicate(*, dashboard: Dashboard, owner) -> Dashboard:
         )
         for widget in dashboard.widgets.all()
     )
+    _record(copy, "dashboard.duplicated", {}, actor=owner)
     return copy
 
 
@@ -155,6 +171,7 @@ def widget_create(*, dashboard: Dashboard, title: str, type: str, **fields: Any)
     widget.full_clean(validate_constraints=False)
     _validate_widget(widget)
     widget.save()
+    _record(widget, "widget.created", {}, workspace=dashboard.workspace_id)
     _invalidate_on_commit(dashboard)
     return widget
 
@@ -164,11 +181,13 @@ def widget_update(*, widget: Widget, **changes: Any) -> Widget:
     unknown = set(changes) - WIDGET_FIELDS
     if unknown:
         raise ValidationError({field: ["Unknown field."] for field in unknown})
+    before = audit_snapshot(widget)
     for name, value in changes.items():
         setattr(widget, name, value)
     widget.full_clean(validate_constraints=False)
     _validate_widget(widget)
     widget.save()
+    _record(widget, "widget.updated", before, workspace=widget.dashboard.workspace_id)
     _invalidate_on_commit(widget.dashboard)
     return widget
 
@@ -176,4 +195,11 @@ def widget_update(*, widget: Widget, **changes: Any) -> Widget:
 @transaction.atomic
 def widget_delete(*, widget: Widget) -> None:
     _invalidate_on_commit(widget.dashboard)
+    _record(
+        widget,
+        "widget.deleted",
+        audit_snapshot(widget, fields=["title", "dashboard"]),
+        workspace=widget.dashboard.workspace_id,
+        gone=True,
+    )
     widget.delete()

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -29,8 +29,11 @@ from analytics.selectors.reports import reports_visible
 from analytics.services.reports import run_is_claimable
 from executions.models import Execution
 from synapscale.choices import MANAGE_ROLES
+from synapscale.filtersets import AuditEventFilterSet
 from synapscale.query_budget import query_budget
 from synapscale.quotas import quota_check_total, quota_take
+from synapscale.selectors.audit import audit_events
+from synapscale.services.audit import record_audit_event
 from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,20 @@ EXECUTION_COLUMNS = (
 # Columns that can hold personal data (emails, addresses) and are masked for non-admins.
 PERSONAL_COLUMNS = frozenset(
     {"distinct_id", "properties", "ip", "page_url", "referrer", "created_by__email", "key"}
+)
+AUDIT_COLUMNS = (
+    "id",
+    "created_at",
+    "action",
+    "actor_user_id",
+    "actor_label",
+    "actor_token_id",
+    "target_type",
+    "target_id",
+    "changes",
+    "client_ip",
+    "user_agent",
+    "request_id",
 )
 EXECUTION_FILTERS = frozenset({"status", "workflow", "created_after", "created_before"})
 
@@ -106,6 +123,21 @@ def _events_queryset(workspace_id: int, filters: dict):
     return events_filter_properties(filterset.qs, params)
 
 
+def _audit_queryset(workspace_id: int, filters: dict):
+    """The workspace's audit events, filtered like GET /api/v1/audit/ (the same FilterSet)."""
+    if not isinstance(filters, dict):
+        raise ValidationError({"filters": ["Must be an object."]})
+    unknown = set(filters) - set(AuditEventFilterSet.base_filters)
+    if unknown:
+        raise ValidationError({f"filters.{name}": ["Unknown filter."] for name in sorted(unknown)})
+    filterset = AuditEventFilterSet(
+        data=_events_filter_query(filters), queryset=audit_events(workspace_id=workspace_id)
+    )
+    if not filterset.is_valid():
+        raise ValidationError({f"filters.{k}": v for k, v in filterset.errors.items()})
+    return filterset.qs
+
+
 def _executions_queryset(workspace_id: int, filters: dict):
     if not isinstance(filters, dict) or set(filters) - EXECUTION_FILTERS:
         raise ValidationError({"filters": [f"Allowed filters: {sorted(EXECUTION_FILTERS)}."]})
@@ -142,6 +174,12 @@ def export_request(
         _events_queryset(workspace.id, filters)
     elif source == ExportSource.EXECUTIONS:
         _executions_queryset(workspace.id, filters)
+    elif source == ExportSource.AUDIT:
+        if membership.role not in MANAGE_ROLES:
+            raise PermissionDenied(
+                "Only the workspace's owners and admins may export its audit log."
+            )
+        _audit_queryset(workspace.id, filters)
     elif source == ExportSource.REPORT_RUN:
         # A private report's rows are its owner's: another member's id answers like a wrong one.
         visible = reports_visible(queryset=Report.objects.filter(workspace=workspace), user=user)
@@ -174,6 +212,18 @@ def export_request(
             format=format,
             masked=membership.role not in MANAGE_ROLES,
         )
+        record_audit_event(
+            action="export.requested",
+            target=export,
+            actor=user,
+            changes={
+                "source": source,
+                "format": format,
+                "filters": filters,
+                "report_run_id": report_run_id,
+                "masked": export.masked,
+            },
+        )
         send_on_commit(export_build_task, kind="export", args=[export.pk])
     return export
 
@@ -191,8 +241,20 @@ def _rows(export: Export) -> tuple[tuple[str, ...], Iterator[tuple]]:
         return EXECUTION_COLUMNS, queryset.values_list(*EXECUTION_COLUMNS).iterator(
             chunk_size=CHUNK_ROWS
         )
+    if export.source == ExportSource.AUDIT:
+        queryset = _audit_queryset(export.workspace_id, export.filters).order_by("created_at", "id")
+        return AUDIT_COLUMNS, queryset.values_list(*AUDIT_COLUMNS).iterator(chunk_size=CHUNK_ROWS)
     rows = (export.report_run.result or {}).get("rows", [])
     return ("key", "value"), ((row["key"], row["value"]) for row in rows)
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell_neutralise(text: str) -> str:
+    """Prefix a text cell a spreadsheet would read as a formula with ``'`` (shown as text)."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _cell(value: Any) -> Any:
@@ -202,7 +264,9 @@ def _cell(value: Any) -> Any:
         return orjson.dumps(json_safe(value)).decode()
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, str):
+        return csv_cell_neutralise(value)
+    return str(value)  # numbers: -5 is a number, not a formula
 
 
 def _masked(columns, row) -> tuple:
@@ -311,6 +375,16 @@ def exports_expire(*, now=None) -> int:
         export.save(update_fields=["file", "status"])
         expired += 1
     return expired
+
+
+def export_download_record(*, export: Export, user) -> None:
+    """Audit that `user` fetched the export's file (the view streams it)."""
+    record_audit_event(
+        action="export.downloaded",
+        target=export,
+        actor=user,
+        changes={"masked": export.masked, "row_count": export.row_count},
+    )
 
 
 def export_can_download(*, export: Export, membership) -> bool:

@@ -23,6 +23,7 @@ from analytics.analysis.stats import robust_z_score
 from analytics.models import Insight
 from analytics.models.insights import InsightFeedback, InsightKind, Severity
 from analytics.selectors import insights as insight_reads
+from synapscale.services.audit import record_audit_event
 
 logger = logging.getLogger("analytics.insights")
 
@@ -313,13 +314,16 @@ def insights_detect_active_workspaces(*, now: dt.datetime | None = None) -> int:
     return created
 
 
+@transaction.atomic
 def insight_mark_read(*, insight: Insight) -> Insight:
     if insight.read_at is None:
         insight.read_at = timezone.now()
         insight.save(update_fields=["read_at"])
+        record_audit_event(action="insight.read", target=insight)
     return insight
 
 
+@transaction.atomic
 def insight_dismiss(*, insight: Insight) -> Insight:
     """Dismiss (and so close) an insight; the same finding may be reported again later."""
     now = timezone.now()
@@ -327,13 +331,21 @@ def insight_dismiss(*, insight: Insight) -> Insight:
     insight.closed_at = insight.closed_at or now
     insight.read_at = insight.read_at or now
     insight.save(update_fields=["dismissed_at", "closed_at", "read_at"])
+    record_audit_event(action="insight.dismissed", target=insight)
     return insight
 
 
+@transaction.atomic
 def insight_give_feedback(*, insight: Insight, user, useful: bool, comment: str = "") -> Insight:
     """Record whether the insight was useful (the latest feedback wins)."""
     insight.feedback = InsightFeedback.USEFUL if useful else InsightFeedback.NOT_USEFUL
     insight.feedback_comment = comment
     insight.feedback_by = user
     insight.save(update_fields=["feedback", "feedback_comment", "feedback_by"])
+    record_audit_event(
+        action="insight.feedback_given",
+        target=insight,
+        actor=user,
+        changes={"feedback": insight.feedback, "comment": comment},
+    )
     return insight

@@ -22,6 +22,7 @@ from analytics.selectors.reports import REPORT_RESULT_NAMESPACE
 from synapscale.cache import invalidate, invalidate_on_commit
 from synapscale.cron import cron_parse, crontab_row
 from synapscale.query_budget import query_budget
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ def _schedule_sync(report: Report) -> None:
         report.save(update_fields=["periodic_task"])
 
 
+AUDITED_FIELDS = ["name", "description", "query", "schedule", "sharing"]
+
+
 @transaction.atomic
 def report_create(
     *,
@@ -97,6 +101,12 @@ def report_create(
     report.full_clean()
     report.save()
     _schedule_sync(report)
+    record_audit_event(
+        action="report.created",
+        target=report,
+        actor=owner,
+        changes=audit_changes({}, report, fields=AUDITED_FIELDS),
+    )
     return report
 
 
@@ -113,11 +123,17 @@ def report_update(*, report: Report, **changes: Any) -> Report:
         changes["schedule"] = " ".join((changes["schedule"] or "").split())
         if changes["schedule"]:
             cron_parse(changes["schedule"])
+    before = audit_snapshot(report, fields=AUDITED_FIELDS)
     for name, value in changes.items():
         setattr(report, name, value)
     report.full_clean()
     report.save()
     _schedule_sync(report)
+    record_audit_event(
+        action="report.updated",
+        target=report,
+        changes=audit_changes(before, report, fields=AUDITED_FIELDS),
+    )
     invalidate_on_commit(REPORT_RESULT_NAMESPACE, report.workspace_id)
     return report
 
@@ -126,6 +142,11 @@ def report_update(*, report: Report, **changes: Any) -> Report:
 def report_delete(*, report: Report) -> None:
     """Delete a report, its runs and its schedule entry."""
     task = report.periodic_task
+    record_audit_event(
+        action="report.deleted",
+        target=report,
+        changes=audit_changes(audit_snapshot(report, fields=["name"]), None),
+    )
     report.delete()
     if task is not None:
         task.delete()
@@ -138,6 +159,12 @@ def report_run_request(*, report: Report, trigger: str, user=None) -> ReportRun:
     with transaction.atomic():
         run = ReportRun.objects.create(
             report=report, workspace_id=report.workspace_id, trigger=trigger, triggered_by=user
+        )
+        record_audit_event(
+            action="report.run_requested",
+            target=report,
+            actor=user,
+            changes={"run_id": run.pk, "trigger": trigger},
         )
         send_on_commit(report_run_execute_task, kind="report_run", args=[run.pk])
     return run

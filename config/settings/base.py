@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "synapscale.logging.RequestIdMiddleware",
+    # Lets services' audit events carry the client address, user agent and token.
+    "synapscale.audit_context.AuditContextMiddleware",
     "synapscale.api.errors.ApiNotFoundMiddleware",
     "synapscale.api.errors.ApiQueryGuardMiddleware",
     "synapscale.api.errors.ApiMethodNotAllowedMiddleware",
@@ -284,7 +286,8 @@ def build_logging(log_format: str, level: str) -> dict:
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "synapscale.logging.RequestIdFilter"},
-            "hook_tokens": {"()": "synapscale.logging.HookTokenFilter"},
+            # Secrets and personal data (synapscale/masking.py): on every handler.
+            "masking": {"()": "synapscale.masking.MaskingFilter"},
         },
         "formatters": {
             "json": {"()": "synapscale.logging.JSONFormatter"},
@@ -296,13 +299,13 @@ def build_logging(log_format: str, level: str) -> dict:
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": formatter,
-                "filters": ["request_id", "hook_tokens"],
+                "filters": ["request_id", "masking"],
             }
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             # Django's own handlers (the dev server's request lines, DEBUG's console) would
-            # print webhook URLs unmasked: without them, Django's records reach the root's.
+            # print unmasked lines: without them, Django's records reach the root's.
             "django": {"handlers": [], "level": level, "propagate": True},
             "django.server": {"handlers": [], "level": "INFO", "propagate": True},
             "django.db.backends": {"level": "WARNING"},
@@ -312,6 +315,9 @@ def build_logging(log_format: str, level: str) -> dict:
 
 
 LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
+
+# The audit log (docs/audit.md) keeps events this many days; a daily task prunes older ones.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 
 # Rate limits: one group per endpoint family, each a rate in django-ratelimit's notation

@@ -91,7 +91,7 @@ class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
         return ExecutionSerializer
 
     def perform_destroy(self, instance):
-        execution_delete(execution=instance)
+        execution_delete(execution=instance, user=self.request.user)
 
     @extend_schema(
         summary="Poll an execution's status and node progress (from Redis while it runs)",

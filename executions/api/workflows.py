@@ -140,7 +140,7 @@ class WorkflowViewSet(WorkspaceModelViewSet):
         return Response(WorkflowSerializer(workflow).data)
 
     def perform_destroy(self, instance):
-        workflow_delete(workflow=instance)
+        workflow_delete(workflow=instance, user=self.request.user)
 
     @extend_schema(
         summary="Check a definition without saving it",

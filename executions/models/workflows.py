@@ -8,6 +8,10 @@ from django.utils import timezone
 
 
 class Workflow(models.Model):
+    # Node params (http_request headers) may hold API keys: the audit log records that the
+    # definition changed (and the version), never its content.
+    audit_secret_fields = ("definition",)
+
     workspace = models.ForeignKey(
         "synapscale.Workspace", on_delete=models.CASCADE, related_name="workflows"
     )

@@ -31,6 +31,7 @@ from executions.services.lifecycle import (
 from executions.services.workflows import workflow_version_current
 from synapscale.api.exceptions import ApplicationError
 from synapscale.quotas import quota_take
+from synapscale.services.audit import record_audit_event
 
 
 def execution_start(
@@ -86,6 +87,8 @@ def execution_start(
         # caller's transaction survives it; without a key it would be two more round trips.
         with transaction.atomic(savepoint=bool(idempotency_key)):
             execution.save()
+            if trigger not in MACHINE_TRIGGERS:
+                _record_started(execution, user, action="execution.started")
             # The runner creates the node runs when it first writes them.
             _enqueue_on_commit(execution)
     except IntegrityError:
@@ -95,6 +98,24 @@ def execution_start(
             raise
         return existing
     return execution
+
+
+# Runs a webhook call or a schedule starts are no one's change (the execution keeps its
+# trigger); auditing them would add a row to the webhook's two-statement hot path.
+MACHINE_TRIGGERS = frozenset({Trigger.WEBHOOK, Trigger.SCHEDULE})
+
+
+def _record_started(execution: Execution, user, *, action: str) -> None:
+    record_audit_event(
+        action=action,
+        target=execution,
+        actor=_user_or_none(user),
+        changes={
+            "workflow_id": execution.workflow_id,
+            "trigger": execution.trigger,
+            "retry_of_id": execution.retry_of_id,
+        },
+    )
 
 
 def _current_version_id(workflow: Workflow) -> int:
@@ -185,6 +206,12 @@ def execution_cancel(*, execution: Execution, user) -> Execution:
             raise ApplicationError(
                 f"The execution already finished ({execution.status}).", type_="already_finished"
             )
+        record_audit_event(
+            action="execution.cancelled",
+            target=execution,
+            actor=_user_or_none(user),
+            changes={"status_at_cancel": execution.status},
+        )
         if execution.status in (ExecutionStatus.PENDING, ExecutionStatus.QUEUED):
             return execution_finish_cancelled(execution=execution, message=NOT_STARTED)
         if not _runner_alive(execution.id):
@@ -249,18 +276,26 @@ def execution_retry(*, execution: Execution, user, mode: str = RetryMode.FROM_ST
     )
     with transaction.atomic():
         retry.save()
+        _record_started(retry, user, action="execution.retried")
         if reuse:
             _copy_succeeded_runs(retry, reuse)
         _enqueue_on_commit(retry)
     return retry
 
 
-def execution_delete(*, execution: Execution) -> None:
+@transaction.atomic
+def execution_delete(*, execution: Execution, user=None) -> None:
     """Delete a finished execution with its node runs and logs."""
     if not execution.is_finished:
         raise ApplicationError(
             "Only a finished execution can be deleted; cancel it first.", type_="not_finished"
         )
+    record_audit_event(
+        action="execution.deleted",
+        target=execution,
+        actor=_user_or_none(user),
+        changes={"workflow_id": execution.workflow_id, "status": execution.status},
+    )
     execution.delete()
 
 
@@ -297,7 +332,7 @@ def executions_bulk(
                 retry = execution_retry(execution=execution, user=user, mode=mode)
                 results.append(BulkItemResult(pk, True, 202, "Retry queued.", retry.id))
             else:
-                execution_delete(execution=execution)
+                execution_delete(execution=execution, user=user)
                 results.append(BulkItemResult(pk, True, 204, "Deleted."))
         except ApplicationError as exc:
             results.append(BulkItemResult(pk, False, exc.status_code, str(exc.detail)))

@@ -20,6 +20,7 @@ from executions.services.trigger_fields import (
     trigger_fields_clean,
 )
 from synapscale.api.exceptions import ApplicationError
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ def trigger_create(
     secret = _new_secret(trigger) if kind == TriggerKind.WEBHOOK else None
     trigger.save()
     schedule_sync(trigger)
+    record_audit_event(
+        action="trigger.created",
+        target=trigger,
+        actor=trigger.created_by,
+        changes=audit_changes({}, trigger),
+    )
     return TriggerWithSecret(trigger=trigger, secret=secret)
 
 
@@ -83,6 +90,7 @@ def trigger_update(*, trigger: WorkflowTrigger, **changes: Any) -> WorkflowTrigg
         changes.setdefault("interval_seconds", None)
     elif changes.get("interval_seconds") is not None:
         changes.setdefault("cron", "")
+    audit_before = audit_snapshot(trigger)
     before = (trigger.is_enabled, trigger.cron, trigger.interval_seconds, trigger.timezone)
     _apply(trigger, changes)
     if trigger.kind == TriggerKind.SCHEDULE:
@@ -96,6 +104,11 @@ def trigger_update(*, trigger: WorkflowTrigger, **changes: Any) -> WorkflowTrigg
         trigger.last_fired_at = None
     trigger.save()
     schedule_sync(trigger)
+    record_audit_event(
+        action="trigger.updated",
+        target=trigger,
+        changes=audit_changes(audit_before, trigger),
+    )
     return trigger
 
 
@@ -108,6 +121,11 @@ def trigger_rotate_secret(*, trigger: WorkflowTrigger) -> TriggerWithSecret:
     secret = _new_secret(trigger)
     trigger.secret_rotated_at = timezone.now()
     trigger.save(update_fields=["token_sha256", "signing_secret", "secret_rotated_at"])
+    record_audit_event(
+        action="trigger.secret_rotated",
+        target=trigger,
+        changes={"secret": {"before": "<secret>", "after": "<secret>"}},
+    )
     return TriggerWithSecret(trigger=trigger, secret=secret)
 
 
@@ -115,6 +133,11 @@ def trigger_rotate_secret(*, trigger: WorkflowTrigger) -> TriggerWithSecret:
 def trigger_delete(*, trigger: WorkflowTrigger) -> None:
     """Delete the trigger and its beat entry; its executions stay, without the link."""
     schedule_remove(trigger)
+    record_audit_event(
+        action="trigger.deleted",
+        target=trigger,
+        changes=audit_changes(audit_snapshot(trigger, fields=["kind", "workflow"]), None),
+    )
     trigger.delete()
 
 

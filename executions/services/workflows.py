@@ -14,8 +14,10 @@ from executions.models import Workflow, WorkflowVersion
 from executions.selectors.workflows import workflows_count
 from synapscale.api.exceptions import ApplicationError
 from synapscale.quotas import quota_check_total
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 
 EDITABLE_FIELDS = ("name", "description", "definition", "is_active")
+AUDITED_FIELDS = [*EDITABLE_FIELDS, "version"]
 
 
 def validate_workflow_definition(definition: Any) -> None:
@@ -56,6 +58,12 @@ def workflow_create(
     workflow.full_clean()
     workflow.save()
     workflow_version_current(workflow=workflow)
+    record_audit_event(
+        action="workflow.created",
+        target=workflow,
+        actor=workflow.created_by,
+        changes=audit_changes({}, workflow, fields=AUDITED_FIELDS),
+    )
     return workflow
 
 
@@ -74,6 +82,7 @@ def workflow_update(*, workflow: Workflow, user, **changes: Any) -> Workflow:
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    before = audit_snapshot(workflow, fields=AUDITED_FIELDS)
     if "definition" in changes:
         validate_workflow_definition(changes["definition"])
         if changes["definition"] != workflow.definition:
@@ -83,11 +92,17 @@ def workflow_update(*, workflow: Workflow, user, **changes: Any) -> Workflow:
     workflow.full_clean()
     workflow.save()
     workflow_version_current(workflow=workflow)
+    record_audit_event(
+        action="workflow.updated",
+        target=workflow,
+        actor=user,
+        changes=audit_changes(before, workflow, fields=AUDITED_FIELDS),
+    )
     return workflow
 
 
 @transaction.atomic
-def workflow_delete(*, workflow: Workflow) -> None:
+def workflow_delete(*, workflow: Workflow, user=None) -> None:
     """Delete a workflow and its finished executions; refuse while one is still active."""
     if workflow.executions.filter(status__in=ExecutionStatus.active()).exists():
         raise ApplicationError(
@@ -96,4 +111,10 @@ def workflow_delete(*, workflow: Workflow) -> None:
         )
     # The schedule triggers go with the workflow; their beat entries must go too.
     PeriodicTask.objects.filter(pk__in=workflow.triggers.values("periodic_task")).delete()
+    record_audit_event(
+        action="workflow.deleted",
+        target=workflow,
+        actor=user,
+        changes=audit_changes(audit_snapshot(workflow, fields=["name"]), None),
+    )
     workflow.delete()

@@ -1,6 +1,7 @@
 """Registration, token exchange and the current user."""
 
 from django.contrib.auth import authenticate
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
@@ -13,7 +14,7 @@ from synapscale.api import serializers as s
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.ratelimits import rate_limit_hit
 from synapscale.selectors.workspaces import workspaces_for_user
-from synapscale.services.accounts import user_register
+from synapscale.services.accounts import user_login_record, user_register
 
 
 def roles_by_workspace(user) -> dict[int, str]:
@@ -67,7 +68,9 @@ class TokenView(APIView):
         user = authenticate(request._request, **data.validated_data)
         if user is None:
             raise ValidationError({"non_field_errors": ["Wrong username or password."]})
-        token, _ = Token.objects.get_or_create(user=user)
+        with transaction.atomic():
+            token, _ = Token.objects.get_or_create(user=user)
+            user_login_record(user=user, request=request, via="api_token")
         return Response({"token": token.key})
 
 

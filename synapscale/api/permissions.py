@@ -2,7 +2,7 @@
 
 from rest_framework import permissions
 
-from synapscale.choices import WRITE_ROLES
+from synapscale.choices import MANAGE_ROLES, WRITE_ROLES
 
 
 class WorkspaceRolePermission(permissions.BasePermission):
@@ -27,3 +27,15 @@ class IsStaff(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class WorkspaceManagerPermission(WorkspaceRolePermission):
+    """Only the workspace's owners and admins, for reads too (the audit log)."""
+
+    message = "Only the workspace's owners and admins may do this."
+
+    def has_permission(self, request, view):
+        membership = getattr(request, "membership", None)
+        return super().has_permission(request, view) and (
+            membership is not None and membership.role in MANAGE_ROLES
+        )

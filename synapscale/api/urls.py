@@ -4,10 +4,12 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from synapscale.api.accounts import MeView, RegisterView, TokenView
+from synapscale.api.audit import AuditEventViewSet
 from synapscale.api.workspaces_views import WorkspaceManagementViewSet
 
 router = DefaultRouter()
 router.register("workspaces", WorkspaceManagementViewSet, basename="workspace")
+router.register("audit", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="auth-register"),

@@ -1,4 +1,4 @@
-"""Writes on user accounts: registration."""
+"""Writes on user accounts: registration, and the audit of sign-ins."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
+from synapscale.audit_context import SYSTEM_ACTOR
 from synapscale.models import User, Workspace
+from synapscale.services.audit import audit_changes, record_audit_event
 from synapscale.services.workspaces import workspace_create
 
 
@@ -40,4 +42,28 @@ def user_register(*, username: str, email: str, password: str) -> Registration:
         raise ValidationError({"username": ["A user with that username already exists."]}) from exc
     workspace = workspace_create(name=f"{username}'s workspace", owner=user, is_personal=True)
     token = Token.objects.create(user=user)
+    record_audit_event(
+        action="user.registered",
+        target=user,
+        actor=user,
+        changes=audit_changes({}, user, fields=["username", "email"]),
+    )
     return Registration(user=user, workspace=workspace, token=token.key)
+
+
+def user_login_record(*, user: User, request=None, via: str) -> None:
+    """Audit a successful sign-in (`via`: ``session`` or ``api_token``)."""
+    record_audit_event(
+        action="user.logged_in", target=user, actor=user, request=request, changes={"via": via}
+    )
+
+
+def user_login_failure_record(*, username: str, request=None) -> None:
+    """Audit a refused sign-in; the username tried is kept, masked like any personal data."""
+    record_audit_event(
+        action="user.login_failed",
+        actor=SYSTEM_ACTOR,
+        request=request,
+        target_type="synapscale.user",
+        changes={"username": username},
+    )

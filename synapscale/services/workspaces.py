@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from synapscale.choices import Role
 from synapscale.models import Membership, User, Workspace, new_ingestion_key
+from synapscale.services.audit import audit_changes, record_audit_event
 
 
 def _unique_slug(base: str) -> str:
@@ -44,6 +45,12 @@ def workspace_create(
     except IntegrityError as exc:  # two requests raced for the same slug
         raise ValidationError({"slug": ["A workspace with this slug already exists."]}) from exc
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    record_audit_event(
+        action="workspace.created",
+        target=workspace,
+        actor=owner,
+        changes=audit_changes({}, workspace, fields=["name", "slug", "is_personal"]),
+    )
     return workspace
 
 
@@ -82,6 +89,16 @@ def membership_set(
     membership, _ = Membership.objects.update_or_create(
         workspace=workspace, user=user, defaults={"role": role}
     )
+    if current is None or current.role != role:
+        record_audit_event(
+            action="workspace.member_added" if current is None else "workspace.member_role_changed",
+            target=membership,
+            actor=actor,
+            changes={
+                "user": user.get_username(),
+                "role": {"before": current.role if current else None, "after": role},
+            },
+        )
     return membership
 
 
@@ -95,6 +112,12 @@ def membership_remove(*, workspace: Workspace, user: User, actor: User | None = 
     _check_actor(workspace, actor, touches_owner=membership.role == Role.OWNER)
     if membership.role == Role.OWNER:
         _ensure_other_owner(workspace, user)
+    record_audit_event(
+        action="workspace.member_removed",
+        target=membership,
+        actor=actor,
+        changes={"user": user.get_username(), "role": {"before": membership.role, "after": None}},
+    )
     membership.delete()
 
 
@@ -104,8 +127,15 @@ def _ensure_other_owner(workspace: Workspace, user: User) -> None:
         raise ValidationError({"role": ["A workspace must keep at least one owner."]})
 
 
-def workspace_rotate_ingestion_key(*, workspace: Workspace) -> Workspace:
+@transaction.atomic
+def workspace_rotate_ingestion_key(*, workspace: Workspace, actor: User | None = None) -> Workspace:
     """Replace the workspace's ingestion key; the old one stops working at once."""
     workspace.ingestion_key = new_ingestion_key()
     workspace.save(update_fields=["ingestion_key"])
+    record_audit_event(
+        action="workspace.ingestion_key_rotated",
+        target=workspace,
+        actor=actor,
+        changes={"ingestion_key": {"before": None, "after": None}},
+    )
     return workspace

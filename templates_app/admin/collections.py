@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from synapscale.admin_audit import AuditedModelAdmin
 from templates_app.admin.common import apply_to_each
 from templates_app.models import Collection, CollectionItem
 from templates_app.services.collections import collection_set_featured
@@ -24,7 +25,7 @@ class CollectionItemInline(admin.TabularInline):
 
 
 @admin.register(Collection)
-class CollectionAdmin(admin.ModelAdmin):
+class CollectionAdmin(AuditedModelAdmin):
     list_display = ("name", "workspace", "owner", "is_public", "is_featured", "created_at")
     list_filter = ("is_public", "is_featured")
     search_fields = ("name", "slug", "owner__username", "workspace__slug")

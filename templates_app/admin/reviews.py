@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from synapscale.admin_audit import AuditedModelAdmin
 from templates_app.admin.common import apply_to_each
 from templates_app.models import Review
 from templates_app.services.reviews import review_set_hidden
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(AuditedModelAdmin):
     list_display = (
         "template",
         "user",

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
+from synapscale.admin_audit import AuditedModelAdmin
 from templates_app.admin.common import apply_to_each
 from templates_app.choices import TemplateStatus, VersionStatus
 from templates_app.models import (
@@ -101,7 +102,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Template)
-class TemplateAdmin(admin.ModelAdmin):
+class TemplateAdmin(AuditedModelAdmin):
     """Templates are changed by their authors through the API; staff moderate them here."""
 
     list_display = (
@@ -237,7 +238,7 @@ class TemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedModelAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name", "slug")
@@ -249,7 +250,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TemplateInstall)
-class TemplateInstallAdmin(admin.ModelAdmin):
+class TemplateInstallAdmin(AuditedModelAdmin):
     list_display = ("template", "version", "user", "workspace", "workflow", "created_at")
     list_select_related = ("template", "user", "workspace", "workflow")
     list_filter = (("created_at", admin.DateFieldListFilter),)

@@ -15,6 +15,10 @@ PUBLISHED = Q(status=TemplateStatus.PUBLISHED)
 class Template(models.Model):
     """A workflow definition shared in the marketplace, with its lifecycle and counters."""
 
+    # As a workflow's: the definition may hold API keys; the audit log keeps only that it
+    # changed.
+    audit_secret_fields = ("definition",)
+
     workspace = models.ForeignKey(
         "synapscale.Workspace", on_delete=models.CASCADE, related_name="templates"
     )

@@ -8,10 +8,12 @@ from django.db.models import Max
 from django.http import Http404
 from django.utils.text import slugify
 
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 from templates_app.models import Collection, CollectionItem, Favorite, Template
 from templates_app.services.common import conflict, invalidate_marketplace, require_staff
 
 COLLECTION_FIELDS = frozenset({"name", "description", "is_public"})
+AUDITED_FIELDS = [*sorted(COLLECTION_FIELDS), "slug"]
 MAX_ITEMS = 500
 
 
@@ -26,6 +28,10 @@ def _unique_collection_slug(workspace_id, name: str, *, exclude_pk: int | None =
     while slug in taken:
         slug, suffix = f"{base}-{suffix}", suffix + 1
     return slug
+
+
+def _record_items(collection: Collection, user, action: str, **changes) -> None:
+    record_audit_event(action=action, target=collection, actor=user, changes=changes)
 
 
 def _invalidate_if_public(collection: Collection) -> None:
@@ -54,6 +60,12 @@ def collection_create(
     except IntegrityError as exc:
         raise conflict("A collection with this name was just created.", name="Taken.") from exc
     _invalidate_if_public(collection)
+    record_audit_event(
+        action="collection.created",
+        target=collection,
+        actor=user,
+        changes=audit_changes({}, collection, fields=AUDITED_FIELDS),
+    )
     return collection
 
 
@@ -64,6 +76,7 @@ def collection_update(*, collection: Collection, user, **changes) -> Collection:
     if unknown:
         raise ValidationError({key: ["Unknown field."] for key in sorted(unknown)})
     was_public = collection.is_public
+    before = audit_snapshot(collection, fields=AUDITED_FIELDS)
     for key, value in changes.items():
         setattr(collection, key, value)
     if "name" in changes:
@@ -72,6 +85,12 @@ def collection_update(*, collection: Collection, user, **changes) -> Collection:
         )
     collection.full_clean(exclude=["workspace", "owner"], validate_unique=False)
     collection.save()
+    record_audit_event(
+        action="collection.updated",
+        target=collection,
+        actor=user,
+        changes=audit_changes(before, collection, fields=AUDITED_FIELDS),
+    )
     if was_public or collection.is_public:
         invalidate_marketplace()
     return collection
@@ -81,6 +100,12 @@ def collection_update(*, collection: Collection, user, **changes) -> Collection:
 def collection_delete(*, collection: Collection, user) -> None:
     """Delete a collection (its templates stay)."""
     _invalidate_if_public(collection)
+    record_audit_event(
+        action="collection.deleted",
+        target=collection,
+        actor=user,
+        changes=audit_changes(audit_snapshot(collection, fields=["name"]), None),
+    )
     collection.delete()
 
 
@@ -106,6 +131,7 @@ def collection_item_add(
             "This template is already in the collection.", template="Already collected."
         ) from exc
     _invalidate_if_public(collection)
+    _record_items(collection, user, "collection.item_added", template_id=template.pk)
     return item
 
 
@@ -118,6 +144,7 @@ def collection_item_remove(*, collection: Collection, template_id: int, user) ->
     if not deleted:
         raise Http404("This template is not in the collection.")
     _invalidate_if_public(collection)
+    _record_items(collection, user, "collection.item_removed", template_id=template_id)
 
 
 @transaction.atomic
@@ -134,20 +161,36 @@ def collection_items_reorder(*, collection: Collection, template_ids: list[int],
         items[template_id].position = position
     CollectionItem.objects.bulk_update(items.values(), ["position"])
     _invalidate_if_public(collection)
+    _record_items(collection, user, "collection.items_reordered", template_ids=template_ids)
 
 
 def favorite_add(*, user, template: Template) -> tuple[Favorite, bool]:
     """Mark a published template as a favorite; return (favorite, created). Idempotent."""
     if not template.is_published:
         raise ValidationError({"template": ["Only published templates can be favorited."]})
-    return Favorite.objects.get_or_create(user=user, template=template)
+    favorite, created = Favorite.objects.get_or_create(user=user, template=template)
+    if created:
+        record_audit_event(
+            action="favorite.added",
+            target=favorite,
+            actor=user,
+            changes={"template_id": template.pk},
+        )
+    return favorite, created
 
 
 def favorite_remove(*, user, template_id: int) -> None:
     """Unmark a favorite; 404 when it was not one."""
-    deleted, _ = Favorite.objects.filter(user=user, template_id=template_id).delete()
-    if not deleted:
-        raise Http404("This template is not among your favorites.")
+    with transaction.atomic():
+        deleted, _ = Favorite.objects.filter(user=user, template_id=template_id).delete()
+        if not deleted:
+            raise Http404("This template is not among your favorites.")
+        record_audit_event(
+            action="favorite.removed",
+            target_type="templates_app.favorite",
+            actor=user,
+            changes={"template_id": template_id},
+        )
 
 
 @transaction.atomic
@@ -157,6 +200,12 @@ def collection_set_featured(*, collection: Collection, user, featured: bool) -> 
     if featured and not collection.is_public:
         raise conflict("Only a public collection can be featured.", is_public="Is private.")
     Collection.objects.filter(pk=collection.pk).update(is_featured=featured)
+    record_audit_event(
+        action="collection.featured" if featured else "collection.unfeatured",
+        target=collection,
+        actor=user,
+        changes={"is_featured": {"before": collection.is_featured, "after": featured}},
+    )
     collection.is_featured = featured
     invalidate_marketplace()
     return collection

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from executions.engine.validation import validate_definition
 from synapscale.api.exceptions import ApplicationError
 from synapscale.cache import invalidate_on_commit
+from synapscale.services.audit import record_audit_event
 from templates_app.choices import ModerationAction
 from templates_app.constants import (
     MARKETPLACE_CACHE_NAMESPACE,
@@ -37,14 +38,24 @@ def history_record(
     reason: str = "",
     version: str | None = None,
 ):
-    """Append an entry to the template's moderation history (by default about its version)."""
-    return ModerationEntry.objects.create(
+    """Append an entry to the template's moderation history (by default about its version).
+
+    The entry is audited too, as ``template.<action>`` (``template.approved``).
+    """
+    entry = ModerationEntry.objects.create(
         template=template,
         actor=actor,
         action=action,
         reason=reason,
         version=template.version if version is None else version,
     )
+    record_audit_event(
+        action=f"template.{action}",
+        target=template,
+        actor=actor,
+        changes={"version": entry.version, "reason": reason, "status": template.status},
+    )
+    return entry
 
 
 def require_staff(user, *, template: Template | None = None) -> None:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 from templates_app.choices import (
     EDITABLE_STATUSES,
     License,
@@ -50,6 +51,7 @@ EDITABLE_FIELDS = frozenset(
         "required_variables",
     }
 )
+AUDITED_FIELDS = sorted(EDITABLE_FIELDS | {"slug", "status", "is_verified"})
 
 
 def normalize_tags(tags) -> list[str]:
@@ -156,6 +158,12 @@ def template_create(
     else:
         raise conflict("Could not allocate a unique slug; try again.", name="Slug is taken.")
     search_vector_update(template_ids=[template.pk])
+    record_audit_event(
+        action="template.created",
+        target=template,
+        actor=user,
+        changes=audit_changes({}, template, fields=AUDITED_FIELDS),
+    )
     return template
 
 
@@ -183,6 +191,7 @@ def template_update(*, template: Template, user, **changes) -> Template:
     if not changed:
         return template
     words_before = template_words(template)
+    before = audit_snapshot(template, fields=AUDITED_FIELDS)
     published = template.status == TemplateStatus.PUBLISHED
     new_version = published and ("version" in changed or VERSIONED_FIELDS & set(changed))
     if new_version:
@@ -203,6 +212,15 @@ def template_update(*, template: Template, user, **changes) -> Template:
     _full_clean(template)
     template.save()
     search_vector_update(template_ids=[template.pk])
+    record_audit_event(
+        action="template.updated",
+        target=template,
+        actor=user,
+        changes={
+            **audit_changes(before, template, fields=AUDITED_FIELDS),
+            **({"proposed_version": proposal["version"]} if new_version else {}),
+        },
+    )
     if not published:
         return template
     vocabulary_replace(before=words_before, after=template_words(template))
@@ -305,4 +323,10 @@ def template_delete(*, template: Template, user) -> None:
             "A template that was published cannot be deleted; deprecate it instead.",
             status=f"Is {template.status}.",
         )
+    record_audit_event(
+        action="template.deleted",
+        target=template,
+        actor=user,
+        changes=audit_changes(audit_snapshot(template, fields=["name", "slug"]), None),
+    )
     template.delete()

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from executions.services.workflows import workflow_create
 from synapscale import product_events
+from synapscale.services.audit import record_audit_event
 from templates_app.choices import VersionStatus
 from templates_app.constants import VIEW_COUNTS_KEY
 from templates_app.models import Template, TemplateInstall, TemplateVersion
@@ -77,6 +78,18 @@ def template_install(
     # the trending score; the periodic refresh decays it.
     Template.objects.filter(pk=template.pk).update(
         install_count=F("install_count") + 1, trending_score=F("trending_score") + 1.0
+    )
+    # The variables' values stay out: they may be API keys.
+    record_audit_event(
+        action="template.installed",
+        target=install,
+        actor=user,
+        changes={
+            "template_id": template.pk,
+            "version": template.version,
+            "workflow_id": workflow.pk,
+            "variables": list(values),
+        },
     )
     properties = {
         "template_id": template.pk,

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Sum
 
 from synapscale.models import Membership
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 from templates_app.models import Review, ReviewHelpfulVote, Template
 from templates_app.ranking import bayesian_rating
 from templates_app.services.common import conflict, invalidate_marketplace, require_staff
@@ -66,6 +67,9 @@ def review_create(*, template: Template, user, rating: int, title: str = "", bod
         ) from exc
     template_rating_refresh(template_id=template.pk)
     invalidate_marketplace()
+    record_audit_event(
+        action="review.created", target=review, actor=user, changes=audit_changes({}, review)
+    )
     return review
 
 
@@ -79,10 +83,14 @@ def review_update(*, review: Review, user, **changes) -> Review:
         raise PermissionDenied("You can only edit your own review.")
     _lock_template_for_reviews(review.template_id)
     review = Review.objects.get(pk=review.pk)
+    before = audit_snapshot(review)
     for key, value in changes.items():
         setattr(review, key, value)
     _clean_review(review)
     review.save()
+    record_audit_event(
+        action="review.updated", target=review, actor=user, changes=audit_changes(before, review)
+    )
     template_rating_refresh(template_id=review.template_id)
     invalidate_marketplace()
     return review
@@ -95,6 +103,12 @@ def review_delete(*, review: Review, user) -> None:
         raise PermissionDenied("You can only delete your own review.")
     _lock_template_for_reviews(review.template_id)
     template_id = review.template_id
+    record_audit_event(
+        action="review.deleted",
+        target=review,
+        actor=user,
+        changes=audit_changes(audit_snapshot(review, fields=["template", "user", "rating"]), None),
+    )
     review.delete()
     template_rating_refresh(template_id=template_id)
     invalidate_marketplace()
@@ -109,6 +123,12 @@ def review_set_hidden(*, review: Review, user, hidden: bool) -> Review:
     if updated:
         template_rating_refresh(template_id=review.template_id)
         invalidate_marketplace()
+        record_audit_event(
+            action="review.hidden" if hidden else "review.shown",
+            target=review,
+            actor=user,
+            changes={"is_hidden": {"before": not hidden, "after": hidden}},
+        )
     review.is_hidden = hidden
     return review
 
@@ -124,5 +144,6 @@ def review_mark_helpful(*, review: Review, user) -> Review:
     except IntegrityError as exc:
         raise conflict("You already found this review helpful.", review="Already voted.") from exc
     Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+    record_audit_event(action="review.marked_helpful", target=review, actor=user)
     review.refresh_from_db(fields=["helpful_count"])
     return review

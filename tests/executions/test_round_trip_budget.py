@@ -46,7 +46,7 @@ def test_a_three_node_execution_fits_the_round_trip_budget(
     with (
         count_transactions() as database,
         count_redis_commands() as redis_log,
-        django_assert_max_num_queries(12),  # BEGIN and COMMIT count as two
+        django_assert_max_num_queries(13),  # BEGIN and COMMIT count as two; one audit row
     ):
         execution = run_once(api_client, workflow)
 

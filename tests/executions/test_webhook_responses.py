@@ -9,7 +9,7 @@ import pytest
 from executions.engine.validation import definition_errors
 from executions.services.triggers import trigger_create
 from executions.services.workflows import workflow_create
-from synapscale.logging import mask_hook_tokens
+from synapscale.masking import mask_hook_tokens
 from tests.api_checks import assert_problem
 from tests.executions.helpers import wait_for_finish
 

@@ -39,15 +39,15 @@ def test_a_requests_log_lines_carry_the_id_of_its_response(client, caplog, db):
 
 
 def test_django_s_records_reach_only_the_handler_that_masks_webhook_tokens():
-    from synapscale.logging import HookTokenFilter
+    from synapscale.masking import MaskingFilter
 
     for name in ("django", "django.server"):
         logger = logging.getLogger(name)
         assert logger.handlers == [] and logger.propagate
     filters = [f for handler in logging.getLogger().handlers for f in handler.filters]
-    assert any(isinstance(f, HookTokenFilter) for f in filters)
+    assert any(isinstance(f, MaskingFilter) for f in filters)
     record = logging.LogRecord(
         "django.server", logging.INFO, __file__, 1, '"%s" 404', ("POST /hooks/id1/tok3n",), None
     )
-    HookTokenFilter().filter(record)
+    MaskingFilter().filter(record)
     assert record.getMessage() == '"POST /hooks/id1/<token>" 404'

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.services.metrics import rollups_rebuild
 from synapscale.models import Workspace
+from synapscale.services.audit import audited_command
 
 
 class Command(BaseCommand):
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"No workspace {workspace!r}.")
             workspace_id = found.id
-        result = rollups_rebuild(date_from=start, date_to=end, workspace_id=workspace_id)
+        with audited_command(
+            "rebuild_rollups", date_from=date_from, date_to=date_to, workspace=workspace
+        ):
+            result = rollups_rebuild(date_from=start, date_to=end, workspace_id=workspace_id)
         self.stdout.write(
             f"Rebuilt {start}..{end}: {result.hourly_rows} hourly rows, "
             f"{result.daily_rows} daily-active rows, {result.people_rows} people updated."

@@ -9,6 +9,7 @@ from synapscale.demo import (
     seed_accounts,
     seed_apps,
 )
+from synapscale.services.audit import audited_command
 
 
 class Command(BaseCommand):
@@ -20,8 +21,9 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with published passwords and refuses to run here "
                 "(set SEED_DEMO_ALLOWED=true only on a development or demo instance)."
             )
-        accounts = seed_accounts()
-        seeded = seed_apps(accounts, self.stdout)
+        with audited_command("seed_demo"):
+            accounts = seed_accounts()
+            seeded = seed_apps(accounts, self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  demo user:  {DEMO_USERNAME} / {DEMO_PASSWORD}")
         self.stdout.write(f"  API token:  {accounts.token}")

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from synapscale.services.audit import audited_command
 from templates_app.search.index import search_index_rebuild
 
 
@@ -12,5 +13,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        words = search_index_rebuild()
+        with audited_command("rebuild_search_index"):
+            words = search_index_rebuild()
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {words} vocabulary words."))

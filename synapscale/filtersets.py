@@ -1,0 +1,31 @@
+"""django-filter FilterSets of the platform, shared by the API, exports and the admin."""
+
+from __future__ import annotations
+
+import django_filters
+
+from synapscale.api.filters import StorableIsoDateTimeFilter
+from synapscale.models import AuditEvent
+
+
+class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """``?name=a,b``: any of the comma-separated values."""
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    actor = django_filters.CharFilter(field_name="actor_label", max_length=150)
+    actor_user = django_filters.NumberFilter(field_name="actor_user_id", min_value=1)
+    action = CharInFilter(field_name="action", max_length=100)
+    entity = django_filters.CharFilter(method="filter_entity", max_length=100)
+    target_type = django_filters.CharFilter(max_length=100)
+    target_id = django_filters.CharFilter(max_length=64)
+    created_after = StorableIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = StorableIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ()
+
+    def filter_entity(self, queryset, name, value):
+        """``?entity=workflow``: every action on workflows (``workflow.*``)."""
+        return queryset.filter(action__startswith=f"{value}.")
