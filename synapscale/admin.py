@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from synapscale.models import Membership, User, Workspace, WorkspaceQuota
+from synapscale.models import ApiToken, Membership, User, Workspace, WorkspaceQuota
 from synapscale.quotas import QUOTAS, quota_overrides_forget
+from synapscale.services.tokens import token_revoke
 from synapscale.services.workspaces import workspace_rotate_ingestion_key
 
 
@@ -71,3 +72,32 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "workspace__slug")
     list_select_related = ("user", "workspace")
     autocomplete_fields = ("user", "workspace")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff see and revoke tokens; nobody adds or edits one here (no secret is ever shown)."""
+
+    list_display = ("name", "prefix", "user", "scopes", "created_at", "last_used_at", "expires_at")
+    list_filter = ("revoked_at", "expires_at")
+    search_fields = ("name", "prefix", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = [field.name for field in ApiToken._meta.fields if field.name != "digest"]
+    exclude = ("digest",)
+    actions = ("revoke_tokens",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
+    def revoke_tokens(self, request, queryset):
+        for token in queryset:
+            token_revoke(token=token)
+        self.message_user(request, f"Revoked {len(queryset)} token(s).")
+
+    def has_revoke_permission(self, request):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")

@@ -13,6 +13,7 @@ class SynapscaleConfig(AppConfig):
         from django.conf import settings
 
         # Schema extensions must be imported before drf-spectacular builds the schema.
+        from synapscale import signals  # noqa: F401
         from synapscale.api import schema  # noqa: F401
         from synapscale.embedded import describe_services
 

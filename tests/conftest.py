@@ -7,10 +7,10 @@ import socket
 
 import pytest
 from django_redis import get_redis_connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from synapscale.choices import Role
+from synapscale.choices import Role, TokenScope
+from synapscale.services.tokens import token_create
 from synapscale.services.workspaces import membership_set, workspace_create
 from tests.factories import UserFactory
 
@@ -142,10 +142,12 @@ def make_user(username: str, *, staff: bool = False):
     return user
 
 
-def client_for(user) -> APIClient:
+def client_for(user, *, scopes=tuple(TokenScope.values)) -> APIClient:
+    """An API client with a new personal access token of ``user`` (every scope by default)."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    created = token_create(user=user, name="tests", scopes=scopes)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {created.secret}")
+    client.token = created.token
     return client
 
 

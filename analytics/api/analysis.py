@@ -14,7 +14,7 @@ from analytics.selectors.analysis import analysis_run
 from synapscale.api.params import wants_refresh
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceScopedMixin
-from synapscale.choices import Role
+from synapscale.choices import Role, TokenScope
 
 EXAMPLES = {
     "trends": {
@@ -58,6 +58,7 @@ class AnalysisView(WorkspaceScopedMixin, GenericAPIView):
     rate_limit_group = "analysis"
     # Running an analysis reads; POST only carries the query, so viewers may run one too.
     write_roles = frozenset(Role)
+    token_write_scope = TokenScope.READ
 
     @extend_schema(
         summary="Run an analysis (trends, funnels, retention or ab_test)",

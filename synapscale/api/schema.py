@@ -1,6 +1,7 @@
 """OpenAPI pieces shared by every endpoint: the problem-details error responses."""
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -124,3 +125,19 @@ def _only_the_media_types_of(code: str, body: dict) -> None:
         kept = {media: schema for media, schema in content.items() if media != PROBLEM_MEDIA_TYPE}
     if kept:
         body["content"] = kept
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "synapscale.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`Token <token>` (or `Bearer <token>`): a personal access token; its scopes "
+                "(read, write, ingest, admin) limit what it may do."
+            ),
+        }

@@ -4,9 +4,11 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from synapscale.api.accounts import MeView, RegisterView, TokenView
+from synapscale.api.tokens import ApiTokenViewSet
 from synapscale.api.workspaces_views import WorkspaceManagementViewSet
 
 router = DefaultRouter()
+router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 router.register("workspaces", WorkspaceManagementViewSet, basename="workspace")
 
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""Writes on user accounts: registration."""
+"""Writes on user accounts: registration, and what a password change revokes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
 from synapscale.models import User, Workspace
+from synapscale.services.tokens import token_login_create, tokens_revoke_all
 from synapscale.services.workspaces import workspace_create
 
 
@@ -39,5 +39,10 @@ def user_register(*, username: str, email: str, password: str) -> Registration:
     except IntegrityError as exc:
         raise ValidationError({"username": ["A user with that username already exists."]}) from exc
     workspace = workspace_create(name=f"{username}'s workspace", owner=user, is_personal=True)
-    token = Token.objects.create(user=user)
-    return Registration(user=user, workspace=workspace, token=token.key)
+    created = token_login_create(user=user, name="registration")
+    return Registration(user=user, workspace=workspace, token=created.secret)
+
+
+def user_password_changed(*, user: User) -> int:
+    """Revoke every token of ``user``: whoever held the old password may have made some."""
+    return tokens_revoke_all(user=user)

@@ -15,6 +15,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
+from synapscale.api.permissions import TokenScopePermission
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceViewSet
 from synapscale.cache import CachedResult, Policy, cached_read
@@ -129,7 +130,7 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
     """Published templates of every workspace; readable without an account."""
 
     rate_limit_group = "search"
-    permission_classes = (AllowAny,)
+    permission_classes = (AllowAny, TokenScopePermission)
     # The search pages itself (cached whole, links included): no paginator may wrap it, in
     # the responses or in the schema.
     pagination_class = None
@@ -195,7 +196,7 @@ class MarketplaceHomeViewSet(viewsets.ViewSet):
     """The marketplace front page and its category index."""
 
     rate_limit_group = "search"
-    permission_classes = (AllowAny,)
+    permission_classes = (AllowAny, TokenScopePermission)
 
     @extend_schema(
         summary="The marketplace home page",
