@@ -174,7 +174,13 @@ class ExecutionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.is_finished
+        # The model permission first: view-only staff delete nothing, finished or not.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_finished)
+
+    def has_operate_permission(self, request):
+        # The form is read-only for everyone (has_change_permission), but cancelling and
+        # retrying change executions: they take the model's change permission.
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
     @admin.display(description="duration", ordering="duration_ms")
     def duration(self, execution):
@@ -197,7 +203,7 @@ class ExecutionAdmin(admin.ModelAdmin):
         if refused:
             self.message_user(request, "Refused: " + "; ".join(refused), messages.WARNING)
 
-    @admin.action(description="Cancel the selected executions")
+    @admin.action(description="Cancel the selected executions", permissions=["operate"])
     def cancel_executions(self, request, queryset):
         self._apply(
             request,
@@ -206,7 +212,9 @@ class ExecutionAdmin(admin.ModelAdmin):
             lambda e: execution_cancel(execution=e, user=request.user),
         )
 
-    @admin.action(description="Retry the selected executions from the start")
+    @admin.action(
+        description="Retry the selected executions from the start", permissions=["operate"]
+    )
     def retry_from_start(self, request, queryset):
         self._apply(
             request,
@@ -215,7 +223,9 @@ class ExecutionAdmin(admin.ModelAdmin):
             lambda e: execution_retry(execution=e, user=request.user, mode=RetryMode.FROM_START),
         )
 
-    @admin.action(description="Retry the selected executions from the failed node")
+    @admin.action(
+        description="Retry the selected executions from the failed node", permissions=["operate"]
+    )
     def retry_from_failure(self, request, queryset):
         self._apply(
             request,
@@ -224,7 +234,7 @@ class ExecutionAdmin(admin.ModelAdmin):
             lambda e: execution_retry(execution=e, user=request.user, mode=RetryMode.FROM_FAILURE),
         )
 
-    @admin.action(description="Delete the selected finished executions")
+    @admin.action(description="Delete the selected finished executions", permissions=["delete"])
     def delete_finished(self, request, queryset):
         self._apply(request, queryset, "Deleted", lambda e: execution_delete(execution=e))
 

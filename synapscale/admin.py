@@ -58,7 +58,9 @@ class WorkspaceAdmin(admin.ModelAdmin):
     def member_count(self, workspace):
         return workspace._member_count
 
-    @admin.action(description="Rotate ingestion keys of the selected workspaces")
+    @admin.action(
+        description="Rotate ingestion keys of the selected workspaces", permissions=["change"]
+    )
     def rotate_ingestion_keys(self, request, queryset):
         for workspace in queryset:
             workspace_rotate_ingestion_key(workspace=workspace)
@@ -99,5 +101,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {len(queryset)} token(s).")
 
     def has_revoke_permission(self, request):
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        # Nobody edits a token's form, but revoking changes it: the model's change permission.
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")

@@ -43,10 +43,12 @@ class TemplateFactory(factory.django.DjangoModelFactory):
 
 def _approver():
     from synapscale.services.workspaces import workspace_create
+    from tests.conftest import MODERATOR_PERMISSIONS, grant_permissions
 
     approver = UserFactory(username="moderator", is_staff=True)
     if not approver.memberships.exists():
         workspace_create(name="moderator", owner=approver, is_personal=True)
+        grant_permissions(approver, *MODERATOR_PERMISSIONS)
     return approver
 
 
