@@ -49,6 +49,7 @@ class TemplateVersionInline(admin.StackedInline):
         ("published_by", "published_at"),
         "changelog",
         "rejection_reason",
+        "listing",
         "definition",
         "required_variables",
     )
@@ -61,6 +62,7 @@ class TemplateVersionInline(admin.StackedInline):
         "published_at",
         "changelog",
         "rejection_reason",
+        "listing",
         "definition",
         "required_variables",
     )
