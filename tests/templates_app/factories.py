@@ -7,7 +7,7 @@ import factory
 from templates_app.models import Template, TemplateInstall
 from templates_app.services.crud import template_create, template_submit
 from templates_app.services.moderation import template_approve
-from tests.factories import UserFactory
+from tests.factories import UserFactory, WorkspaceFactory
 
 
 def set_definition(value=1) -> dict:
@@ -53,8 +53,15 @@ def _approver():
 
 
 def install_at(template, user, when):
-    """Record an install of ``template`` as if made at ``when``."""
+    """Record an install of ``template`` as if made at ``when``, by a workspace of its own.
+
+    Each call is a new adopter (counted): install_count and trending count workspaces.
+    """
     install = TemplateInstall.objects.create(
-        template=template, version="1.0.0", user=user, workspace=template.workspace
+        template=template,
+        version="1.0.0",
+        user=user,
+        workspace=WorkspaceFactory(),
+        counted=True,
     )
     TemplateInstall.objects.filter(pk=install.pk).update(created_at=when)
