@@ -217,3 +217,17 @@ def test_local_names_are_answered_without_the_resolver_and_udp_is_guarded(refuse
     finally:
         udp.close()
     assert refused_connections() == [("192.0.2.7", 8125)]
+
+
+def test_create_api_token_command_refuses_unknown_users_and_scopes(user):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        call_command("create_api_token", "nobody")
+    with pytest.raises(CommandError, match="Unknown scope"):
+        call_command("create_api_token", user.username, "--scopes", "read,root")
+    with pytest.raises(CommandError, match="at least one scope"):
+        call_command("create_api_token", user.username, "--scopes", ",")
+    with pytest.raises(CommandError, match="days"):
+        call_command("create_api_token", user.username, "--expires-in-days", "0")
+    assert not ApiToken.objects.filter(user=user).exists()

@@ -139,6 +139,8 @@ def test_bearer_keyword_and_bad_headers(api_client, anon_client):
     for header in ("Token", "Token a b", "Token " + "x" * 300, "Token nope"):
         assert anon_client.get(ME, HTTP_AUTHORIZATION=header).status_code == 401, header
     assert anon_client.get(ME, HTTP_AUTHORIZATION="Basic abc").status_code == 401
+    not_ascii = anon_client.get(ME, HTTP_AUTHORIZATION="Token sst_é".encode().decode("latin-1"))
+    assert not_ascii.status_code == 401
 
 
 def test_inactive_users_token_is_refused(api_client, user):
