@@ -70,7 +70,7 @@ class ReportAdmin(AuditedModelAdmin):
     inlines = [ReportRunInline]
     actions = ["run_now"]
 
-    @admin.action(description="Run the selected reports now")
+    @admin.action(description="Run the selected reports now", permissions=["change"])
     def run_now(self, request, queryset):
         for report in queryset:
             report_run_request(report=report, trigger=RunTrigger.MANUAL, user=request.user)
@@ -111,6 +111,6 @@ class ExportAdmin(AuditedModelAdmin):
     readonly_fields = ("file", "row_count", "size_bytes", "error", "finished_at")
     actions = ["delete_expired_files"]
 
-    @admin.action(description="Delete every expired export file now")
+    @admin.action(description="Delete every expired export file now", permissions=["delete"])
     def delete_expired_files(self, request, queryset):
         self.message_user(request, f"Expired {exports_expire()} export(s).", messages.SUCCESS)

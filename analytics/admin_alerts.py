@@ -41,7 +41,7 @@ class InsightAdmin(AuditedModelAdmin):
     def has_add_permission(self, request):
         return False  # insights come from detection only
 
-    @admin.action(description="Dismiss the selected insights")
+    @admin.action(description="Dismiss the selected insights", permissions=["change"])
     def dismiss(self, request, queryset):
         for insight in queryset:
             insight_dismiss(insight=insight)
@@ -91,13 +91,13 @@ class AlertRuleAdmin(AuditedModelAdmin):
     inlines = (AlertEventInline,)
     actions = ("pause", "resume")
 
-    @admin.action(description="Pause the selected rules")
+    @admin.action(description="Pause the selected rules", permissions=["change"])
     def pause(self, request, queryset):
         for rule in queryset:
             alert_services.alert_rule_pause(rule=rule)
         self.message_user(request, f"Paused {queryset.count()} rule(s).", messages.SUCCESS)
 
-    @admin.action(description="Resume the selected rules")
+    @admin.action(description="Resume the selected rules", permissions=["change"])
     def resume(self, request, queryset):
         for rule in queryset:
             alert_services.alert_rule_resume(rule=rule)

@@ -175,7 +175,13 @@ class ExecutionAdmin(AuditedModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.is_finished
+        # The model permission first: view-only staff delete nothing, finished or not.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_finished)
+
+    def has_operate_permission(self, request):
+        # The form is read-only for everyone (has_change_permission), but cancelling and
+        # retrying change executions: they take the model's change permission.
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
     @admin.display(description="duration", ordering="duration_ms")
     def duration(self, execution):
@@ -198,7 +204,7 @@ class ExecutionAdmin(AuditedModelAdmin):
         if refused:
             self.message_user(request, "Refused: " + "; ".join(refused), messages.WARNING)
 
-    @admin.action(description="Cancel the selected executions")
+    @admin.action(description="Cancel the selected executions", permissions=["operate"])
     def cancel_executions(self, request, queryset):
         self._apply(
             request,
@@ -207,7 +213,9 @@ class ExecutionAdmin(AuditedModelAdmin):
             lambda e: execution_cancel(execution=e, user=request.user),
         )
 
-    @admin.action(description="Retry the selected executions from the start")
+    @admin.action(
+        description="Retry the selected executions from the start", permissions=["operate"]
+    )
     def retry_from_start(self, request, queryset):
         self._apply(
             request,
@@ -216,7 +224,9 @@ class ExecutionAdmin(AuditedModelAdmin):
             lambda e: execution_retry(execution=e, user=request.user, mode=RetryMode.FROM_START),
         )
 
-    @admin.action(description="Retry the selected executions from the failed node")
+    @admin.action(
+        description="Retry the selected executions from the failed node", permissions=["operate"]
+    )
     def retry_from_failure(self, request, queryset):
         self._apply(
             request,
@@ -225,7 +235,7 @@ class ExecutionAdmin(AuditedModelAdmin):
             lambda e: execution_retry(execution=e, user=request.user, mode=RetryMode.FROM_FAILURE),
         )
 
-    @admin.action(description="Delete the selected finished executions")
+    @admin.action(description="Delete the selected finished executions", permissions=["delete"])
     def delete_finished(self, request, queryset):
         self._apply(request, queryset, "Deleted", lambda e: execution_delete(execution=e))
 

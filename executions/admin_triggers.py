@@ -124,11 +124,13 @@ class WorkflowTriggerAdmin(AuditedModelAdmin):
         )
         return format_html("<ul>{}</ul>", rows) if rows else "-"
 
-    @admin.action(description="Disable the selected triggers (their URLs answer 404)")
+    @admin.action(
+        description="Disable the selected triggers (their URLs answer 404)", permissions=["change"]
+    )
     def disable_triggers(self, request, queryset):
         self._set_enabled(request, queryset, enabled=False)
 
-    @admin.action(description="Enable the selected triggers")
+    @admin.action(description="Enable the selected triggers", permissions=["change"])
     def enable_triggers(self, request, queryset):
         self._set_enabled(request, queryset, enabled=True)
 
@@ -138,7 +140,10 @@ class WorkflowTriggerAdmin(AuditedModelAdmin):
         verb = "Enabled" if enabled else "Disabled"
         self.message_user(request, f"{verb} {queryset.count()} trigger(s).", messages.SUCCESS)
 
-    @admin.action(description="Rotate the secrets of the selected webhooks (old URLs stop)")
+    @admin.action(
+        description="Rotate the secrets of the selected webhooks (old URLs stop)",
+        permissions=["change"],
+    )
     def rotate_secrets(self, request, queryset):
         queryset = queryset.filter(kind=TriggerKind.WEBHOOK)
         for trigger in queryset:

@@ -42,6 +42,7 @@ CHECKS = ",".join(
 )
 PUBLIC_PATHS = r"^/api/v1/(auth/(login|register)|marketplace)"
 EXCLUSIONS = ROOT / "scripts" / "contract_exclusions.toml"
+DEMO_USERNAME = "demo"  # synapscale.demo.DEMO_USERNAME: the user seed_demo creates
 
 
 def parse_args() -> argparse.Namespace:
@@ -91,15 +92,9 @@ def prepare_database(env: dict) -> str:
     python = str(BIN / "python")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env, timeout=600)
     run([python, "manage.py", "seed_demo"], env, timeout=600)
-    return run([python, "-c", DEMO_TOKEN], env, timeout=120).stdout.strip().splitlines()[-1]
-
-
-DEMO_TOKEN = """
-import django
-django.setup()
-from synapscale.demo import seed_accounts
-print(seed_accounts().token)
-"""
+    command = ["manage.py", "create_api_token", DEMO_USERNAME, "--name", "contract-check"]
+    command += ["--scopes", "read,write,ingest,admin"]
+    return run([python, *command], env, timeout=120).stdout.strip().splitlines()[-1]
 
 
 def exclusions() -> list[str]:

@@ -5,9 +5,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 
 from synapscale.admin_audit import AuditedAdminMixin, AuditedModelAdmin
-from synapscale.models import AuditEvent, Membership, User, Workspace, WorkspaceQuota
+from synapscale.models import ApiToken, AuditEvent, Membership, User, Workspace, WorkspaceQuota
 from synapscale.quotas import QUOTAS, quota_overrides_forget
 from synapscale.services.audit import record_audit_event
+from synapscale.services.tokens import token_revoke
 from synapscale.services.workspaces import workspace_rotate_ingestion_key
 
 
@@ -73,7 +74,9 @@ class WorkspaceAdmin(AuditedModelAdmin):
     def member_count(self, workspace):
         return workspace._member_count
 
-    @admin.action(description="Rotate ingestion keys of the selected workspaces")
+    @admin.action(
+        description="Rotate ingestion keys of the selected workspaces", permissions=["change"]
+    )
     def rotate_ingestion_keys(self, request, queryset):
         for workspace in queryset:
             workspace_rotate_ingestion_key(workspace=workspace)
@@ -114,3 +117,32 @@ class AuditEventAdmin(AuditedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedModelAdmin):
+    """Staff see and revoke tokens; nobody adds or edits one here (no secret is ever shown)."""
+
+    list_display = ("name", "prefix", "user", "scopes", "created_at", "last_used_at", "expires_at")
+    list_filter = ("revoked_at", "expires_at")
+    search_fields = ("name", "prefix", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = [field.name for field in ApiToken._meta.fields if field.name != "digest"]
+    exclude = ("digest",)
+    actions = ("revoke_tokens",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
+    def revoke_tokens(self, request, queryset):
+        for token in queryset:
+            token_revoke(token=token)
+        self.message_user(request, f"Revoked {len(queryset)} token(s).")
+
+    def has_revoke_permission(self, request):
+        # Nobody edits a token's form, but revoking changes it: the model's change permission.
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")

@@ -29,9 +29,11 @@ class SynapscaleConfig(AppConfig):
         from django.conf import settings
 
         # Connects the Celery signals that label audit events written by tasks.
-        from synapscale import audit_context  # noqa: F401
-
         # Schema extensions must be imported before drf-spectacular builds the schema.
+        from synapscale import (
+            audit_context,  # noqa: F401
+            signals,  # noqa: F401
+        )
         from synapscale.api import schema  # noqa: F401
         from synapscale.embedded import describe_services
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from synapscale.choices import Role
+from synapscale.choices import Role, TokenScope
 from synapscale.models import Workspace
+from synapscale.selectors.tokens import tokens_for_user
+from synapscale.services.tokens import token_create
 from synapscale.services.workspaces import membership_set, workspace_create
 
 DEMO_USERNAME = "demo"
@@ -19,6 +20,7 @@ DEMO_PASSWORD = "synapscale-demo"
 STAFF_USERNAME = "admin"
 STAFF_PASSWORD = "synapscale-admin"
 DEMO_WORKSPACE_SLUG = "demo"
+DEMO_TOKEN_NAME = "demo"
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,9 @@ class DemoAccounts:
     user: object
     staff_user: object
     workspace: Workspace
-    token: str
+    # The demo token's secret when this run created it; None when an earlier run did (only
+    # its hash is stored, so it cannot be shown again).
+    token: str | None
 
 
 def _ensure_user(username: str, password: str, *, staff: bool):
@@ -52,8 +56,10 @@ def seed_accounts() -> DemoAccounts:
     if workspace is None:
         workspace = workspace_create(name="Demo", owner=user, slug=DEMO_WORKSPACE_SLUG)
     membership_set(workspace=workspace, user=staff, role=Role.ADMIN)
-    token, _ = Token.objects.get_or_create(user=user)
-    return DemoAccounts(user=user, staff_user=staff, workspace=workspace, token=token.key)
+    token = None
+    if not tokens_for_user(user).filter(name=DEMO_TOKEN_NAME, revoked_at__isnull=True).exists():
+        token = token_create(user=user, name=DEMO_TOKEN_NAME, scopes=TokenScope.values).secret
+    return DemoAccounts(user=user, staff_user=staff, workspace=workspace, token=token)
 
 
 def seed_apps(accounts: DemoAccounts, stdout) -> list[str]:

@@ -1,18 +1,35 @@
 """Accounts and tenancy: users, workspaces and who belongs to which, with what role."""
 
+import hashlib
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
-from synapscale.choices import Role
+from synapscale.choices import SCOPES_IMPLIED, Role, TokenScope
 
 
 def new_ingestion_key() -> str:
     """Return a fresh public ingestion key (safe to embed in browser code)."""
     return "phc_" + secrets.token_urlsafe(24)
+
+
+TOKEN_MARKER = "sst_"
+# The marker and 8 random characters: enough to tell one's tokens apart, 48 of the 256 bits.
+TOKEN_PREFIX_LENGTH = len(TOKEN_MARKER) + 8
+
+
+def new_token_secret() -> str:
+    """Return a fresh personal access token: a marker and 256 random bits."""
+    return TOKEN_MARKER + secrets.token_urlsafe(32)
+
+
+def token_digest(secret: str) -> str:
+    """Return what is stored of a token: its SHA-256, hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class User(AbstractUser):
@@ -174,3 +191,41 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted (retention: audit_events_prune).")
+
+
+class ApiToken(models.Model):
+    """A personal access token: only its display prefix and the SHA-256 of the secret are kept.
+
+    The secret carries 256 random bits, so a fast hash is enough: nobody can enumerate the
+    input space, which is what a slow password hash defends against, and the lookup by digest
+    stays one indexed query per request.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="The token's first characters, to tell it.")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex.")
+    scopes = ArrayField(models.CharField(max_length=16, choices=TokenScope.choices))
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+        indexes = [models.Index(fields=["user", "created_at"], name="apitoken_user_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scopes__len__gt=0), name="apitoken_has_a_scope"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def allows(self, scope: str) -> bool:
+        """Return whether one of the token's scopes carries ``scope``."""
+        return any(scope in SCOPES_IMPLIED[own] for own in self.scopes)

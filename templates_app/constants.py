@@ -6,6 +6,8 @@ MARKETPLACE_CACHE_NAMESPACE = "templates.marketplace"
 
 # Redis hash of view counts not yet written to the database: field = template id.
 VIEW_COUNTS_KEY = "synapscale:templates:view_counts"
+# Keys "<prefix>:<UTC day>:<template id>:<visitor>": a visitor's view counts once a day.
+VIEW_SEEN_PREFIX = "synapscale:templates:view_seen"
 
 # PostgreSQL text search configuration of the search vector and the queries (stemming).
 SEARCH_CONFIG = "english"

@@ -7,10 +7,10 @@ import socket
 
 import pytest
 from django_redis import get_redis_connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from synapscale.choices import Role
+from synapscale.choices import Role, TokenScope
+from synapscale.services.tokens import token_create
 from synapscale.services.workspaces import membership_set, workspace_create
 from tests.factories import UserFactory
 
@@ -135,17 +135,46 @@ def rate_limits(settings):
     return set_rates
 
 
-def make_user(username: str, *, staff: bool = False):
-    """Create a user with a personal workspace, as registration does."""
+# What the staff fixtures may do beyond is_staff: moderate the marketplace. Tests of
+# view-only staff use make_user(..., staff=True, permissions=()).
+MODERATOR_PERMISSIONS = (
+    "templates_app.change_template",
+    "templates_app.change_review",
+    "templates_app.change_collection",
+)
+
+
+def grant_permissions(user, *names: str) -> None:
+    """Give ``user`` the model permissions ``app_label.codename`` (and forget the cache)."""
+    from django.contrib.auth.models import Permission
+
+    for name in names:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    for cache in ("_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+def make_user(username: str, *, staff: bool = False, permissions=MODERATOR_PERMISSIONS):
+    """Create a user with a personal workspace, as registration does.
+
+    Staff get ``permissions`` (the marketplace moderator's by default).
+    """
     user = UserFactory(username=username, is_staff=staff)
     workspace_create(name=f"{username}'s workspace", owner=user, is_personal=True)
+    if staff:
+        grant_permissions(user, *permissions)
     return user
 
 
-def client_for(user) -> APIClient:
+def client_for(user, *, scopes=tuple(TokenScope.values)) -> APIClient:
+    """An API client with a new personal access token of ``user`` (every scope by default)."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    created = token_create(user=user, name="tests", scopes=scopes)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {created.secret}")
+    client.token = created.token
     return client
 
 

@@ -11,6 +11,12 @@ from rest_framework.response import Response
 
 from analytics.analysis.specs import EVENT_TYPE_RE
 from analytics.api import alert_schema  # noqa: F401 -- registers the rule body schema
+from analytics.api.alerts_access import (
+    AlertRuleChangePermission,
+    channels_for_viewer,
+    event_for_viewer,
+    sees_webhook_urls,
+)
 from analytics.models import AlertEvent, AlertRule, Report
 from analytics.models.alerts import AlertCondition, AlertMetric, AlertState
 from analytics.models.insights import Severity
@@ -109,6 +115,15 @@ class AlertRuleSerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
+class AlertRuleForViewerSerializer(AlertRuleSerializer):
+    """A rule as viewers see it: webhook URLs (bearer secrets) reduced to their host."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["channels"] = channels_for_viewer(data["channels"] or {})
+        return data
+
+
 class AlertRuleWithSecretSerializer(AlertRuleSerializer):
     """A rule with the secret its webhooks are signed with: for its creator and managers."""
 
@@ -156,10 +171,12 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     """Alert rules of the request's workspace.
 
     The webhook secret is shown in the create response and to workspace owners/admins only:
-    whoever holds it can forge notifications the receivers would trust.
+    whoever holds it can forge notifications the receivers would trust. Members change their
+    own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
     """
 
     serializer_class = AlertRuleSerializer
+    permission_classes = (*WorkspaceModelViewSet.permission_classes, AlertRuleChangePermission)
     write_roles = WRITE_ROLES
     filterset_class = AlertRuleFilterSet
     ordering_fields = ["created_at", "name", "state", "last_triggered_at"]
@@ -178,6 +195,8 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     def get_serializer_class(self):
         if self._may_see_secret():
             return AlertRuleWithSecretSerializer
+        if not sees_webhook_urls(self.request) and not getattr(self, "swagger_fake_view", False):
+            return AlertRuleForViewerSerializer
         return AlertRuleSerializer
 
     def _out(self, rule: AlertRule) -> dict:
@@ -311,4 +330,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     )
     def events(self, request, *args, **kwargs):
         page = self.paginate_queryset(alert_events(rule=self.get_object()))
-        return self.get_paginated_response(AlertEventSerializer(page, many=True).data)
+        events = AlertEventSerializer(page, many=True).data
+        if not sees_webhook_urls(request):
+            events = [event_for_viewer(event) for event in events]
+        return self.get_paginated_response(events)

@@ -24,7 +24,7 @@ from analytics.selectors.analysis import analysis_run
 from synapscale.api.params import wants_refresh
 from synapscale.api.schema import PROBLEM_RESPONSES, DocumentedBody
 from synapscale.api.viewsets import WorkspaceScopedMixin
-from synapscale.choices import Role
+from synapscale.choices import Role, TokenScope
 
 EXAMPLES = {
     "trends": {
@@ -69,6 +69,7 @@ class AnalysisView(WorkspaceScopedMixin, GenericAPIView):
     # Running an analysis reads; POST only carries the query, so viewers may run one too.
     write_roles = frozenset(Role)
     kind: str = ""
+    token_write_scope = TokenScope.READ
 
     def post(self, request, **kwargs):
         result = analysis_run(

@@ -24,9 +24,10 @@ from analytics.services.events import events_ingest
 from analytics.services.events_validation import MAX_BATCH_EVENTS, IngestContext, truncate_ip
 from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.pagination import CreatedAtCursorPagination, PageNumberPagination
+from synapscale.api.permissions import TokenScopePermission
 from synapscale.api.schema import PROBLEM_RESPONSES, problem
 from synapscale.api.viewsets import WorkspaceViewSet
-from synapscale.choices import WRITE_ROLES
+from synapscale.choices import WRITE_ROLES, TokenScope
 from synapscale.clients import client_ip as platform_client_ip
 from synapscale.selectors.workspaces import workspace_for_ingestion_key
 
@@ -125,6 +126,7 @@ def client_ip(request) -> str | None:
 
 class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     rate_limit_group = {"create": "ingest"}
+    token_scopes = {"create": TokenScope.INGEST}
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_class = EventFilterSet
@@ -151,7 +153,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
 
     def get_permissions(self):
         if self.action == "create":
-            return [IngestPermission()]
+            return [IngestPermission(), TokenScopePermission()]
         return super().get_permissions()
 
     def scope_queryset(self, queryset):

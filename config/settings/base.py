@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -117,10 +116,15 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSION": "v1",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "synapscale.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A view that declares its own permission_classes lists TokenScopePermission too
+    # (tests/synapscale/test_token_scopes.py checks every route).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "synapscale.api.permissions.TokenScopePermission",
+    ],
     "DEFAULT_METADATA_CLASS": "synapscale.api.metadata.ApiMetadata",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "synapscale.api.renderers.ContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
@@ -144,6 +148,10 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny",
+        "synapscale.api.permissions.TokenScopePermission",
+    ],
     "TITLE": "SynapScale API",
     "DESCRIPTION": (
         "Workflows and executions, the template marketplace and analytics. Errors are RFC 9457 "
@@ -181,16 +189,6 @@ SPECTACULAR_SETTINGS = {
         "WebhookResponseModeEnum": "executions.choices.WebhookResponseMode",
         "AnalysisMetricEnum": "analytics.analysis.specs.METRICS",
         "AlertMetricEnum": "analytics.models.alerts.AlertMetric",
-    },
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "tokenAuth": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "`Token <key>`",
-            }
-        }
     },
 }
 
@@ -240,6 +238,12 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # seed_demo creates accounts with published passwords: only where this is on (local, test).
 SEED_DEMO_ALLOWED = env.bool("SEED_DEMO_ALLOWED", default=False)
+
+# Personal access tokens: the one a username and password are exchanged for (registration,
+# POST /auth/token/) expires after this many days (0: never). last_used_at is written at most
+# once per this interval, so an authenticated request stays one query.
+API_TOKEN_LOGIN_EXPIRY_DAYS = env.int("API_TOKEN_LOGIN_EXPIRY_DAYS", default=30)
+API_TOKEN_LAST_USED_INTERVAL_SECONDS = env.int("API_TOKEN_LAST_USED_INTERVAL_SECONDS", default=60)
 
 # When set, /metrics answers only requests with "Authorization: Bearer <token>".
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

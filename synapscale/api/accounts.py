@@ -4,17 +4,18 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from synapscale.api import serializers as s
+from synapscale.api.permissions import TokenScopePermission
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.ratelimits import rate_limit_hit
 from synapscale.selectors.workspaces import workspaces_for_user
 from synapscale.services.accounts import user_login_record, user_register
+from synapscale.services.tokens import token_login_create
 
 
 def roles_by_workspace(user) -> dict[int, str]:
@@ -55,7 +56,11 @@ class TokenView(APIView):
     rate_limit_group = "auth"
 
     @extend_schema(
-        summary="Exchange username and password for the API token",
+        summary="Exchange username and password for a new token",
+        description=(
+            "Each call creates a token named `login` with every scope, expiring after "
+            "API_TOKEN_LOGIN_EXPIRY_DAYS; manage them under /auth/tokens/."
+        ),
         request=s.TokenInputSerializer,
         responses={200: s.TokenOutputSerializer, 400: PROBLEM_RESPONSES[400]},
         auth=[],
@@ -69,13 +74,17 @@ class TokenView(APIView):
         if user is None:
             raise ValidationError({"non_field_errors": ["Wrong username or password."]})
         with transaction.atomic():
-            token, _ = Token.objects.get_or_create(user=user)
+            created = token_login_create(user=user)
             user_login_record(user=user, request=request, via="api_token")
-        return Response({"token": token.key})
+        return Response(
+            s.TokenOutputSerializer(
+                {"token": created.secret, "expires_at": created.token.expires_at}
+            ).data
+        )
 
 
 class MeView(APIView):
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (IsAuthenticated, TokenScopePermission)
 
     @extend_schema(
         summary="The current user and their workspaces", responses={200: s.MeOutputSerializer}

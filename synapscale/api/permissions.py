@@ -2,7 +2,8 @@
 
 from rest_framework import permissions
 
-from synapscale.choices import MANAGE_ROLES, WRITE_ROLES
+from synapscale.choices import MANAGE_ROLES, WRITE_ROLES, TokenScope
+from synapscale.models import ApiToken
 
 
 class WorkspaceRolePermission(permissions.BasePermission):
@@ -39,3 +40,34 @@ class WorkspaceManagerPermission(WorkspaceRolePermission):
         return super().has_permission(request, view) and (
             membership is not None and membership.role in MANAGE_ROLES
         )
+
+
+class TokenScopePermission(permissions.BasePermission):
+    """A request made with a personal access token needs the scope the action takes.
+
+    The scope an action takes: the view's ``token_scopes[action]`` when declared (event
+    ingestion declares ``ingest``), otherwise ``read`` for safe methods and the view's
+    ``token_write_scope`` (``write`` unless declared; workspace administration declares
+    ``admin``) for the others. Session requests (browsable API, admin) carry no token and are
+    not restricted by scopes; roles and model permissions still apply.
+    """
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return True
+        scope = required_token_scope(request, view)
+        if token.allows(scope):
+            return True
+        self.message = f"This token lacks the '{scope}' scope this request needs."
+        return False
+
+
+def required_token_scope(request, view) -> str:
+    """Return the scope a token needs for this request to ``view``."""
+    declared = getattr(view, "token_scopes", {}).get(getattr(view, "action", None))
+    if declared:
+        return declared
+    if request.method in permissions.SAFE_METHODS:
+        return TokenScope.READ
+    return getattr(view, "token_write_scope", TokenScope.WRITE)

@@ -4,7 +4,7 @@ import copy
 import re
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -221,3 +221,19 @@ class DocumentedBodyExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         # A copy: the enum hook rewrites the schemas it is given in place.
         return copy.deepcopy(self.target.openapi_schema)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "synapscale.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`Token <token>` (or `Bearer <token>`): a personal access token; its scopes "
+                "(read, write, ingest, admin) limit what it may do."
+            ),
+        }

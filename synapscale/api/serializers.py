@@ -1,11 +1,12 @@
 """Serializers for accounts and workspaces."""
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
 from synapscale.api.fields import StrictIntegerField, StrictModelSerializer
-from synapscale.choices import Role
-from synapscale.models import Membership, Workspace
+from synapscale.choices import Role, TokenScope
+from synapscale.models import ApiToken, Membership, Workspace
 
 
 class UserSerializer(StrictModelSerializer):
@@ -50,7 +51,8 @@ class RegistrationOutputSerializer(serializers.Serializer):
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="A new token with every scope; shown this once.")
+    expires_at = serializers.DateTimeField(allow_null=True)
 
 
 class MeOutputSerializer(serializers.Serializer):
@@ -92,4 +94,54 @@ class QuotaUsageSerializer(serializers.Serializer):
     used = StrictIntegerField(allow_null=True, help_text="null while Redis is down")
     resets_at = serializers.DateTimeField(
         allow_null=True, help_text="The next UTC midnight for daily quotas; null otherwise."
+    )
+
+
+class ApiTokenSerializer(StrictModelSerializer):
+    """A token as listed: never its secret, which is not stored."""
+
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=TokenScope.choices))
+    is_active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+    def get_is_active(self, token) -> bool:
+        return token.revoked_at is None and (
+            token.expires_at is None or token.expires_at > timezone.now()
+        )
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    """A token just created, with its secret (given in the context: it is not on the model)."""
+
+    token = serializers.SerializerMethodField(help_text="The secret: shown this once.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+    def get_token(self, token) -> str:
+        return self.context["secret"]
+
+
+class ApiTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=TokenScope.choices), min_length=1, max_length=4
+    )
+    expires_in_days = StrictIntegerField(
+        required=False, allow_null=True, min_value=1, max_value=3650, help_text="Never if absent."
     )

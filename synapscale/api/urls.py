@@ -5,9 +5,11 @@ from rest_framework.routers import DefaultRouter
 
 from synapscale.api.accounts import MeView, RegisterView, TokenView
 from synapscale.api.audit import AuditEventViewSet
+from synapscale.api.tokens import ApiTokenViewSet
 from synapscale.api.workspaces_views import WorkspaceManagementViewSet
 
 router = DefaultRouter()
+router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 router.register("workspaces", WorkspaceManagementViewSet, basename="workspace")
 router.register("audit", AuditEventViewSet, basename="audit-event")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import mixins, viewsets
 
-from synapscale.api.permissions import WorkspaceRolePermission
+from synapscale.api.permissions import TokenScopePermission, WorkspaceRolePermission
 from synapscale.api.workspaces import resolve_workspace
 
 
@@ -19,7 +19,7 @@ class WorkspaceScopedMixin:
     """
 
     workspace_field = "workspace"
-    permission_classes = (WorkspaceRolePermission,)
+    permission_classes = (WorkspaceRolePermission, TokenScopePermission)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 
 from synapscale.api import serializers as s
 from synapscale.api.accounts import roles_by_workspace
-from synapscale.choices import MANAGE_ROLES
+from synapscale.api.permissions import TokenScopePermission
+from synapscale.choices import MANAGE_ROLES, TokenScope
 from synapscale.models import Membership
 from synapscale.quotas import quota_usage
 from synapscale.selectors.workspaces import workspace_members, workspaces_for_user
@@ -33,7 +34,9 @@ class WorkspaceManagementViewSet(
     """Workspaces are addressed by slug and visible to their members only."""
 
     serializer_class = s.WorkspaceSerializer
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (IsAuthenticated, TokenScopePermission)
+    # Creating workspaces, rotating keys and changing members is workspace administration.
+    token_write_scope = TokenScope.ADMIN
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     filterset_fields = ("is_personal",)

@@ -1,4 +1,4 @@
-"""Writes on user accounts: registration, and the audit of sign-ins."""
+"""Writes on user accounts: registration, the audit of sign-ins, what a password change revokes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
 from synapscale.audit_context import SYSTEM_ACTOR
 from synapscale.models import User, Workspace
 from synapscale.services.audit import audit_changes, record_audit_event
+from synapscale.services.tokens import token_login_create, tokens_revoke_all
 from synapscale.services.workspaces import workspace_create
 
 
@@ -41,14 +41,14 @@ def user_register(*, username: str, email: str, password: str) -> Registration:
     except IntegrityError as exc:
         raise ValidationError({"username": ["A user with that username already exists."]}) from exc
     workspace = workspace_create(name=f"{username}'s workspace", owner=user, is_personal=True)
-    token = Token.objects.create(user=user)
+    created = token_login_create(user=user, name="registration")
     record_audit_event(
         action="user.registered",
         target=user,
         actor=user,
         changes=audit_changes({}, user, fields=["username", "email"]),
     )
-    return Registration(user=user, workspace=workspace, token=token.key)
+    return Registration(user=user, workspace=workspace, token=created.secret)
 
 
 def user_login_record(*, user: User, request=None, via: str) -> None:
@@ -67,3 +67,8 @@ def user_login_failure_record(*, username: str, request=None) -> None:
         target_type="synapscale.user",
         changes={"username": username},
     )
+
+
+def user_password_changed(*, user: User) -> int:
+    """Revoke every token of ``user``: whoever held the old password may have made some."""
+    return tokens_revoke_all(user=user)

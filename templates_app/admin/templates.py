@@ -50,6 +50,7 @@ class TemplateVersionInline(admin.StackedInline):
         ("published_by", "published_at"),
         "changelog",
         "rejection_reason",
+        "listing",
         "definition",
         "required_variables",
     )
@@ -62,6 +63,7 @@ class TemplateVersionInline(admin.StackedInline):
         "published_at",
         "changelog",
         "rejection_reason",
+        "listing",
         "definition",
         "required_variables",
     )

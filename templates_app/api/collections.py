@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from synapscale.api.permissions import TokenScopePermission
 from synapscale.api.viewsets import WorkspaceModelViewSet
 from templates_app.api.serializers.collections import (
     CollectionItemSerializer,
@@ -138,7 +139,7 @@ class PublicCollectionViewSet(
 ):
     """Public collections, readable by everyone; only their published templates show."""
 
-    permission_classes = (AllowAny,)
+    permission_classes = (AllowAny, TokenScopePermission)
     serializer_class = CollectionSerializer
     filterset_class = CollectionFilterSet
     search_fields = ("name",)
@@ -153,7 +154,7 @@ class PublicCollectionViewSet(
 class FavoriteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's favorite templates (personal, across workspaces)."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (IsAuthenticated, TokenScopePermission)
     serializer_class = FavoriteSerializer
     ordering_fields = ("created_at",)
     ordering = ("-created_at", "-id")

@@ -7,7 +7,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from synapscale.api.permissions import IsStaff
+from synapscale.api.permissions import IsStaff, TokenScopePermission
 from synapscale.api.schema import problem
 from synapscale.api.viewsets import WorkspaceModelViewSet
 from templates_app.api.serializers.crud import (
@@ -140,7 +140,7 @@ class TemplateViewSet(WorkspaceModelViewSet):
 class TemplateModerationViewSet(viewsets.GenericViewSet):
     """Staff moderation of any workspace's templates (the admin calls the same services)."""
 
-    permission_classes = (IsStaff,)
+    permission_classes = (IsStaff, TokenScopePermission)
     serializer_class = TemplateSerializer
 
     def get_queryset(self):

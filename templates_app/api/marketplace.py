@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.shortcuts import get_object_or_404
@@ -16,9 +17,11 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from synapscale.api.filters import junk_values
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
+from synapscale.api.permissions import TokenScopePermission
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceViewSet
 from synapscale.cache import CachedResult, Policy, cached_read
+from synapscale.clients import client_ip
 from templates_app.api.serializers.common import TemplateSummarySerializer
 from templates_app.api.serializers.marketplace import (
     CategoryPageSerializer,
@@ -126,11 +129,23 @@ def _paged_payload(request, *, params: dict, queryset_fn, serializer_class, extr
     return payload
 
 
+def visitor_id(request) -> str:
+    """Return who is viewing, for counting a view once a day: the user, or a hash.
+
+    Anonymous visitors are told apart by address and user agent, hashed so that Redis holds
+    no address.
+    """
+    if request.user and request.user.is_authenticated:
+        return f"u{request.user.pk}"
+    seen_as = f"{client_ip(request._request)}|{request.META.get('HTTP_USER_AGENT', '')}"
+    return "a" + hashlib.sha256(seen_as.encode()).hexdigest()[:32]
+
+
 class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
     """Published templates of every workspace; readable without an account."""
 
     rate_limit_group = "search"
-    permission_classes = (AllowAny,)
+    permission_classes = (AllowAny, TokenScopePermission)
     # The search pages itself (cached whole, links included): no paginator may wrap it, in
     # the responses or in the schema.
     pagination_class = None
@@ -190,7 +205,7 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
         payload = _marketplace_read(
             request, params={"view": "detail", "slug": slug}, compute=compute
         ).as_payload()
-        template_view_record(template_id=payload["id"])
+        template_view_record(template_id=payload["id"], visitor=visitor_id(request))
         return Response(payload)
 
 
@@ -198,7 +213,7 @@ class MarketplaceHomeViewSet(viewsets.ViewSet):
     """The marketplace front page and its category index."""
 
     rate_limit_group = "search"
-    permission_classes = (AllowAny,)
+    permission_classes = (AllowAny, TokenScopePermission)
 
     @extend_schema(
         summary="The marketplace home page",

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from synapscale.api.permissions import TokenScopePermission
 from templates_app.api.serializers.reviews import ReviewSerializer, ReviewWriteSerializer
 from templates_app.filtersets import ReviewFilterSet
 from templates_app.selectors.marketplace import marketplace_templates
@@ -19,7 +20,7 @@ from templates_app.services import reviews
 class TemplateReviewViewSet(viewsets.GenericViewSet):
     """The reviews of one published template: `/templates/{id}/reviews/`."""
 
-    permission_classes = (IsAuthenticatedOrReadOnly,)
+    permission_classes = (IsAuthenticatedOrReadOnly, TokenScopePermission)
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilterSet
     ordering_fields = ("created_at", "rating", "helpful_count")
@@ -56,7 +57,7 @@ class TemplateReviewViewSet(viewsets.GenericViewSet):
 class ReviewViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One review: read it, edit or delete your own, say it helped."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (IsAuthenticated, TokenScopePermission)
     serializer_class = ReviewSerializer
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
 

@@ -20,9 +20,19 @@ class TemplateInstall(models.Model):
         "executions.Workflow", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The workspace's first install of the template: the only one install_count and the
+    # trending score count (a workspace installing it again is not a new adopter).
+    counted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "workspace"],
+                condition=models.Q(counted=True),
+                name="template_installs_one_counted",
+            ),
+        ]
         indexes = [
             # Append-only and read by time window (trending): a BRIN index is tiny and enough.
             BrinIndex(fields=["created_at"], name="template_installs_created_brin"),

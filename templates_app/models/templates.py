@@ -144,6 +144,14 @@ class TemplateVersion(models.Model):
     definition = models.JSONField()
     required_variables = models.JSONField(default=list, blank=True)
     changelog = models.TextField(blank=True)
+    listing = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Proposed name, descriptions, license or price; applied when approved.",
+    )
+    clears_verified = models.BooleanField(
+        default=False, help_text="Proposing it cleared the verified badge; approving restores it."
+    )
     status = models.CharField(
         max_length=20, choices=VersionStatus.choices, default=VersionStatus.PUBLISHED
     )

@@ -196,7 +196,7 @@ def favorite_remove(*, user, template_id: int) -> None:
 @transaction.atomic
 def collection_set_featured(*, collection: Collection, user, featured: bool) -> Collection:
     """Feature a public collection on the marketplace home (staff), or stop featuring it."""
-    require_staff(user)
+    require_staff(user, permission="templates_app.change_collection")
     if featured and not collection.is_public:
         raise conflict("Only a public collection can be featured.", is_public="Is private.")
     Collection.objects.filter(pk=collection.pk).update(is_featured=featured)

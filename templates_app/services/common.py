@@ -58,10 +58,18 @@ def history_record(
     return entry
 
 
-def require_staff(user, *, template: Template | None = None) -> None:
-    """Refuse moderation to non-staff, and to authors on their own template."""
+def require_staff(
+    user, *, template: Template | None = None, permission: str = "templates_app.change_template"
+) -> None:
+    """Refuse moderation to non-staff, to staff without ``permission``, and to authors.
+
+    Staff is not enough: the console has view-only staff, so the model permission the admin
+    asks for (change) is asked here too, and the API and the admin agree.
+    """
     if not (user and user.is_authenticated and user.is_staff):
         raise PermissionDenied("Only staff may moderate templates.")
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"Moderating needs the {permission!r} permission.")
     if template is not None and template.author_id == user.pk:
         raise PermissionDenied("You cannot moderate your own template.")
 

@@ -33,6 +33,11 @@ from templates_app.versioning import is_newer, parse_version
 
 # Fields whose change on a published template is a new version of it.
 VERSIONED_FIELDS = frozenset({"definition", "required_variables"})
+# What buyers decide on: on a published template a change of these waits for staff review
+# too (a bait-and-switch of the description or the price is no better than of the flow).
+REVIEWED_LISTING_FIELDS = frozenset(
+    {"name", "short_description", "description", "license", "price"}
+)
 # What a new version of a published template carries to staff review.
 PROPOSED_FIELDS = frozenset({"definition", "required_variables", "version", "changelog"})
 EDITABLE_FIELDS = frozenset(
@@ -172,10 +177,11 @@ def template_update(*, template: Template, user, **changes) -> Template:
     """Edit a template.
 
     Drafts and rejected templates change freely. A template under review or deprecated does
-    not change. A published template's text and metadata change in place (a changelog alone
-    also corrects the current version's). A change of its definition or variables needs a
-    newer `version` and does not go live: it is kept as a version pending staff review (see
-    `version_propose`), while the marketplace and installs keep the approved one.
+    not change. A published template's category, tags and complexity change in place (a
+    changelog alone also corrects the current version's). A change of its definition,
+    variables, text (name, descriptions), license or price needs a newer `version` and does
+    not go live: it is kept as a version pending staff review (see `version_propose`), while
+    the marketplace and installs keep the approved one.
     """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -193,20 +199,32 @@ def template_update(*, template: Template, user, **changes) -> Template:
     words_before = template_words(template)
     before = audit_snapshot(template, fields=AUDITED_FIELDS)
     published = template.status == TemplateStatus.PUBLISHED
-    new_version = published and ("version" in changed or VERSIONED_FIELDS & set(changed))
+    reviewed = VERSIONED_FIELDS | REVIEWED_LISTING_FIELDS
+    new_version = published and ("version" in changed or reviewed & set(changed))
+    clears_verified = bool(new_version and template.is_verified)
     if new_version:
         _check_new_version(template, changed)
         proposal = {key: values.get(key, getattr(template, key)) for key in PROPOSED_FIELDS}
         if "changelog" not in values:
             proposal["changelog"] = ""  # the approved version's notes are not this one's
-        changed = {key: value for key, value in changed.items() if key not in PROPOSED_FIELDS}
+        proposal["listing"] = {
+            key: str(value) if key == "price" else value
+            for key, value in changed.items()
+            if key in REVIEWED_LISTING_FIELDS
+        }
+        proposal["clears_verified"] = clears_verified
+        changed = {
+            key: value
+            for key, value in changed.items()
+            if key not in PROPOSED_FIELDS and key not in REVIEWED_LISTING_FIELDS
+        }
     if "name" in changed and template.published_at is None:
         # Once published, the slug is the template's public address: it stays.
         template.slug = unique_slug(changed["name"], exclude_pk=template.pk)
     for key, value in changed.items():
         setattr(template, key, value)
-    if new_version and template.is_verified:
-        # The badge vouched for the approved definition; staff re-verify the new one.
+    if clears_verified:
+        # The badge vouched for the approved version; approving the new one gives it back.
         template.is_verified = False
         history_record(template=template, actor=user, action=ModerationAction.UNVERIFIED)
     _full_clean(template)
@@ -236,7 +254,15 @@ def template_update(*, template: Template, user, **changes) -> Template:
 
 
 def version_propose(
-    *, template: Template, user, version: str, definition, required_variables, changelog: str
+    *,
+    template: Template,
+    user,
+    version: str,
+    definition,
+    required_variables,
+    changelog: str,
+    listing: dict | None = None,
+    clears_verified: bool = False,
 ) -> TemplateVersion:
     """Keep a new version of a published template for staff review (replacing any waiting)."""
     TemplateVersion.objects.filter(template=template, status=VersionStatus.PENDING_REVIEW).exclude(
@@ -249,6 +275,8 @@ def version_propose(
             "definition": definition,
             "required_variables": required_variables,
             "changelog": changelog,
+            "listing": listing or {},
+            "clears_verified": clears_verified,
             "status": VersionStatus.PENDING_REVIEW,
             "rejection_reason": "",
             "submitted_by": user,
@@ -269,8 +297,8 @@ def _check_new_version(template: Template, changed: dict) -> None:
         raise ValidationError(
             {
                 "version": [
-                    f"Changing a published definition needs a version newer than "
-                    f"{template.version}."
+                    "Changing a published template's definition, text, license or price "
+                    f"needs a version newer than {template.version}."
                 ]
             }
         )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_redis import get_redis_connection
@@ -16,7 +16,7 @@ from executions.services.workflows import workflow_create
 from synapscale import product_events
 from synapscale.services.audit import record_audit_event
 from templates_app.choices import VersionStatus
-from templates_app.constants import VIEW_COUNTS_KEY
+from templates_app.constants import VIEW_COUNTS_KEY, VIEW_SEEN_PREFIX
 from templates_app.models import Template, TemplateInstall, TemplateVersion
 from templates_app.ranking import TRENDING_HALF_LIFE, TRENDING_WINDOW
 from templates_app.services.common import conflict
@@ -67,18 +67,19 @@ def template_install(
         definition=render_definition(definition, values),
         description=template.short_description,
     )
-    install = TemplateInstall.objects.create(
+    install = _install_record(
         template=template,
         version=template.version,
         user=user,
         workspace=workspace,
         workflow=workflow,
     )
-    # One UPDATE: concurrent installs cannot lose an increment. A fresh install weighs 1 in
-    # the trending score; the periodic refresh decays it.
-    Template.objects.filter(pk=template.pk).update(
-        install_count=F("install_count") + 1, trending_score=F("trending_score") + 1.0
-    )
+    if install.counted:
+        # One UPDATE: concurrent installs cannot lose an increment. A fresh install weighs 1
+        # in the trending score; the periodic refresh decays it.
+        Template.objects.filter(pk=template.pk).update(
+            install_count=F("install_count") + 1, trending_score=F("trending_score") + 1.0
+        )
     # The variables' values stay out: they may be API keys.
     record_audit_event(
         action="template.installed",
@@ -89,6 +90,7 @@ def template_install(
             "version": template.version,
             "workflow_id": workflow.pk,
             "variables": list(values),
+            "counted": install.counted,
         },
     )
     properties = {
@@ -109,14 +111,54 @@ def template_install(
     return InstallResult(install=install, workflow=workflow)
 
 
-def template_view_record(*, template_id: int) -> None:
-    """Count one view in Redis; the periodic flush writes the counts to the database.
+def _install_record(*, template, workspace, **fields) -> TemplateInstall:
+    """Record an install, counted when it is the workspace's first of this template.
+
+    The partial unique constraint settles a race between two first installs of one
+    workspace: the loser's insert fails in its savepoint and it is stored uncounted.
+    """
+    first = not TemplateInstall.objects.filter(
+        template=template, workspace=workspace, counted=True
+    ).exists()
+    if first:
+        try:
+            with transaction.atomic():
+                return TemplateInstall.objects.create(
+                    template=template, workspace=workspace, counted=True, **fields
+                )
+        except IntegrityError:
+            pass
+    return TemplateInstall.objects.create(
+        template=template, workspace=workspace, counted=False, **fields
+    )
+
+
+# Marks the visitor's view of the day and counts it only if the mark is new: one round trip.
+_COUNT_VIEW_ONCE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+    return redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+end
+return 0
+"""
+
+
+def template_view_record(*, template_id: int, visitor: str) -> None:
+    """Count a view in Redis, once per visitor and UTC day; the periodic flush writes them.
 
     A detail page is read far more often than anything changes, so counting must not write
-    a row per read. Losing a view when Redis is down is acceptable; failing the page is not.
+    a row per read; a visitor reloading the page counts once. ``visitor`` is an opaque id
+    (the user's, or a hash of the client's address and agent). Losing a view when Redis is
+    down is acceptable; failing the page is not.
     """
+    now = timezone.now()
+    day = now.date()
+    next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    # The key names the day, so it only has to outlive it (a minute of slack).
+    ttl = int((next_midnight - now).total_seconds()) + 60
+    seen_key = f"{VIEW_SEEN_PREFIX}:{day.isoformat()}:{template_id}:{visitor}"
     try:
-        get_redis_connection("default").hincrby(VIEW_COUNTS_KEY, str(template_id), 1)
+        conn = get_redis_connection("default")
+        conn.eval(_COUNT_VIEW_ONCE, 2, seen_key, VIEW_COUNTS_KEY, ttl, str(template_id))
     except RedisError:
         logger.warning("template_view_not_counted template_id=%s", template_id)
 
@@ -209,7 +251,7 @@ FROM templates_app_template AS t
 LEFT JOIN (
     SELECT i.template_id, SUM({_INSTALL_WEIGHT_SQL})::float8 AS score
     FROM templates_app_templateinstall AS i
-    WHERE i.created_at > %(since)s
+    WHERE i.created_at > %(since)s AND i.counted
     GROUP BY i.template_id
 ) AS s ON s.template_id = t.id
 WHERE (t.trending_score <> 0 OR s.template_id IS NOT NULL)
@@ -235,7 +277,7 @@ FROM (
                AS score
     FROM unnest(%(ids)s::bigint[]) AS batch(id)
     LEFT JOIN templates_app_templateinstall AS i
-           ON i.template_id = batch.id AND i.created_at > %(since)s
+           ON i.template_id = batch.id AND i.created_at > %(since)s AND i.counted
     GROUP BY batch.id
 ) AS c
 WHERE t.id = c.id AND {_DRIFTED.format(score="c.score")}

@@ -6,13 +6,21 @@ writes an entry to the template's moderation history.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from templates_app.choices import ModerationAction, TemplateStatus, VersionStatus
 from templates_app.models import Template, TemplateVersion
-from templates_app.search.index import template_words, vocabulary_add, vocabulary_remove
+from templates_app.search.index import (
+    search_vector_update,
+    template_words,
+    vocabulary_add,
+    vocabulary_remove,
+    vocabulary_replace,
+)
 from templates_app.services.common import (
     conflict,
     history_record,
@@ -74,18 +82,40 @@ def _version_approve(template: Template, pending: TemplateVersion, user) -> Temp
     """Make a pending version the live one: the template row takes its definition."""
     # The engine may have grown stricter since the version was proposed.
     validate_template_definition(pending.definition, pending.required_variables)
+    words_before = template_words(template)
     template.definition = pending.definition
     template.required_variables = pending.required_variables
     template.version = pending.version
     template.changelog = pending.changelog
+    listing = dict(pending.listing)
+    if "price" in listing:
+        listing["price"] = Decimal(listing["price"])
+    for key, value in listing.items():
+        setattr(template, key, value)
+    if pending.clears_verified:
+        # Staff reviewed what goes live now: the badge the proposal cleared comes back.
+        template.is_verified = True
     template.save(
-        update_fields=["definition", "required_variables", "version", "changelog", "updated_at"]
+        update_fields=[
+            "definition",
+            "required_variables",
+            "version",
+            "changelog",
+            "is_verified",
+            *listing,
+            "updated_at",
+        ]
     )
+    if listing:
+        search_vector_update(template_ids=[template.pk])
+        vocabulary_replace(before=words_before, after=template_words(template))
     pending.status = VersionStatus.PUBLISHED
     pending.published_by = user
     pending.published_at = timezone.now()
     pending.save(update_fields=["status", "published_by", "published_at"])
     history_record(template=template, actor=user, action=ModerationAction.VERSION_PUBLISHED)
+    if pending.clears_verified:
+        history_record(template=template, actor=user, action=ModerationAction.VERIFIED)
     invalidate_marketplace()
     return template
 

@@ -117,7 +117,7 @@ def review_delete(*, review: Review, user) -> None:
 @transaction.atomic
 def review_set_hidden(*, review: Review, user, hidden: bool) -> Review:
     """Hide an abusive review from everyone but its writer (staff), or show it again."""
-    require_staff(user)
+    require_staff(user, permission="templates_app.change_review")
     _lock_template_for_reviews(review.template_id)
     updated = Review.objects.filter(pk=review.pk).exclude(is_hidden=hidden).update(is_hidden=hidden)
     if updated:

@@ -53,8 +53,10 @@ def test_viewers_and_members_never_see_the_secret(member_client, rule_id, role):
     assert all("webhook_secret" not in row for row in listed.json()["results"])
 
 
-def test_member_changing_a_rule_does_not_get_the_secret_back(member_client, rule_id):
-    response = member_client(Role.MEMBER).patch(f"{URL}{rule_id}/", {"threshold": 3}, format="json")
+def test_member_changing_their_rule_does_not_get_the_secret_back(member_client):
+    member = member_client(Role.MEMBER)
+    rule_id = member.post(URL, RULE, format="json").json()["id"]
+    response = member.patch(f"{URL}{rule_id}/", {"threshold": 3}, format="json")
     assert response.status_code == 200
     assert "webhook_secret" not in response.json()
 

@@ -11,12 +11,13 @@ import subprocess
 import time
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from analytics.models import Event
 from executions.choices import ExecutionStatus
 from executions.models import Execution
 from executions.services.workflows import workflow_create
+from synapscale.choices import TokenScope
+from synapscale.services.tokens import token_create
 from tests.celery_broker import point_celery_at
 from tests.chaos.clients import RetryingClient, Traffic
 from tests.chaos.conftest import elapsed_since
@@ -49,7 +50,7 @@ def traffic_for(live_server, workspace, user, server, *, runs: int, batches: int
     workflow = workflow_create(
         workspace=workspace, user=user, name="wf", definition=delay_flow(server, seconds=1)
     )
-    token = Token.objects.get_or_create(user=user)[0].key
+    token = token_create(user=user, name="chaos", scopes=TokenScope.values).secret
     client = RetryingClient(live_server.url, {"Authorization": f"Token {token}"})
     run_path = f"/api/v1/workflows/{workflow.id}/run/"
     return client, Traffic(client, run_path=run_path, runs=runs, batches=batches, pause=pause)

@@ -1,7 +1,6 @@
 import pytest
-from rest_framework.authtoken.models import Token
 
-from synapscale.models import Membership
+from synapscale.models import ApiToken, Membership, token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +18,9 @@ def test_register_creates_user_personal_workspace_and_token(anon_client):
     assert body["user"]["username"] == "carol"
     assert body["workspace"]["is_personal"] is True
     assert body["workspace"]["role"] == "owner"
-    assert Token.objects.get(user__username="carol").key == body["token"]
+    token = ApiToken.objects.get(user__username="carol")
+    assert (token.name, token.digest) == ("registration", token_digest(body["token"]))
+    assert sorted(token.scopes) == ["admin", "ingest", "read", "write"]
     assert Membership.objects.get(user__username="carol").role == "owner"
 
     me = anon_client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {body['token']}")
@@ -62,7 +63,10 @@ def test_token_exchange(anon_client, user):
         format="json",
     )
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=user).key
+    body = response.json()
+    token = ApiToken.objects.get(user=user, digest=token_digest(body["token"]))
+    assert token.name == "login"
+    assert body["expires_at"] is not None and token.expires_at is not None
 
 
 def test_token_exchange_with_wrong_password(anon_client, user):

@@ -2,19 +2,21 @@
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from synapscale.cache import Policy, cached_read, register_warmer, warming
-from synapscale.models import Workspace
+from synapscale.models import ApiToken, Workspace, token_digest
 
 pytestmark = pytest.mark.django_db
 
 
-def test_drf_create_token_command_makes_a_working_token(user, capsys, anon_client):
-    call_command("drf_create_token", user.username)
-    key = Token.objects.get(user=user).key
-    assert key in capsys.readouterr().out
-    response = anon_client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {key}")
+def test_create_api_token_command_prints_a_working_token_once(user, capsys, anon_client):
+    call_command("create_api_token", user.username, "--name", "ci", "--scopes", "read")
+    out = capsys.readouterr()
+    secret = out.out.strip()
+    token = ApiToken.objects.get(user=user, name="ci")
+    assert token.digest == token_digest(secret) and token.scopes == ["read"]
+    assert secret not in out.err
+    response = anon_client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {secret}")
     assert response.status_code == 200
 
 
@@ -77,7 +79,9 @@ def test_seed_demo_is_idempotent(capsys):
     second = capsys.readouterr().out
     assert "demo user:  demo / synapscale-demo" in first
     token_line = [line for line in first.splitlines() if "API token" in line]
-    assert token_line and token_line[0] in second
+    secret = token_line[0].split()[2]
+    assert secret not in second and "made by an earlier run" in second
+    assert ApiToken.objects.filter(user__username="demo").get().digest == token_digest(secret)
     assert Workspace.objects.filter(slug="demo").count() == 1
 
 
@@ -213,3 +217,17 @@ def test_local_names_are_answered_without_the_resolver_and_udp_is_guarded(refuse
     finally:
         udp.close()
     assert refused_connections() == [("192.0.2.7", 8125)]
+
+
+def test_create_api_token_command_refuses_unknown_users_and_scopes(user):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        call_command("create_api_token", "nobody")
+    with pytest.raises(CommandError, match="Unknown scope"):
+        call_command("create_api_token", user.username, "--scopes", "read,root")
+    with pytest.raises(CommandError, match="at least one scope"):
+        call_command("create_api_token", user.username, "--scopes", ",")
+    with pytest.raises(CommandError, match="days"):
+        call_command("create_api_token", user.username, "--expires-in-days", "0")
+    assert not ApiToken.objects.filter(user=user).exists()

@@ -7,7 +7,7 @@ import factory
 from templates_app.models import Template, TemplateInstall
 from templates_app.services.crud import template_create, template_submit
 from templates_app.services.moderation import template_approve
-from tests.factories import UserFactory
+from tests.factories import UserFactory, WorkspaceFactory
 
 
 def set_definition(value=1) -> dict:
@@ -43,16 +43,25 @@ class TemplateFactory(factory.django.DjangoModelFactory):
 
 def _approver():
     from synapscale.services.workspaces import workspace_create
+    from tests.conftest import MODERATOR_PERMISSIONS, grant_permissions
 
     approver = UserFactory(username="moderator", is_staff=True)
     if not approver.memberships.exists():
         workspace_create(name="moderator", owner=approver, is_personal=True)
+        grant_permissions(approver, *MODERATOR_PERMISSIONS)
     return approver
 
 
 def install_at(template, user, when):
-    """Record an install of ``template`` as if made at ``when``."""
+    """Record an install of ``template`` as if made at ``when``, by a workspace of its own.
+
+    Each call is a new adopter (counted): install_count and trending count workspaces.
+    """
     install = TemplateInstall.objects.create(
-        template=template, version="1.0.0", user=user, workspace=template.workspace
+        template=template,
+        version="1.0.0",
+        user=user,
+        workspace=WorkspaceFactory(),
+        counted=True,
     )
     TemplateInstall.objects.filter(pk=install.pk).update(created_at=when)

@@ -8,6 +8,7 @@ from templates_app.choices import ModerationAction, TemplateStatus
 from templates_app.models import ModerationEntry, Review, Template
 from templates_app.services.crud import template_submit
 from templates_app.services.reviews import review_create
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -141,15 +142,14 @@ def test_non_staff_cannot_open_the_console(user, pending):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_moderation_actions_need_the_change_permission(staff_user, published):
+def test_moderation_actions_need_the_change_permission(published):
     from django.contrib.auth.models import Permission
 
+    view = ["templates_app.view_template", "templates_app.view_review"]
+    staff_user = make_user("viewing-staff", staff=True, permissions=view)
+    staff_user.user_permissions.add(Permission.objects.get(codename="view_collection"))
     client = Client()
     client.force_login(staff_user)  # staff, not a superuser: may only view templates
-    view = Permission.objects.filter(
-        codename__in=["view_template", "view_review", "view_collection"]
-    )
-    staff_user.user_permissions.add(*view)
     for url in (CHANGELIST, "/admin/templates_app/review/", "/admin/templates_app/collection/"):
         page = client.get(url)
         assert page.status_code == 200

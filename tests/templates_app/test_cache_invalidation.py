@@ -49,8 +49,8 @@ def test_changing_a_published_template_invalidates(
 ):
     warm()
     with django_capture_on_commit_callbacks(execute=True):
-        template_update(template=published, user=user, short_description="Now with retries")
-    assert fresh(anon_client)["results"][0]["short_description"] == "Now with retries"
+        template_update(template=published, user=user, tags=["retries"])
+    assert fresh(anon_client)["results"][0]["tags"] == ["retries"]
 
 
 def test_featuring_invalidates(
@@ -161,14 +161,14 @@ def test_patching_a_published_template_through_the_api_invalidates(
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client.patch(
             f"/api/v1/templates/{published.pk}/",
-            {"name": "Renamed alerts", "changelog": "Clearer name"},
+            {"tags": ["renamed"], "changelog": "Clearer name"},
             format="json",
         )
     assert response.status_code == 200
-    assert fresh(anon_client)["results"][0]["name"] == "Renamed alerts"
+    assert fresh(anon_client)["results"][0]["tags"] == ["renamed"]
     page = anon_client.get(detail).json()
-    assert (page["is_cached"], page["name"], page["changelog"]) == (
+    assert (page["is_cached"], page["tags"], page["changelog"]) == (
         False,
-        "Renamed alerts",
+        ["renamed"],
         "Clearer name",
     )

@@ -110,6 +110,7 @@ def test_lifecycle_over_the_api(api_client, staff_api_client, other_api_client, 
     assert approved.status_code == 200 and approved.json()["version"] == "1.1.0"
     assert approved.json()["definition"] == set_definition(3)
     assert approved.json()["pending_version"] is None
+    assert approved.json()["is_verified"] is True  # staff reviewed what went live
 
     versions = api_client.get(detail + "versions/").json()
     assert [(row["version"], row["status"]) for row in versions["results"]] == [
@@ -118,6 +119,7 @@ def test_lifecycle_over_the_api(api_client, staff_api_client, other_api_client, 
     ]
     history = api_client.get(detail + "history/").json()["results"]
     assert [row["action"] for row in history] == [
+        "verified",
         "version_published",
         "version_submitted",
         "unverified",

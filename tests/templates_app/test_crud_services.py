@@ -149,9 +149,12 @@ def test_published_definition_change_needs_a_newer_version(published, user):
     ).exists()
 
 
-def test_published_text_edit_updates_the_vocabulary(published, user):
+def test_published_text_edit_updates_the_vocabulary_once_approved(published, user, staff_user):
     assert SearchTerm.objects.filter(word="payments").exists()
-    template_update(template=published, user=user, name="Slack alerts for failed invoices")
+    name = "Slack alerts for failed invoices"
+    template_update(template=published, user=user, name=name, version="1.0.1")
+    assert SearchTerm.objects.filter(word="payments").exists()  # not live before review
+    template_approve(template=published, user=staff_user)
     assert not SearchTerm.objects.filter(word="payments").exists()
     assert SearchTerm.objects.get(word="invoices").document_count == 1
     published.refresh_from_db()

@@ -212,3 +212,28 @@ def test_concurrent_installs_count_every_one(make_template):
     template = Template.objects.get(pk=template.pk)
     assert template.install_count == len(installers) == TemplateInstall.objects.count()
     assert template.trending_score == len(installers)
+
+
+def test_install_count_counts_each_workspace_once(published, api_client, other_api_client):
+    from templates_app.services.marketplace import trending_scores_refresh
+
+    url = f"/api/v1/templates/{published.pk}/install/"
+    for _ in range(3):
+        assert api_client.post(url, {}, format="json").status_code == 201
+    assert other_api_client.post(url, {}, format="json").status_code == 201
+    template = Template.objects.get(pk=published.pk)
+    assert (template.install_count, template.installs.count()) == (2, 4)
+    assert template.installs.filter(counted=True).count() == 2
+    assert template.trending_score == pytest.approx(2.0)
+    trending_scores_refresh()
+    # The refresh agrees: repeated installs of one workspace weigh nothing.
+    assert Template.objects.get(pk=published.pk).trending_score == pytest.approx(2.0, rel=0.02)
+
+
+def test_the_database_refuses_a_second_counted_install_of_a_workspace(published, workspace):
+    from django.db import IntegrityError, transaction
+
+    fields = {"template": published, "version": "1.0.0", "workspace": workspace, "counted": True}
+    TemplateInstall.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TemplateInstall.objects.create(**fields)

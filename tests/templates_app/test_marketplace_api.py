@@ -217,17 +217,41 @@ def test_results_are_cached_and_refresh_recomputes(anon_client, api_client, cata
     assert "Renamed behind the cache" in [row["name"] for row in refreshed["results"]]
 
 
-def test_detail_shows_the_definition_and_counts_views_in_redis(anon_client, catalogue):
+def test_detail_shows_the_definition_and_counts_views_once_per_visitor_and_day(
+    anon_client, api_client, catalogue
+):
     from templates_app.services.marketplace import template_views_flush
 
     slug = catalogue["slack"].slug
     for _ in range(3):
         body = anon_client.get(f"{SEARCH_URL}{slug}/").json()
     assert body["definition"]["nodes"][0]["type"] == "set"
+    api_client.get(f"{SEARCH_URL}{slug}/")
+    api_client.get(f"{SEARCH_URL}{slug}/")
+    # Another browser at the same address is another visitor.
+    anon_client.get(f"{SEARCH_URL}{slug}/", HTTP_USER_AGENT="Other/1.0")
     assert Template.objects.get(slug=slug).view_count == 0
     assert template_views_flush() == 3
     assert Template.objects.get(slug=slug).view_count == 3
+    anon_client.get(f"{SEARCH_URL}{slug}/")  # the same visitor, the same day
     assert template_views_flush() == 0
+
+
+def test_a_visitor_counts_again_the_next_day(catalogue, monkeypatch):
+    from django.utils import timezone
+    from django_redis import get_redis_connection
+
+    from templates_app.constants import VIEW_COUNTS_KEY
+    from templates_app.services.marketplace import template_view_record
+
+    template_id = catalogue["slack"].pk
+    today = timezone.now()
+    template_view_record(template_id=template_id, visitor="u1")
+    template_view_record(template_id=template_id, visitor="u1")
+    monkeypatch.setattr(timezone, "now", lambda: today + timedelta(days=1))
+    template_view_record(template_id=template_id, visitor="u1")
+    template_view_record(template_id=template_id, visitor="u1")
+    assert int(get_redis_connection("default").hget(VIEW_COUNTS_KEY, str(template_id))) == 2
 
 
 def test_home_page_sections(anon_client, catalogue, user):

@@ -55,7 +55,7 @@ def test_migration_0005_backfills_unreviewed_templates_with_the_prior(make_templ
 
 
 def test_an_install_landing_during_the_trending_refresh_is_not_overwritten(
-    make_template, other_user, other_workspace, monkeypatch
+    make_template, other_user, other_workspace, user, workspace, monkeypatch
 ):
     from templates_app.services import marketplace
 
@@ -72,10 +72,9 @@ def test_an_install_landing_during_the_trending_refresh_is_not_overwritten(
         # After the refresh has read which scores drifted, before it writes: the old refresh
         # had computed every score by then and wrote 0.71 over this install's +1.
         if not landed:
+            # Another workspace: only a workspace's first install weighs.
             landed.append(
-                marketplace.template_install(
-                    template=hot, user=other_user, workspace=other_workspace
-                )
+                marketplace.template_install(template=hot, user=user, workspace=workspace)
             )
         return real_sorted(items, *args, **kwargs)
 
@@ -96,8 +95,9 @@ def test_an_install_committing_while_the_refresh_writes_is_counted(make_template
     from templates_app.services import marketplace
     from tests.conftest import make_user
 
-    buyer = make_user("buyer")
+    buyer, second_buyer = make_user("buyer"), make_user("second-buyer")
     workspace = buyer.memberships.get().workspace
+    second_workspace = second_buyer.memberships.get().workspace
     hot = make_template(name="Hot", published=True)
     first = marketplace.template_install(template=hot, user=buyer, workspace=workspace)
     TemplateInstall.objects.filter(pk=first.install.pk).update(
@@ -109,7 +109,10 @@ def test_an_install_committing_while_the_refresh_writes_is_counted(make_template
         # Installed and +1 written, row locked, not yet committed when the refresh reaches it.
         try:
             with transaction.atomic():
-                marketplace.template_install(template=hot, user=buyer, workspace=workspace)
+                # Another workspace: only a workspace's first install weighs.
+                marketplace.template_install(
+                    template=hot, user=second_buyer, workspace=second_workspace
+                )
                 holding.set()
                 time.sleep(0.5)
         except Exception as exc:  # pragma: no cover - surfaced by the assertion below

@@ -7,6 +7,7 @@ from templates_app.search.index import search_index_rebuild
 from templates_app.search.query import best_correction, correct_words, parse_search_text
 from templates_app.selectors.marketplace import marketplace_search, marketplace_templates
 from templates_app.services.crud import template_update
+from templates_app.services.moderation import template_approve
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +104,11 @@ def test_rebuild_recomputes_the_vocabulary_from_published_templates(catalogue, u
     assert search("invoce")[1] == {"invoce": "invoice"}
 
 
-def test_editing_text_moves_words_in_the_vocabulary(catalogue, user):
-    template_update(template=catalogue["other"], user=user, name="Teams standup bot")
+def test_editing_text_moves_words_in_the_vocabulary(catalogue, user, staff_user):
+    template_update(
+        template=catalogue["other"], user=user, name="Teams standup bot", version="9.0.0"
+    )
+    template_approve(template=catalogue["other"], user=staff_user)
     assert not SearchTerm.objects.filter(word="slack").exists()
     assert SearchTerm.objects.get(word="teams").document_count == 1
     assert search("teams")[0] == ["Teams standup bot"]

@@ -25,8 +25,8 @@ def test_the_schedule_declares_both_tasks_with_a_reason():
 @pytest.mark.usefixtures("celery_worker")
 def test_flush_task_on_a_worker_moves_views_into_the_database(make_template):
     template = make_template(published=True)
-    for _ in range(4):
-        template_view_record(template_id=template.pk)
+    for visitor in range(4):
+        template_view_record(template_id=template.pk, visitor=f"v{visitor}")
     assert flush_template_views.delay().get(timeout=30) == 4
     assert Template.objects.get(pk=template.pk).view_count == 4
     assert not get_redis_connection("default").exists(VIEW_COUNTS_KEY)
@@ -39,7 +39,7 @@ def test_views_counted_during_a_crashed_flush_are_not_lost(make_template):
     conn = get_redis_connection("default")
     # A previous flush renamed the hash and died before writing: its counts wait there.
     conn.hset(f"{VIEW_COUNTS_KEY}:flushing", str(template.pk), 5)
-    template_view_record(template_id=template.pk)
+    template_view_record(template_id=template.pk, visitor="v")
     from templates_app.services.marketplace import template_views_flush
 
     assert template_views_flush() == 5
@@ -52,7 +52,7 @@ def test_a_second_flusher_waits_its_turn(make_template):
     from templates_app.services.marketplace import template_views_flush
 
     template = make_template(published=True)
-    template_view_record(template_id=template.pk)
+    template_view_record(template_id=template.pk, visitor="v")
     lock = get_redis_connection("default").lock(f"{VIEW_COUNTS_KEY}:lock", timeout=5)
     assert lock.acquire(blocking=False)
     try:
@@ -71,8 +71,8 @@ def test_a_redis_failure_after_the_database_write_never_counts_views_twice(
     from templates_app.services import marketplace
 
     template = make_template(published=True)
-    for _ in range(3):
-        template_view_record(template_id=template.pk)
+    for visitor in range(3):
+        template_view_record(template_id=template.pk, visitor=f"v{visitor}")
     conn = get_redis_connection("default")
     real_delete = conn.delete
     failures = []
@@ -102,8 +102,8 @@ def test_views_go_back_to_redis_when_the_database_write_fails(make_template):
     template = make_template(published=True)
     # bigint's maximum: adding a view overflows, a real database error.
     Template.objects.filter(pk=template.pk).update(view_count=2**63 - 1)
-    for _ in range(2):
-        template_view_record(template_id=template.pk)
+    for visitor in range(2):
+        template_view_record(template_id=template.pk, visitor=f"v{visitor}")
     with pytest.raises(DataError):
         template_views_flush()
     conn = get_redis_connection("default")

@@ -117,14 +117,15 @@ def test_approve_or_reject_without_a_pending_version_conflicts(published, staff_
     assert response.status_code == 409
 
 
-def test_text_edits_stay_live_and_version_edits_wait(innocent, api_client):
+def test_text_and_definition_edits_wait_together_for_review(innocent, api_client):
     response = api_client.patch(
         f"{URL}{innocent.pk}/",
         {"name": "Innocent v2", "definition": definition("NEW"), "version": "1.1.0"},
         format="json",
     )
     body = response.json()
-    assert body["name"] == "Innocent v2" and body["definition"] == definition("SAFE")
+    assert body["name"] != "Innocent v2" and body["definition"] == definition("SAFE")
+    assert body["pending_version"]["listing"] == {"name": "Innocent v2"}
     assert ModerationEntry.objects.filter(
         template=innocent, action=ModerationAction.VERSION_SUBMITTED, version="1.1.0"
     ).exists()

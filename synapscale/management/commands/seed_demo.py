@@ -26,7 +26,13 @@ class Command(BaseCommand):
             seeded = seed_apps(accounts, self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  demo user:  {DEMO_USERNAME} / {DEMO_PASSWORD}")
-        self.stdout.write(f"  API token:  {accounts.token}")
+        if accounts.token:
+            self.stdout.write(f"  API token:  {accounts.token}  (shown once)")
+        else:
+            self.stdout.write(
+                "  API token:  made by an earlier run; `manage.py create_api_token "
+                f"{DEMO_USERNAME} --scopes read,write` makes another"
+            )
         self.stdout.write(f"  staff user: {STAFF_USERNAME} / {STAFF_PASSWORD}  (admin at /admin/)")
         self.stdout.write(f"  workspace:  {accounts.workspace.slug}  (X-Workspace header)")
         if seeded:

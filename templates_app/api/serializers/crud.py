@@ -41,6 +41,7 @@ class TemplateVersionSerializer(StrictModelSerializer):
             "changelog",
             "definition",
             "required_variables",
+            "listing",
             "submitted_by",
             "submitted_at",
             "published_by",
