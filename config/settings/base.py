@@ -161,6 +161,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name across apps get explicit component names.
     "ENUM_NAME_OVERRIDES": {
         "ExportSourceEnum": "analytics.choices.ExportSource",
+        "WidgetTypeEnum": "analytics.choices.WidgetType",
         "ReportSourceEnum": "analytics.choices.ReportSource",
         "ExecutionStatusEnum": "executions.choices.ExecutionStatus",
         "NodeRunStatusEnum": "executions.choices.NodeRunStatus",
@@ -171,6 +172,7 @@ SPECTACULAR_SETTINGS = {
         "TriggerKindEnum": "executions.choices.TriggerKind",
         "WebhookAuthEnum": "executions.choices.WebhookAuth",
         "WebhookResponseModeEnum": "executions.choices.WebhookResponseMode",
+        "CredentialTypeEnum": "executions.choices.CredentialType",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
