@@ -301,6 +301,10 @@ def build_logging(log_format: str, level: str) -> dict:
             "django.server": {"handlers": [], "level": "INFO", "propagate": True},
             "django.db.backends": {"level": "WARNING"},
             "pgserver": {"level": "WARNING"},
+            # httpx logs every request's full URL at INFO: an `http_request` node's URL may
+            # carry a credential in its query string (api_key_query credentials).
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }
 

@@ -141,9 +141,9 @@ class HttpRequestNode(NodeType):
                 ) as client,
                 client.stream(
                     method,
-                    target.url,
+                    # Merged into the URL's own query (httpx's `params=` would replace it).
+                    target.url.copy_merge_params(credential.query()) if credential else target.url,
                     headers=_request_headers(params, context, credential),
-                    params=credential.query() if credential else None,
                     json=body if sends_body else None,
                 ) as response,
             ):
