@@ -254,3 +254,25 @@ def test_a_viewer_only_staff_user_cannot_add_credentials_in_the_admin(workspace)
 
     assert response.status_code == 403
     assert not Credential.objects.exists()
+
+
+@pytest.mark.django_db
+def test_staff_delete_through_the_service_and_a_new_credential_needs_its_secret(
+    admin_client_, workspace, user
+):
+    first = make_credential(workspace, user, name="one")
+    second = make_credential(workspace, user, name="two")
+    third = make_credential(workspace, user, name="three")
+
+    no_secret = admin_client_.post(
+        "/admin/executions/credential/add/",
+        {"workspace": workspace.pk, "name": "x", "type": "bearer", "secret": ""},
+    )
+    admin_client_.post(f"/admin/executions/credential/{first.pk}/delete/", {"post": "yes"})
+    admin_client_.post(
+        "/admin/executions/credential/",
+        {"action": "delete_selected", "_selected_action": [second.pk], "post": "yes"},
+    )
+
+    assert no_secret.status_code == 200 and "needs its secret" in no_secret.content.decode()
+    assert list(Credential.objects.values_list("pk", flat=True)) == [third.pk]

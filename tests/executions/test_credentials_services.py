@@ -247,3 +247,35 @@ def test_a_failure_is_redacted_in_its_message_and_data():
     assert redacted is failure
     assert SECRET not in str(redacted) and SECRET not in repr(redacted.data)
     assert redacted.as_error("n")["message"] == f"GET http://h/?k={REDACTED} failed"
+
+
+@pytest.mark.parametrize("keys", [[], ["not-a-key"]])
+def test_missing_or_malformed_keys_are_a_configuration_error_naming_no_key(settings, keys):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from synapscale.encryption import check_keys, encrypt_text
+
+    settings.CREDENTIALS_ENCRYPTION_KEYS = keys
+    with pytest.raises(ImproperlyConfigured) as caught:
+        encrypt_text("x")
+    with pytest.raises(ImproperlyConfigured):
+        check_keys(keys)
+
+    assert "not-a-key" not in str(caught.value)
+    assert caught.value.__cause__ is None
+
+
+def test_an_empty_development_key_file_is_an_error_not_a_key(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    (tmp_path / "credentials-encryption.key").write_text("")
+
+    with pytest.raises(ImproperlyConfigured, match="delete it"):
+        development_keys(tmp_path)
+
+
+def test_the_rotation_command_refuses_a_batch_size_below_one():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("credentials_rotate_key", "--batch-size", "0")
