@@ -279,3 +279,33 @@ def test_the_rotation_command_refuses_a_batch_size_below_one():
 
     with pytest.raises(CommandError):
         call_command("credentials_rotate_key", "--batch-size", "0")
+
+
+@pytest.mark.django_db
+def test_workflows_saved_with_a_literal_authorization_header_are_listed_without_it(
+    workspace, capsys
+):
+    from tests.executions.factories import WorkflowFactory
+
+    def http(node_id, headers):
+        return {"id": node_id, "type": "http_request", "params": {"url": "http://x/", **headers}}
+
+    # Written directly: definitions saved before literal secret headers were refused.
+    old = WorkflowFactory(
+        workspace=workspace,
+        definition={
+            "nodes": [
+                http("call", {"headers": {"authorization": "Bearer legacy-token-value"}}),
+                http("other", {"headers": {"X-Trace": "1"}}),
+            ]
+        },
+    )
+    WorkflowFactory(workspace=workspace)  # no http_request at all
+    WorkflowFactory(workspace=workspace, definition={"nodes": [http("c", {})]})
+
+    call_command("workflows_literal_secrets")
+
+    out = capsys.readouterr().out
+    assert f"workflow={old.pk} " in out and "nodes=call\n" in out
+    assert "1 workflow(s) with literal secret headers." in out
+    assert "legacy-token-value" not in out
