@@ -13,7 +13,11 @@ from executions.constants import OBJECT_ID_PATTERN
 from executions.engine.validation import definition_errors
 from executions.models import Execution, ExecutionLog, NodeRun, Workflow
 from executions.services.executions import execution_cancel, execution_delete, execution_retry
-from executions.services.workflows import workflow_create, workflow_update
+from executions.services.workflows import (
+    validate_workflow_definition,
+    workflow_create,
+    workflow_update,
+)
 from synapscale.admin_audit import AuditedModelAdmin
 from synapscale.api.exceptions import ApplicationError
 
@@ -35,6 +39,18 @@ class WorkflowAdminForm(forms.ModelForm):
                 ]
             )
         return definition
+
+    def clean(self):
+        cleaned = super().clean()
+        workspace, definition = cleaned.get("workspace"), cleaned.get("definition")
+        if workspace is not None and definition is not None:
+            # The credentials the nodes name must exist in the workflow's workspace.
+            try:
+                validate_workflow_definition(definition, workspace_id=workspace.id)
+            except ValidationError as exc:
+                for path, messages_ in exc.message_dict.items():
+                    self.add_error("definition", [f"{path}: {m}" for m in messages_])
+        return cleaned
 
 
 @admin.register(Workflow)
@@ -241,4 +257,4 @@ class ExecutionAdmin(AuditedModelAdmin):
 
 
 # Registered on import: the triggers' console lives in its own module.
-from executions import admin_triggers  # noqa: E402, F401
+from executions import admin_credentials, admin_triggers  # noqa: E402, F401

@@ -116,3 +116,13 @@ class ErrorType(models.TextChoices):
     INTERNAL = "internal", "Internal error"
     OUTPUT_TOO_LARGE = "output_too_large", "Output too large"
     RESPONSE_TOO_LARGE = "response_too_large", "Response too large"
+    CREDENTIAL_UNAVAILABLE = "credential_unavailable", "Credential unavailable"
+
+
+class CredentialType(models.TextChoices):
+    """How a workspace credential is applied to an `http_request` node's request."""
+
+    HEADER = "header", "Header (header_name: value)"
+    BEARER = "bearer", "Bearer token (Authorization: Bearer <token>)"
+    BASIC = "basic", "Basic auth (username, password)"
+    API_KEY_QUERY = "api_key_query", "API key in the query string (param_name=value)"

@@ -17,3 +17,11 @@ CONDITION_BRANCHES = ("true", "false")
 OBJECT_ID_PATTERN = r"[0-9]{1,18}"
 # Idempotency keys are echoed back and stored: printable ASCII only (no NUL, no controls).
 IDEMPOTENCY_KEY_PATTERN = r"[\x20-\x7e]{1,255}"
+# A credential's name, as `http_request` nodes refer to it ("credential": "<name>").
+CREDENTIAL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+# Secrets are redacted from everything a node records by searching for them: a shorter one
+# would turn ordinary text into "[redacted]" all over the output.
+MIN_CREDENTIAL_SECRET_CHARS = 8
+MAX_CREDENTIAL_SECRET_CHARS = 4096
+# `Credential.last_used_at` is written at most once per this many seconds per credential.
+CREDENTIAL_LAST_USED_PRECISION_SECONDS = 60

@@ -6,8 +6,15 @@ import django_filters
 from django import forms
 from rest_framework.filters import OrderingFilter
 
-from executions.choices import ExecutionStatus, LogLevel, Trigger, TriggerKind, WebhookAuth
-from executions.models import Execution, ExecutionLog, Workflow, WorkflowTrigger
+from executions.choices import (
+    CredentialType,
+    ExecutionStatus,
+    LogLevel,
+    Trigger,
+    TriggerKind,
+    WebhookAuth,
+)
+from executions.models import Credential, Execution, ExecutionLog, Workflow, WorkflowTrigger
 from synapscale.api.filters import StorableIsoDateTimeFilter
 
 
@@ -65,6 +72,18 @@ class TriggerFilterSet(django_filters.FilterSet):
     class Meta:
         model = WorkflowTrigger
         fields = ["workflow", "kind", "auth", "is_enabled"]
+
+
+class CredentialFilterSet(django_filters.FilterSet):
+    type = MultipleChoiceFilter(choices=CredentialType.choices)
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    used = django_filters.BooleanFilter(
+        field_name="last_used_at", lookup_expr="isnull", exclude=True, label="Used at least once"
+    )
+
+    class Meta:
+        model = Credential
+        fields = ["type", "name", "used"]
 
 
 class ExecutionLogFilterSet(django_filters.FilterSet):

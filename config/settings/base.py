@@ -11,6 +11,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+# Fernet keys for workflow credentials, comma-separated: the first encrypts, all decrypt
+# (synapscale/encryption.py). Local/test settings generate one when unset.
+CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -177,6 +180,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name across apps get explicit component names.
     "ENUM_NAME_OVERRIDES": {
         "ExportSourceEnum": "analytics.choices.ExportSource",
+        "WidgetTypeEnum": "analytics.choices.WidgetType",
         "ReportSourceEnum": "analytics.choices.ReportSource",
         "ExecutionStatusEnum": "executions.choices.ExecutionStatus",
         "NodeRunStatusEnum": "executions.choices.NodeRunStatus",
@@ -189,6 +193,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookResponseModeEnum": "executions.choices.WebhookResponseMode",
         "AnalysisMetricEnum": "analytics.analysis.specs.METRICS",
         "AlertMetricEnum": "analytics.models.alerts.AlertMetric",
+        "CredentialTypeEnum": "executions.choices.CredentialType",
     },
 }
 
@@ -314,6 +319,10 @@ def build_logging(log_format: str, level: str) -> dict:
             "django.server": {"handlers": [], "level": "INFO", "propagate": True},
             "django.db.backends": {"level": "WARNING"},
             "pgserver": {"level": "WARNING"},
+            # httpx logs every request's full URL at INFO: an `http_request` node's URL may
+            # carry a credential in its query string (api_key_query credentials).
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }
 

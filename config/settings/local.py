@@ -1,9 +1,10 @@
 """Development settings: DEBUG on, embedded PostgreSQL/Redis when no URLs are given."""
 
 from synapscale.embedded import default_data_dir, embedded_postgres_url, embedded_redis_url
+from synapscale.encryption import development_keys
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REDIS_URL, env
+from .base import CREDENTIALS_ENCRYPTION_KEYS, DATABASE_URL, REDIS_URL, env
 from .services import service_settings
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
@@ -23,6 +24,8 @@ globals().update(
     )
 )
 SEED_DEMO_ALLOWED = True
+# A key of this checkout's own under .data/ when none is given (never in production).
+CREDENTIALS_ENCRYPTION_KEYS = CREDENTIALS_ENCRYPTION_KEYS or development_keys(default_data_dir())
 
 # On a developer's machine workflows and alert webhooks may call local services (a mock
 # receiver on localhost); production keeps both guards on.

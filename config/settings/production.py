@@ -2,11 +2,19 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from synapscale.encryption import check_keys
+
 from .base import *  # noqa: F403
 from .base import build_logging, env
 from .services import service_settings
 
-REQUIRED_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY")
+REQUIRED_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "DJANGO_SECRET_KEY",
+    "CREDENTIALS_ENCRYPTION_KEYS",
+)
 
 
 def _require(name: str) -> str:
@@ -20,6 +28,8 @@ _required = {name: _require(name) for name in REQUIRED_VARIABLES}
 
 DEBUG = False
 SECRET_KEY = _required["DJANGO_SECRET_KEY"]
+CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS")
+check_keys(CREDENTIALS_ENCRYPTION_KEYS)  # a malformed key stops the start, not the first run
 globals().update(
     service_settings(
         database_url=_required["DATABASE_URL"],

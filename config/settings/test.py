@@ -1,9 +1,10 @@
 """Test settings: real PostgreSQL and Redis (the URLs, or the embedded servers), fast hashing."""
 
 from synapscale.embedded import default_data_dir, embedded_postgres_url, embedded_redis_url
+from synapscale.encryption import development_keys
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REDIS_URL, env
+from .base import CREDENTIALS_ENCRYPTION_KEYS, DATABASE_URL, REDIS_URL, env
 from .services import service_settings
 
 SECRET_KEY = "test-only-not-secret"
@@ -25,6 +26,8 @@ globals().update(
     )
 )
 SEED_DEMO_ALLOWED = True
+# A key of this checkout's own under .data/ when none is given (never in production).
+CREDENTIALS_ENCRYPTION_KEYS = CREDENTIALS_ENCRYPTION_KEYS or development_keys(default_data_dir())
 # Close connections after each request/task: worker threads in tests must not keep the test
 # database open past its teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

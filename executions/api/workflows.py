@@ -152,7 +152,7 @@ class WorkflowViewSet(WorkspaceModelViewSet):
         serializer = DefinitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         definition = serializer.validated_data["definition"]
-        validate_workflow_definition(definition)
+        validate_workflow_definition(definition, workspace_id=request.workspace.id)
         graph = build_graph(definition)
         return Response(
             {

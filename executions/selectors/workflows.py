@@ -1,7 +1,10 @@
 """Workflow reads."""
 
+from collections.abc import Iterator
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from executions.engine.nodes.http_request import SECRET_HEADERS
 from executions.models import Workflow, WorkflowVersion
 
 
@@ -29,3 +32,28 @@ def workflow_for_run() -> QuerySet[Workflow]:
 def workflows_count(workspace_id: int) -> int:
     """How many workflows the workspace has (its `workflows` quota)."""
     return Workflow.objects.filter(workspace_id=workspace_id).count()
+
+
+def workflows_with_literal_secret_headers() -> Iterator[tuple[Workflow, list[str]]]:
+    """Yield each workflow whose current definition sends a literal `Authorization` (or
+    `Proxy-Authorization`) header, with the ids of those nodes; never the values.
+
+    Such definitions predate credentials (new ones are refused): their owners move the
+    header into a credential. jsonb containment narrows the scan to workflows with an
+    `http_request` node; header names are compared without case in Python.
+    """
+    candidates = Workflow.objects.filter(
+        definition__nodes__contains=[{"type": "http_request"}]
+    ).select_related("workspace")
+    for workflow in candidates.order_by("id").iterator(chunk_size=500):
+        nodes = [
+            node["id"]
+            for node in workflow.definition.get("nodes", [])
+            if node.get("type") == "http_request"
+            and any(
+                name.lower() in SECRET_HEADERS
+                for name in (node.get("params") or {}).get("headers") or {}
+            )
+        ]
+        if nodes:
+            yield workflow, nodes

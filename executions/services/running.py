@@ -35,6 +35,7 @@ from executions.engine.nodes import NodeContext, get_node_type
 from executions.engine.outputs import OutputBudget
 from executions.engine.planning import Decision, decide, terminal_outputs
 from executions.models import Execution, ExecutionLog, NodeRun
+from executions.services.credentials import credential_resolve
 from executions.services.lifecycle import execution_claim, execution_enqueue, execution_finish
 from executions.services.run_state import RunState
 from synapscale import worker_shutdown
@@ -236,6 +237,7 @@ class _Runner(RunState):
                 max_delay_seconds=self.max_delay,
                 log=lambda level, message, data, n=spec.id: self._log(level, message, data, n),
                 idempotency_key=f"{self.execution.id}-{spec.id}-{attempt}",
+                credential=self._resolve_credential,
             )
             try:
                 output = node_type.run(spec.params, context)
@@ -267,6 +269,9 @@ class _Runner(RunState):
             if not pure:
                 self._checkpoint()  # a finished side effect is on disk before anything else
             return NodeOutcome(status=ExecutionStatus.RUNNING)
+
+    def _resolve_credential(self, name: str):
+        return credential_resolve(workspace_id=self.execution.workspace_id, name=name)
 
     def _handle_failure(
         self, spec: NodeSpec, run: NodeRun, failure: NodeFailure, attempt: int

@@ -9,8 +9,10 @@ from django.db import transaction
 from django_celery_beat.models import PeriodicTask
 
 from executions.choices import ExecutionStatus
+from executions.engine.credentials import credential_references
 from executions.engine.validation import validate_definition
 from executions.models import Workflow, WorkflowVersion
+from executions.selectors.credentials import credential_names_missing
 from executions.selectors.workflows import workflows_count
 from synapscale.api.exceptions import ApplicationError
 from synapscale.quotas import quota_check_total
@@ -20,14 +22,33 @@ EDITABLE_FIELDS = ("name", "description", "definition", "is_active")
 AUDITED_FIELDS = [*EDITABLE_FIELDS, "version"]
 
 
-def validate_workflow_definition(definition: Any) -> None:
-    """Validate a definition, reporting errors under `definition.<path>` (the field name)."""
+def validate_workflow_definition(definition: Any, *, workspace_id: int) -> None:
+    """Validate a definition, reporting errors under `definition.<path>` (the field name).
+
+    The credentials its nodes name must exist in the workspace (one query): a missing one
+    is refused at save rather than found at the first run.
+    """
     try:
         validate_definition(definition)
     except ValidationError as exc:
         raise ValidationError(
             {f"definition.{path}": messages for path, messages in exc.message_dict.items()}
         ) from exc
+    references = credential_references(definition)
+    missing = credential_names_missing(
+        workspace_id=workspace_id, names={name for _, name in references}
+    )
+    if missing:
+        raise ValidationError(
+            {
+                f"definition.nodes.{index}.params.credential": [
+                    f"No credential {name!r} in this workspace; create it first "
+                    "(POST /api/v1/credentials/)."
+                ]
+                for index, name in references
+                if name in missing
+            }
+        )
 
 
 @transaction.atomic
@@ -41,7 +62,7 @@ def workflow_create(
     is_active: bool = True,
 ) -> Workflow:
     """Create a workflow (version 1) after validating its definition."""
-    validate_workflow_definition(definition)
+    validate_workflow_definition(definition, workspace_id=workspace.id)
     quota_check_total(
         workspace_id=workspace.id,
         name="workflows",
@@ -84,7 +105,7 @@ def workflow_update(*, workflow: Workflow, user, **changes: Any) -> Workflow:
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     before = audit_snapshot(workflow, fields=AUDITED_FIELDS)
     if "definition" in changes:
-        validate_workflow_definition(changes["definition"])
+        validate_workflow_definition(changes["definition"], workspace_id=workflow.workspace_id)
         if changes["definition"] != workflow.definition:
             workflow.version += 1
     for name, value in changes.items():

@@ -255,7 +255,8 @@ class TemplateInstallViewSet(WorkspaceViewSet):
     @extend_schema(
         summary="Install a published template as a workflow in your workspace",
         description=(
-            "Checks the template's required variables, fills them into the definition and "
+            "Checks the template's required variables, fills them into the definition, maps "
+            "each of its `required_credentials` to a credential of your workspace and "
             "creates the workflow through the executions app. Answers the new workflow."
         ),
         request=InstallSerializer,
@@ -271,6 +272,7 @@ class TemplateInstallViewSet(WorkspaceViewSet):
             workspace=request.workspace,
             name=data.validated_data.get("name", ""),
             variables=data.validated_data.get("variables"),
+            credentials=data.validated_data.get("credentials"),
         )
         body = InstalledWorkflowSerializer(result.workflow, context={"install": result.install})
         return Response(body.data, status=status.HTTP_201_CREATED)

@@ -6,12 +6,15 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from executions.engine.credentials import credential_names, with_credentials_renamed
+from executions.selectors.credentials import credential_names_missing
 from executions.services.workflows import workflow_create
 from synapscale import product_events
 from synapscale.services.audit import record_audit_event
@@ -36,11 +39,18 @@ class InstallResult:
 
 @transaction.atomic
 def template_install(
-    *, template: Template, user, workspace, name: str = "", variables: dict | None = None
+    *,
+    template: Template,
+    user,
+    workspace,
+    name: str = "",
+    variables: dict | None = None,
+    credentials: dict[str, str] | None = None,
 ) -> InstallResult:
     """Create a workflow in `workspace` from the template's published version.
 
-    The required variables are checked and substituted, the workflow is created through the
+    The required variables are checked and substituted, each credential the template needs
+    is mapped to one of the workspace's (`credentials`), the workflow is created through the
     executions app (which validates the result), the install is recorded and the template's
     install counter and trending score go up atomically.
     """
@@ -59,12 +69,15 @@ def template_install(
         published.required_variables if published else template.required_variables
     )
     values = resolve_values(specs, variables)
+    definition = render_definition(definition, values)
+    credential_mapping = installer_credentials(definition, credentials or {}, workspace.pk)
+    definition = with_credentials_renamed(definition, credential_mapping)
     workflow_name = (name or "").strip() or template.name
     workflow = workflow_create(
         workspace=workspace,
         user=user,
         name=workflow_name[:MAX_WORKFLOW_NAME_LENGTH],
-        definition=render_definition(definition, values),
+        definition=definition,
         description=template.short_description,
     )
     install = _install_record(
@@ -91,6 +104,7 @@ def template_install(
             "workflow_id": workflow.pk,
             "variables": list(values),
             "counted": install.counted,
+            "credentials": credential_mapping,
         },
     )
     properties = {
@@ -131,6 +145,33 @@ def _install_record(*, template, workspace, **fields) -> TemplateInstall:
     return TemplateInstall.objects.create(
         template=template, workspace=workspace, counted=False, **fields
     )
+
+
+def installer_credentials(definition: dict, mapping: dict[str, str], workspace_id: int):
+    """Map each credential the definition names to the installer's; raise on a gap.
+
+    A template carries credential names only, never secrets. Each one is mapped to a
+    credential of the installing workspace: explicitly (`{"<template's>": "<yours>"}`), or
+    implicitly to one of the same name. A name left without a credential is a 400 under
+    `credentials.<name>`, and nothing is installed.
+    """
+    required = credential_names(definition)
+    errors = {
+        f"credentials.{name}": ["The template needs no credential of this name."]
+        for name in mapping
+        if name not in required
+    }
+    chosen = {name: mapping.get(name, name) for name in required}
+    missing = credential_names_missing(workspace_id=workspace_id, names=set(chosen.values()))
+    for name in required:
+        if chosen[name] in missing:
+            errors[f"credentials.{name}"] = [
+                f"No credential {chosen[name]!r} in your workspace: map {name!r} to one of "
+                f'yours ("credentials": {{"{name}": "<your credential>"}}) or create it.'
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return chosen
 
 
 # Marks the visitor's view of the day and counts it only if the mark is new: one round trip.

@@ -59,3 +59,19 @@ class NodeRunFactory(factory.django.DjangoModelFactory):
     node_type = "set"
     status = "succeeded"
     attempts = 1
+
+
+def make_credential(workspace, user=None, *, name="crm", type="bearer", secret=None, **fields):
+    """A credential created through the service (so its secret is encrypted as in use)."""
+    from executions.services.credentials import credential_create
+
+    defaults = {"header": {"header_name": "X-Api-Key"}, "basic": {"username": "robot"}}
+    defaults["api_key_query"] = {"param_name": "api_key"}
+    return credential_create(
+        workspace=workspace,
+        user=user,
+        name=name,
+        type=type,
+        secret=secret or f"{name}-secret-value-0123456789",
+        **{**defaults.get(type, {}), **fields},
+    )

@@ -24,7 +24,13 @@ def test_compose_file_parses_and_has_the_stack():
     assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
-        for variable in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY"):
+        for variable in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_SECRET_KEY",
+            "CREDENTIALS_ENCRYPTION_KEYS",
+        ):
             assert env.get(variable), f"{name} lacks {variable}"
         assert env.get("METRICS_TOKEN"), f"{name} lacks METRICS_TOKEN (production requires it)"
     assert "gunicorn config.wsgi" in services["web"]["command"]

@@ -14,6 +14,7 @@ COMPLETE = {
     "METRICS_TOKEN": "scrape-token",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "DJANGO_SECRET_KEY": "x" * 50,
+    "CREDENTIALS_ENCRYPTION_KEYS": "ZmFrZS1idXQtd2VsbC1mb3JtZWQta2V5LTMyLWJ5dGU=",
 }
 
 
@@ -41,6 +42,16 @@ def test_production_refuses_to_start_without(missing):
         f"django.core.exceptions.ImproperlyConfigured: {missing} must be set in production "
         "(see README, Deploying)."
     )
+
+
+def test_production_refuses_a_malformed_encryption_key_without_printing_it():
+    result = boot_production({**COMPLETE, "CREDENTIALS_ENCRYPTION_KEYS": "not-a-fernet-key"})
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(
+        "django.core.exceptions.ImproperlyConfigured: CREDENTIALS_ENCRYPTION_KEYS: "
+    )
+    assert "not-a-fernet-key" not in result.stderr
 
 
 def test_production_serves_metrics_without_a_token_only_when_opened_on_purpose():

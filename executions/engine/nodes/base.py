@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from executions.engine.credentials import ResolvedCredential, no_credentials
 from executions.engine.errors import NodeFailure
 from executions.engine.expressions import (
     ExpressionError,
@@ -44,6 +45,9 @@ class NodeContext:
     # attempt's number), so a receiver can drop the duplicate of a side effect; None when
     # the node runs outside an execution.
     idempotency_key: str | None = None
+    # Resolves a credential name in the execution's workspace (decrypting it, in the
+    # worker); raises NodeFailure when there is no such credential.
+    credential: Callable[[str], ResolvedCredential] = no_credentials
 
     def remaining_seconds(self) -> float | None:
         """Return the seconds left before the deadline (never negative), or None."""

@@ -11,8 +11,13 @@ import httpx
 
 from executions.choices import ErrorType
 from executions.conf import app_setting
-from executions.constants import DEFAULT_HTTP_TIMEOUT_SECONDS, MAX_HTTP_TIMEOUT_SECONDS
+from executions.constants import (
+    CREDENTIAL_NAME_PATTERN,
+    DEFAULT_HTTP_TIMEOUT_SECONDS,
+    MAX_HTTP_TIMEOUT_SECONDS,
+)
 from executions.engine.circuit import CircuitOpenError
+from executions.engine.credentials import ResolvedCredential
 from executions.engine.errors import NodeFailure, NodeTimeout
 from executions.engine.expressions import MAX_EXPRESSION_CHARS
 from executions.engine.netguard import (
@@ -32,6 +37,9 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 BREAKER_TIMEOUT_FLOOR_SECONDS = 1.0
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A definition is readable by every member and copied into templates: secrets sent in these
+# headers belong in a workspace credential (`credential`), not in the definition.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 
 def circuit_breaker_for(host: str):
@@ -48,7 +56,8 @@ class HttpRequestNode(NodeType):
         "Call an HTTP endpoint; output {status, headers, json|text}. A non-2xx answer fails "
         "the node; a host that keeps failing trips the workspace's circuit breaker for it. "
         "Sends `Idempotency-Key: <execution>-<node>-<attempt>` (unless the headers set one): "
-        "the same on a redelivery after a worker died, so the receiver can drop it."
+        "the same on a redelivery after a worker died, so the receiver can drop it. "
+        "`credential` names a workspace credential, added to the request at run time."
     )
     params_schema = {
         "type": "object",
@@ -58,6 +67,7 @@ class HttpRequestNode(NodeType):
             "method": {"enum": METHODS},
             "url": {"type": "string", "minLength": 1, "maxLength": 2048},
             "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+            "credential": {"type": "string", "pattern": CREDENTIAL_NAME_PATTERN},
             "json": {},
             "json_expr": {"type": "string", "minLength": 1, "maxLength": MAX_EXPRESSION_CHARS},
             "timeout_seconds": {
@@ -80,9 +90,28 @@ class HttpRequestNode(NodeType):
                 problems["url"] = ["Must be an absolute http:// or https:// URL."]
         if "json" in params and "json_expr" in params:
             problems["json_expr"] = ["Give either json or json_expr, not both."]
+        for header in params.get("headers") or {}:
+            if header.lower() in SECRET_HEADERS:
+                problems[f"headers.{header}"] = [
+                    "A secret does not belong in the definition (every member reads it, "
+                    "templates publish it): create a workspace credential and set "
+                    '"credential": "<name>" (docs/credentials.md).'
+                ]
         return {**problems, **self.expression_problems({"json_expr": params.get("json_expr")})}
 
     def run(self, params: dict[str, Any], context: NodeContext) -> Any:
+        if "credential" not in params:
+            return self._send(params, context, None)
+        credential = context.credential(params["credential"])
+        try:
+            return credential.redact(self._send(params, context, credential))
+        except NodeFailure as failure:
+            # Without its cause: the underlying exception may quote the secret.
+            raise credential.redact_failure(failure) from None
+
+    def _send(
+        self, params: dict[str, Any], context: NodeContext, credential: ResolvedCredential | None
+    ) -> Any:
         method = params.get("method", "GET")
         url = params["url"]
         target = _connect_target(url)
@@ -112,8 +141,9 @@ class HttpRequestNode(NodeType):
                 ) as client,
                 client.stream(
                     method,
-                    target.url,
-                    headers=_request_headers(params, context),
+                    # Merged into the URL's own query (httpx's `params=` would replace it).
+                    target.url.copy_merge_params(credential.query()) if credential else target.url,
+                    headers=_request_headers(params, context, credential),
                     json=body if sends_body else None,
                 ) as response,
             ):
@@ -151,9 +181,15 @@ class _Target:
     address: str  # the checked IP address the request connects to
 
 
-def _request_headers(params: dict[str, Any], context: NodeContext) -> dict[str, str]:
-    """The node's headers plus `Idempotency-Key`, unless the workflow sets its own."""
+def _request_headers(
+    params: dict[str, Any], context: NodeContext, credential: ResolvedCredential | None
+) -> dict[str, str]:
+    """The node's headers, the credential's over them, `Idempotency-Key` unless set."""
     headers = dict(params.get("headers") or {})
+    if credential is not None:
+        added = credential.headers()
+        replaced = {name.lower() for name in added}
+        headers = {n: v for n, v in headers.items() if n.lower() not in replaced} | added
     if context.idempotency_key and not any(
         name.lower() == IDEMPOTENCY_HEADER.lower() for name in headers
     ):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from executions.engine.credentials import credential_names
 from synapscale.api.fields import StrictDecimalField, StrictIntegerField, StrictModelSerializer
 from templates_app.api.serializers.common import AuthorSerializer, CategoryRefSerializer
 from templates_app.choices import License, VersionStatus
@@ -57,6 +58,10 @@ class TemplateSerializer(StrictModelSerializer):
         help_text="The new version awaiting staff review (the marketplace serves `version` "
         "until it is approved), or null."
     )
+    required_credentials = serializers.SerializerMethodField(
+        help_text="The names of the credentials the definition uses (no secrets: installers "
+        "map each to one of their workspace's)."
+    )
 
     class Meta:
         model = Template
@@ -79,6 +84,7 @@ class TemplateSerializer(StrictModelSerializer):
             "price",
             "complexity",
             "required_variables",
+            "required_credentials",
             "install_count",
             "view_count",
             "rating_avg",
@@ -90,6 +96,9 @@ class TemplateSerializer(StrictModelSerializer):
             "pending_version",
         )
         read_only_fields = fields
+
+    def get_required_credentials(self, template) -> list[str]:
+        return credential_names(template.definition)
 
     @extend_schema_field(TemplateVersionSerializer(allow_null=True))
     def get_pending_version(self, template) -> dict | None:

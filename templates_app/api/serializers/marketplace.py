@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from executions.engine.credentials import credential_names
 from executions.models import Workflow
 from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from templates_app.api.serializers.common import (
@@ -30,6 +31,14 @@ class MarketplaceTemplateDetailSerializer(StrictModelSerializer):
             return template.definition
         return definition_outline(template.definition)
 
+    required_credentials = serializers.SerializerMethodField(
+        help_text="The names of the credentials the definition uses: installing maps each to "
+        "one of your workspace's (a template never holds secrets)."
+    )
+
+    def get_required_credentials(self, template) -> list[str]:
+        return credential_names(template.definition)
+
     class Meta:
         model = Template
         fields = (
@@ -38,6 +47,7 @@ class MarketplaceTemplateDetailSerializer(StrictModelSerializer):
             "changelog",
             "definition",
             "required_variables",
+            "required_credentials",
         )
         read_only_fields = fields
 
@@ -115,6 +125,13 @@ class InstallSerializer(serializers.Serializer):
     )
     variables = serializers.DictField(
         required=False, help_text="Values of the template's variables, by name."
+    )
+    credentials = serializers.DictField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        help_text="For each of the template's `required_credentials`, the name of the "
+        "credential of your workspace to use; a name left out uses your credential of the "
+        "same name (400 if there is none).",
     )
 
 
