@@ -17,6 +17,7 @@ from executions.services.credentials import (
     credential_fields_apply,
     credential_update,
 )
+from synapscale.admin_audit import AuditedModelAdmin
 
 
 def service_fields(cleaned: dict, type_: str) -> dict[str, str]:
@@ -66,7 +67,7 @@ class CredentialAdminForm(forms.ModelForm):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(AuditedModelAdmin):
     form = CredentialAdminForm
     list_display = ("name", "workspace", "type", "secret_hint", "last_used_at", "updated_at")
     list_filter = ("type",)

@@ -26,6 +26,7 @@ from executions.engine.credentials import ResolvedCredential
 from executions.engine.errors import NodeFailure
 from executions.models import Credential
 from synapscale.encryption import DecryptionFailed, decrypt_text, encrypt_text, reencrypt_text
+from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
 
 # The non-secret field each type needs (bearer needs none).
 TYPE_FIELDS = {
@@ -59,6 +60,11 @@ def credential_create(
     )
     credential_fields_apply(credential, fields, secret=secret)
     _save_unique(credential)
+    record_audit_event(
+        action="credential.created",
+        target=credential,
+        changes=audit_changes({}, credential, fields=["name", "type", *PUBLIC_FIELDS]),
+    )
     return credential
 
 
@@ -74,14 +80,25 @@ def credential_update(*, credential: Credential, **changes: Any) -> Credential:
         if fixed in changes and changes.pop(fixed) != getattr(credential, fixed):
             raise ValidationError({fixed: ["Fixed at creation: create another credential."]})
     secret = changes.pop("secret", None)
+    before = audit_snapshot(credential, fields=PUBLIC_FIELDS)
     credential_fields_apply(credential, changes, secret=secret)
     credential.save()
+    record_audit_event(
+        action="credential.secret_rotated" if secret is not None else "credential.updated",
+        target=credential,
+        changes=audit_changes(before, credential, fields=PUBLIC_FIELDS),
+    )
     return credential
 
 
 @transaction.atomic
 def credential_delete(*, credential: Credential) -> None:
     """Delete the credential; workflows naming it fail at their next run (not at save)."""
+    record_audit_event(
+        action="credential.deleted",
+        target=credential,
+        changes={"name": credential.name, "type": credential.type},
+    )
     credential.delete()
 
 
@@ -102,6 +119,13 @@ def credentials_reencrypt(*, batch_size: int = 500) -> int:
                 .only("id", "encrypted_secret")[:batch_size]
             )
             if not batch:
+                if done:
+                    with transaction.atomic():
+                        record_audit_event(
+                            action="credentials.reencrypted",
+                            target_type="executions.credential",
+                            changes={"count": done},
+                        )
                 return done
             for credential in batch:
                 credential.encrypted_secret = reencrypt_text(credential.encrypted_secret)

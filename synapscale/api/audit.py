@@ -6,9 +6,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from synapscale.api.fields import StrictModelSerializer
 from synapscale.api.pagination import CreatedAtCursorPagination
-from synapscale.api.permissions import WorkspaceManagerPermission
+from synapscale.api.permissions import TokenScopePermission, WorkspaceManagerPermission
 from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
+from synapscale.choices import TokenScope
 from synapscale.filtersets import AuditEventFilterSet
 from synapscale.models import AuditEvent
 from synapscale.selectors.audit import audit_events
@@ -49,7 +50,9 @@ class AuditEventSerializer(StrictModelSerializer):
 )
 class AuditEventViewSet(WorkspaceReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
-    permission_classes = (WorkspaceManagerPermission,)
+    permission_classes = (WorkspaceManagerPermission, TokenScopePermission)
+    # Who did what from where: a token reads it only with the admin scope.
+    token_scopes = {"list": TokenScope.ADMIN, "retrieve": TokenScope.ADMIN}
     pagination_class = CreatedAtCursorPagination
     filterset_class = AuditEventFilterSet
     ordering_fields = ()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -93,21 +92,10 @@ def _clean_changes(model, changes: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _token_id(auth) -> str:
-    """Identify the token a request authenticated with, never by its secret.
-
-    A token model names its public identifier in an ``audit_id`` attribute (knox's
-    ``token_key`` prefix is used as such); otherwise its primary key is taken, except for
-    DRF's authtoken, whose primary key is the plaintext key itself.
-    """
-    meta = getattr(auth, "_meta", None)
-    if meta is None:
+    """Identify the token a request authenticated with by its id, never by its secret."""
+    if getattr(auth, "_meta", None) is None:
         return ""
-    public_id = getattr(auth, "audit_id", None) or getattr(auth, "token_key", None)
-    if public_id:
-        return str(public_id)[:64]
-    if meta.label == "authtoken.Token":
-        return "drf:" + hashlib.sha256(auth.pk.encode()).hexdigest()[:16]
-    return str(auth.pk)[:64]
+    return str(getattr(auth, "audit_id", None) or auth.pk)[:64]
 
 
 def _workspace_id(workspace, target) -> int | None:

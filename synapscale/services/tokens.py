@@ -20,6 +20,7 @@ from synapscale.models import (
     new_token_secret,
     token_digest,
 )
+from synapscale.services.audit import record_audit_event
 
 MAX_EXPIRY_DAYS = 3650
 
@@ -47,6 +48,7 @@ def token_create(
     scopes: Collection[str],
     expires_in_days: int | None = None,
     created_with: ApiToken | None = None,
+    actor: User | None = None,
 ) -> CreatedToken:
     """Create a token for ``user``; a token may only create tokens with scopes it has."""
     scopes = sorted(set(scopes))
@@ -68,6 +70,17 @@ def token_create(
     )
     token.full_clean()
     token.save()
+    record_audit_event(
+        action="token.created",
+        target=token,
+        actor=actor,
+        changes={
+            "name": name,
+            "owner": user.get_username(),
+            "scopes": scopes,
+            "expires_at": token.expires_at,
+        },
+    )
     return CreatedToken(token=token, secret=secret)
 
 
@@ -78,6 +91,8 @@ def token_login_create(*, user: User, name: str = "login") -> CreatedToken:
         name=name,
         scopes=TokenScope.values,
         expires_in_days=settings.API_TOKEN_LOGIN_EXPIRY_DAYS or None,
+        # Signing in is the user acting, though the request is not authenticated yet.
+        actor=user,
     )
 
 
@@ -102,12 +117,22 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=token.revoked_at
         )
+        record_audit_event(
+            action="token.revoked", target=token, changes={"owner": token.user.get_username()}
+        )
     return token
 
 
 @transaction.atomic
 def tokens_revoke_all(*, user: User) -> int:
     """Revoke every live token of ``user`` (their password changed); return how many."""
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    if revoked:
+        record_audit_event(
+            action="user.tokens_revoked",
+            target=user,
+            changes={"count": revoked, "reason": "password_changed"},
+        )
+    return revoked

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from analytics.models import Insight
 from analytics.services import alerts, dashboards, exports, insights, reports
-from executions.services import executions, triggers, workflows
+from executions.services import credentials, executions, triggers, workflows
 from synapscale.choices import Role
 from synapscale.models import AuditEvent
-from synapscale.services import accounts, workspaces
+from synapscale.services import accounts, tokens, workspaces
 from templates_app.services import collections, crud, marketplace, moderation, reviews
 from tests.executions.factories import three_node_definition
 from tests.templates_app.factories import TemplateFactory, set_definition
@@ -37,6 +37,16 @@ class World:
             user=self.user,
             name="Flow",
             definition=three_node_definition(),
+        )
+
+    def credential(self):
+        return credentials.credential_create(
+            workspace=self.workspace,
+            user=self.user,
+            name="crm",
+            type="header",
+            secret="an-old-secret-value-1234",
+            header_name="X-Api-Key",
         )
 
     def execution(self):
@@ -250,6 +260,23 @@ ACTIONS = {
         insight=w.insight(), user=w.user, useful=True
     ),
     "command.ran": lambda w: call_command("sync_schedules", stdout=io.StringIO()),
+    "token.created": lambda w: tokens.token_create(user=w.user, name="ci", scopes=["read"]),
+    "token.revoked": lambda w: tokens.token_revoke(
+        token=tokens.token_create(user=w.user, name="ci", scopes=["read"]).token
+    ),
+    "user.tokens_revoked": lambda w: (
+        tokens.token_create(user=w.user, name="ci", scopes=["read"]),
+        tokens.tokens_revoke_all(user=w.user),
+    ),
+    "credential.created": lambda w: w.credential(),
+    "credential.updated": lambda w: credentials.credential_update(
+        credential=w.credential(), header_name="X-Other-Key"
+    ),
+    "credential.secret_rotated": lambda w: credentials.credential_update(
+        credential=w.credential(), secret="a-new-secret-value-1234"
+    ),
+    "credential.deleted": lambda w: credentials.credential_delete(credential=w.credential()),
+    "credentials.reencrypted": lambda w: (w.credential(), credentials.credentials_reencrypt()),
 }
 
 

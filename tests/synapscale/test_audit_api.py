@@ -208,7 +208,18 @@ def test_a_page_costs_the_same_whatever_its_size(
 ):
     for index in range(30):
         _event(workspace, "workflow.updated", target_id=str(index))
+    api_client.get(URL)  # a token's first use records last_used_at (at most once a minute)
     # The token with its user, the workspace with the membership, the page: none per event.
     with django_assert_max_num_queries(3):
         response = api_client.get(URL, {"page_size": 30})
     assert len(response.json()["results"]) == 30
+
+
+def test_a_token_reads_the_audit_log_only_with_the_admin_scope(user, workspace):
+    from tests.conftest import client_for
+
+    _event(workspace, "workflow.updated", target_id="1")
+    refused = client_for(user, scopes=["read", "write"]).get(URL)
+    assert refused.status_code == 403, refused.content
+    assert "'admin' scope" in refused.json()["detail"]
+    assert client_for(user, scopes=["admin"]).get(URL).status_code == 200

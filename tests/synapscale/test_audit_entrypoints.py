@@ -32,7 +32,7 @@ def test_api_write_records_address_agent_request_id_and_token(api_client, worksp
     assert event.client_ip == "198.51.100.0"
     assert event.user_agent == "pytest-agent"
     assert event.request_id == "req-audit-0001"
-    assert event.actor_token_id.startswith("drf:")
+    assert event.actor_token_id == str(api_client.token.pk)
     assert event.target_id == str(response.json()["id"])
 
 

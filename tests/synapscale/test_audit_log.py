@@ -8,10 +8,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from synapscale.audit_context import audit_actor
-from synapscale.models import AppendOnlyError, AuditEvent, Workspace
+from synapscale.models import ApiToken, AppendOnlyError, AuditEvent, Workspace
 from synapscale.schedules import collect_schedule
 from synapscale.services.audit import (
     audit_changes,
@@ -19,6 +18,7 @@ from synapscale.services.audit import (
     audit_snapshot,
     record_audit_event,
 )
+from synapscale.services.tokens import token_create
 from synapscale.tasks import audit_prune
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,8 @@ def _request(user=None, *, ip="203.0.113.77", agent="curl/8.5"):
 
 def test_event_records_actor_workspace_target_and_request(user, workspace):
     request = _request(user)
-    request.auth = Token.objects.create(user=user)
+    created = token_create(user=user, name="ci", scopes=["read"])
+    request.auth = created.token
     event = record_audit_event(action="workspace.renamed", target=workspace, request=request)
 
     stored = AuditEvent.objects.get(pk=event.pk)
@@ -42,9 +43,9 @@ def test_event_records_actor_workspace_target_and_request(user, workspace):
     assert (stored.target_type, stored.target_id) == ("synapscale.workspace", str(workspace.pk))
     assert stored.client_ip == "203.0.113.0"
     assert stored.user_agent == "curl/8.5"
-    # The DRF token's primary key is the plaintext key: only a digest of it is kept.
-    assert stored.actor_token_id.startswith("drf:")
-    assert request.auth.key not in stored.actor_token_id
+    # The token by its id: never its secret (which is not even stored).
+    assert stored.actor_token_id == str(created.token.pk)
+    assert created.secret not in stored.actor_token_id
 
 
 def test_ipv6_client_address_is_kept_to_its_48_network(user, workspace):
@@ -200,7 +201,7 @@ def test_periodic_prune_is_scheduled_and_prunes(settings):
 
 def test_a_token_naming_its_public_id_is_recorded_by_it(user, workspace):
     class PrefixedToken:
-        _meta = Token._meta
+        _meta = ApiToken._meta
         pk = "secret-digest"
         audit_id = "tok_ab12"
 
