@@ -13,7 +13,8 @@ value. The rules (docs/audit.md lists them with examples):
   URL-safe characters mixing upper case, lower case and digits -> ``<key>``
 - the secret token of webhook URLs (``/hooks/<id>/<token>``) -> ``<token>``
 - e-mail addresses -> first character, ``***``, the domain (``a***@example.com``)
-- IP addresses -> their network, IPv4 /24 and IPv6 /48 (``203.0.113.0/24``)
+- IP addresses -> their network, IPv4 /24 and IPv6 /48 (``203.0.113.0/24``); the
+  operator's own (loopback, private, link-local) stay as they are
 """
 
 from __future__ import annotations
@@ -72,7 +73,34 @@ def _network(value: str):
     return ipaddress.ip_network(f"{address}/{prefix}", strict=False)
 
 
+# The addresses of the operator's own hosts and services (loopback, RFC 1918, link-local,
+# unique local): not anyone's personal data, and what a log about a connection must show.
+_INFRASTRUCTURE_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+
+
+def _is_infrastructure(value: str) -> bool:
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return any(address in network for network in _INFRASTRUCTURE_NETWORKS)
+
+
 def _ip_network_text(match: re.Match) -> str:
+    if _is_infrastructure(match.group(0)):
+        return match.group(0)
     network = _network(match.group(0))
     return match.group(0) if network is None else str(network)
 

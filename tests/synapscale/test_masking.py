@@ -151,11 +151,11 @@ def test_every_configured_handler_masks():
 
 
 def test_values_are_walked_recursively():
-    value = {"to": ["a.b@example.com"], "n": 3, "meta": {"ip": "10.1.2.3"}, "t": ("x@y.io",)}
+    value = {"to": ["a.b@example.com"], "n": 3, "meta": {"ip": "198.51.100.3"}, "t": ("x@y.io",)}
     assert mask_value(value) == {
         "to": ["a***@example.com"],
         "n": 3,
-        "meta": {"ip": "10.1.2.0/24"},
+        "meta": {"ip": "198.51.100.0/24"},
         "t": ["x***@y.io"],
     }
 
@@ -175,3 +175,12 @@ def test_no_email_survives(local, domain, prefix):
     masked = mask_text(f"{prefix}{local}@{domain} done")
     assert f"{local}@" not in masked
     assert f"***@{domain}" in masked
+
+
+def test_the_operators_own_addresses_are_left_as_they_are():
+    from synapscale.masking import mask_text
+
+    line = "database=127.0.0.1:5432 redis=10.0.0.7 peer=fe80::1 client=198.51.100.23"
+    assert mask_text(line) == (
+        "database=127.0.0.1:5432 redis=10.0.0.7 peer=fe80::1 client=198.51.100.0/24"
+    )
