@@ -7,6 +7,7 @@ class ExecutionsConfig(AppConfig):
 
     def ready(self):
         from executions.selectors.executions import executions_running_count
+        from executions.selectors.monitoring import execution_gauges
         from executions.selectors.stats import (
             STATS_NAMESPACE,
             warm_execution_stats,
@@ -14,6 +15,7 @@ class ExecutionsConfig(AppConfig):
         )
         from executions.selectors.workflows import workflows_count
         from synapscale.cache import Policy, register_warmer
+        from synapscale.monitoring.gauges import register_gauge_reader
         from synapscale.quotas import register_usage_reader
 
         register_warmer(
@@ -24,3 +26,4 @@ class ExecutionsConfig(AppConfig):
         )
         register_usage_reader("workflows", workflows_count)
         register_usage_reader("executions_running", executions_running_count)
+        register_gauge_reader("executions", execution_gauges)

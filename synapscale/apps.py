@@ -15,5 +15,9 @@ class SynapscaleConfig(AppConfig):
         # Schema extensions must be imported before drf-spectacular builds the schema.
         from synapscale.api import schema  # noqa: F401
         from synapscale.embedded import describe_services
+        from synapscale.monitoring.gauges import register_gauge_reader
+        from synapscale.monitoring.platform_gauges import broker_gauges, schedule_gauges
 
         logger.info(describe_services(settings))
+        register_gauge_reader("broker", broker_gauges)
+        register_gauge_reader("schedule", schedule_gauges)

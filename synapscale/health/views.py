@@ -1,12 +1,13 @@
 """Liveness and readiness endpoints for load balancers and orchestrators."""
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET
-from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from synapscale.health.checks import run_checks_cached
+from synapscale.monitoring.exposition import metrics_text
 
 
 @require_GET
@@ -33,10 +34,13 @@ def readiness(request):
 
 
 def metrics(request):
-    """Prometheus metrics; with METRICS_TOKEN set, only for ``Authorization: Bearer <token>``."""
+    """Prometheus metrics; with METRICS_TOKEN set, only for ``Authorization: Bearer <token>``.
+
+    The process's (or, under gunicorn, every worker's) metrics, then the cached gauges.
+    """
     token = settings.METRICS_TOKEN
     if token and not constant_time_compare(
         request.headers.get("Authorization", ""), f"Bearer {token}"
     ):
         return JsonResponse({"status": 401, "detail": "A metrics token is required."}, status=401)
-    return ExportToDjangoView(request)
+    return HttpResponse(metrics_text(), content_type=CONTENT_TYPE_LATEST)

@@ -107,6 +107,12 @@ def task_finished(task_id=None, task=None, **kwargs) -> None:
 
 def task_succeeded(sender=None, **kwargs) -> None:
     TASKS_SUCCEEDED.labels(sender.name).inc()
+    entry = getattr(sender.request, "periodic_task_name", None)
+    if entry:
+        # Imported here: this module loads before Django is set up.
+        from synapscale.monitoring.schedule_marks import entry_succeeded_record
+
+        entry_succeeded_record(str(entry))
 
 
 def task_failed(sender=None, **kwargs) -> None:
