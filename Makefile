@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-rabbitmq install lint worker beat migrate seed clean-data
+.PHONY: run test test-rabbitmq install lint monitoring-check worker beat migrate seed clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# promtool: the Prometheus config, the alert rules and their unit tests (monitoring/).
+monitoring-check:
+	scripts/check_monitoring.sh
 
 # Stops the embedded servers and deletes their data.
 clean-data:

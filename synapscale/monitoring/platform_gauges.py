@@ -1,4 +1,4 @@
-"""Platform gauges: broker queue depth and oldest message age, beat and schedule marks."""
+"""Platform gauges: broker queues, beat and schedule marks, database connections."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 
 from celery import current_app
 from django.conf import settings
+from django.db import connection
 from kombu import Connection
 
 from synapscale.monitoring.celery_metrics import PUBLISHED_AT_HEADER
@@ -116,4 +117,24 @@ def schedule_gauges():
         "When a worker last finished the schedule entry's task without an error.",
         ["entry"],
         [((entry,), when) for entry, when in sorted(marks.succeeded.items())],
+    )
+
+
+def database_gauges():
+    """Connections open on the PostgreSQL server, and its limit, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
+            " current_setting('max_connections')::int"
+        )
+        connections, limit = cursor.fetchone()
+    yield gauge(
+        "synapscale_database_connections",
+        "Client connections open on the PostgreSQL server (every application's).",
+        samples=[((), connections)],
+    )
+    yield gauge(
+        "synapscale_database_max_connections",
+        "PostgreSQL's max_connections.",
+        samples=[((), limit)],
     )

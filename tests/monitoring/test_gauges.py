@@ -127,6 +127,13 @@ def test_gauges_are_read_once_per_cache_period(client, workspace, settings):
     assert value(third, "synapscale_executions", status="queued") == 2
 
 
+def test_database_connections_are_reported_with_the_server_limit(client):
+    samples = scrape(client)
+
+    assert value(samples, "synapscale_database_connections") >= 1
+    assert value(samples, "synapscale_database_max_connections") >= 10
+
+
 def test_gauges_cost_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         scrape(client)
