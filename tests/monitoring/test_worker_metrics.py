@@ -4,51 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.celery_processes import start_celery
 from tests.executions.helpers import wait_for
-from tests.monitoring.scraping import free_port, scrape, value
-
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.monitoring.scraping import scrape, value
 
 
-@pytest.fixture
-def metrics_worker(tmp_path):
-    """A prefork worker (one child, recycled after each task) with its metrics port."""
+def test_worker_exports_task_counts_durations_queue_wait_and_child_restarts(
+    start_metrics_worker,
+):
     from config.celery_app import app
 
-    app.control.purge()
-    port = free_port()
-    directory = tmp_path / "prometheus"
-    directory.mkdir()
-    (directory / "counter_1.db").write_bytes(b"")  # a file an earlier run left
-    worker = start_celery(
-        "metrics-worker",
-        [
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "--max-tasks-per-child=1",
-            "--queues=default,high",
-            "--hostname=metrics@test",
-            "--include=tests.monitoring.worker_tasks",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        {"CELERY_WORKER_METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(directory)},
-        tmp_path,
-    )
-    worker.wait_for_log(" ready.")
-    yield worker, f"http://127.0.0.1:{port}/metrics", directory
-    worker.stop()
-    app.control.purge()
-
-
-def test_worker_exports_task_counts_durations_queue_wait_and_child_restarts(metrics_worker):
-    from config.celery_app import app
-
-    _, url, directory = metrics_worker
-    assert not (directory / "counter_1.db").exists()
+    worker = start_metrics_worker()
+    url = worker.url
+    assert not (worker.directory / "counter_1.db").exists()
     assert value(scrape(url), "synapscale_celery_worker_up") == 1
 
     results = [app.send_task("tests.monitoring.succeed", args=[n]) for n in range(3)]
