@@ -15,6 +15,7 @@ class SynapscaleConfig(AppConfig):
         # Schema extensions must be imported before drf-spectacular builds the schema.
         from synapscale.api import schema  # noqa: F401
         from synapscale.embedded import describe_services
+        from synapscale.health.modules import register_platform_checks
         from synapscale.monitoring.gauges import register_gauge_reader
         from synapscale.monitoring.platform_gauges import (
             broker_gauges,
@@ -26,3 +27,4 @@ class SynapscaleConfig(AppConfig):
         register_gauge_reader("broker", broker_gauges)
         register_gauge_reader("schedule", schedule_gauges)
         register_gauge_reader("database", database_gauges)
+        register_platform_checks()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from analytics.constants import REALTIME_RETENTION
 from analytics.services.events_validation import EventRow, IngestContext, event_validate
 from analytics.telemetry import EVENTS_RECEIVED, ingestion_count, ingestion_lag_observe
 from synapscale.models import Workspace
@@ -23,8 +24,6 @@ from synapscale.quotas import QuotaExceeded, quota_refusal, quota_take
 
 logger = logging.getLogger(__name__)
 
-# Realtime rollups only cover recent minutes; older events go to hourly/daily rollups only.
-REALTIME_RETENTION = timedelta(hours=2)
 DEADLOCK_RETRIES = 3
 
 _INSERT_SQL = """

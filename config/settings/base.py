@@ -237,6 +237,17 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
 # /health/ready/ answers from its last run for this long (the probes are kept open between).
 HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=2.0)
+# /health/modules/: (warn, fail) after this many seconds; docs/monitoring.md says why.
+HEALTH_MODULE_THRESHOLDS = {
+    "executions_queued": (60, 300),  # the oldest queued execution's wait
+    "executions_sweeper": (300, 900),  # since requeue_stalled last finished (runs every minute)
+    "analytics_rollups": (300, 900),  # newest realtime rollup minute behind the newest event
+    "analytics_alert_evaluation": (300, 900),  # since alerts.evaluate finished (every minute)
+    "templates_trending": (2700, 7200),  # since refresh_trending finished (every 15 minutes)
+    "beat_tick": (60, 300),  # since beat's last tick (it ticks every few seconds)
+}
+# A worker must answer the executions module's ping within this many seconds.
+HEALTH_WORKER_PING_SECONDS = env.float("HEALTH_WORKER_PING_SECONDS", default=1.0)
 # /metrics reads the queue and business gauges at most once per this many seconds.
 METRICS_GAUGES_CACHE_SECONDS = env.float("METRICS_GAUGES_CACHE_SECONDS", default=5.0)
 

@@ -1,13 +1,17 @@
-"""The engine's gauges for /metrics: executions not finished, by status, and queue age."""
+"""The engine's gauges for /metrics and its checks for /health/modules/."""
 
 from __future__ import annotations
 
+from celery import current_app
+from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from executions.choices import ExecutionStatus
 from executions.models import Execution
+from synapscale.health.modules import FAIL, OK, ModuleCheck, age_check, schedule_success_check
 from synapscale.monitoring.gauges import gauge
+from synapscale.schedules import MANAGED_PREFIX
 
 
 def executions_active_summary() -> dict:
@@ -33,4 +37,27 @@ def execution_gauges():
         "synapscale_executions_oldest_queued_age_seconds",
         "How long the oldest queued execution has waited (0 when none waits).",
         samples=[((), summary["oldest_queued_age_seconds"])],
+    )
+
+
+def workers_answering_check() -> ModuleCheck:
+    """A worker answered a ping within HEALTH_WORKER_PING_SECONDS."""
+    timeout = settings.HEALTH_WORKER_PING_SECONDS
+    replies = current_app.control.ping(timeout=timeout) or []
+    workers = sorted(name for reply in replies for name in reply)
+    return ModuleCheck(OK if workers else FAIL, {"workers": len(workers), "ping_timeout": timeout})
+
+
+def oldest_queued_check() -> ModuleCheck:
+    summary = executions_active_summary()
+    return age_check(
+        "executions_queued",
+        summary["oldest_queued_age_seconds"],
+        queued=summary["counts"]["queued"],
+    )
+
+
+def sweeper_check() -> ModuleCheck:
+    return schedule_success_check(
+        f"{MANAGED_PREFIX}executions.requeue_stalled", "executions_sweeper"
     )

@@ -49,10 +49,8 @@ def test_beat_ticks_and_sent_entries_and_worker_successes_reach_the_gauges(
 
     assert marks.beat_tick >= started
     assert marks.sent["synapscale:product_events.flush"] >= started
-    assert (
-        marks.succeeded["synapscale:product_events.flush"]
-        >= marks.sent["synapscale:product_events.flush"]
-    )
+    # Beat marks "sent" after publishing: a fast worker may finish before that mark.
+    assert marks.succeeded["synapscale:product_events.flush"] >= started
     samples = parse_samples(client.get("/metrics").content.decode())
     assert value(samples, "synapscale_beat_last_tick_timestamp_seconds") >= started
     sent = value(
@@ -66,7 +64,7 @@ def test_beat_ticks_and_sent_entries_and_worker_successes_reach_the_gauges(
         "synapscale_schedule_last_success_timestamp_seconds",
         entry="synapscale:product_events.flush",
     )
-    assert succeeded >= sent
+    assert succeeded >= started
 
 
 def test_marks_are_dropped_with_a_warning_when_redis_is_down(redis_down, caplog):
