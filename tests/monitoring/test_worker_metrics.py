@@ -21,10 +21,10 @@ def test_worker_exports_task_counts_durations_queue_wait_and_child_restarts(
     results = [app.send_task("tests.monitoring.succeed", args=[n]) for n in range(3)]
     failed = app.send_task("tests.monitoring.fail")
     retried = app.send_task("tests.monitoring.retry_once")
-    assert [result.get(timeout=30) for result in results] == [0, 1, 2]
-    assert retried.get(timeout=30) == 1
+    assert [result.get(timeout=60) for result in results] == [0, 1, 2]
+    assert retried.get(timeout=60) == 1
     with pytest.raises(ValueError):
-        failed.get(timeout=30)
+        failed.get(timeout=60)
 
     def finished():
         samples = scrape(url)
@@ -35,7 +35,7 @@ def test_worker_exports_task_counts_durations_queue_wait_and_child_restarts(
         )
         return samples if done == 3 else None
 
-    samples = wait_for(finished, timeout=30)
+    samples = wait_for(finished, timeout=60)
     succeed = {"task": "tests.monitoring.succeed"}
     assert value(samples, "synapscale_celery_tasks_started_total", queue="default", **succeed) == 3
     assert value(samples, "synapscale_celery_tasks_succeeded_total", **succeed) == 3
