@@ -137,3 +137,41 @@ def test_database_connections_are_reported_with_the_server_limit(client):
 def test_gauges_cost_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         scrape(client)
+
+
+def test_rabbitmq_queues_report_their_depth_but_no_oldest_age(client, settings):
+    from kombu import Connection
+
+    from config.celery_app import app
+
+    settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+        for queue in app.conf.task_queues:
+            queue.bind(conn.default_channel).declare()
+
+    samples = scrape(client)
+
+    assert value(samples, "synapscale_gauge_reader_up", reader="broker") == 1
+    for queue in ("default", "high"):
+        depth = value(samples, "synapscale_broker_queue_messages", queue=queue)
+        age = value(samples, "synapscale_broker_queue_oldest_message_age_seconds", queue=queue)
+        # RabbitMQ does not tell a message's age: only an empty queue has one (0).
+        assert (depth, age) == (0, 0) if depth == 0 else age is None
+
+
+def test_under_gunicorn_the_metrics_are_the_sum_of_the_worker_processes_files(
+    client, tmp_path, monkeypatch
+):
+    from prometheus_client import values
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for pid in (4001, 4002):  # two gunicorn workers' files
+        counter = values.MultiProcessValue(lambda pid=pid: pid)(
+            "counter", "synapscale_demo_total", "synapscale_demo_total", (), (), "demo"
+        )
+        counter.inc(2)
+
+    samples = scrape(client)
+
+    assert value(samples, "synapscale_demo_total") == 4
+    assert value(samples, "synapscale_gauge_reader_up", reader="executions") == 1
