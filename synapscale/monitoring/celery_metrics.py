@@ -178,16 +178,17 @@ def metrics_registry() -> CollectorRegistry:
 def serve_metrics(**kwargs) -> None:
     """Start the worker's metrics endpoint when CELERY_WORKER_METRICS_PORT is set."""
     global _server_started
+    directory = multiprocess_directory()
+    if directory is not None:
+        # Even without the endpoint: the files of earlier runs would pile up otherwise.
+        directory.mkdir(parents=True, exist_ok=True)
+        forget_earlier_runs(directory)
     port = int(os.environ.get("CELERY_WORKER_METRICS_PORT") or 0)
     if not port:
         return
     with _server_lock:
         if _server_started:
             return
-        directory = multiprocess_directory()
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-            forget_earlier_runs(directory)
         address = os.environ.get("CELERY_WORKER_METRICS_ADDRESS", "0.0.0.0")
         start_http_server(port, addr=address, registry=metrics_registry())
         _server_started = True
