@@ -24,7 +24,7 @@ class MetricsWorker:
 
 @pytest.fixture
 def start_metrics_worker(transactional_db, tmp_path):
-    """``start(**env)``: a prefork worker (one child, recycled after each task) serving metrics.
+    """``start(**env)``: a prefork worker serving metrics (one child, recycled after each task).
 
     It loads tests/monitoring/worker_tasks.py too (tasks that succeed, fail, retry).
     """
@@ -33,7 +33,7 @@ def start_metrics_worker(transactional_db, tmp_path):
     app.control.purge()
     started: list[CeleryProcess] = []
 
-    def start(**env: str) -> MetricsWorker:
+    def start(*, concurrency: int = 1, max_tasks_per_child: int = 1, **env: str) -> MetricsWorker:
         port = free_port()
         directory = tmp_path / f"prometheus-{len(started)}"
         directory.mkdir(exist_ok=True)
@@ -43,8 +43,8 @@ def start_metrics_worker(transactional_db, tmp_path):
             [
                 "worker",
                 "--pool=prefork",
-                "--concurrency=1",
-                "--max-tasks-per-child=1",
+                f"--concurrency={concurrency}",
+                f"--max-tasks-per-child={max_tasks_per_child}",
                 "--queues=default,high",
                 f"--hostname=metrics{len(started)}@test",
                 "--include=tests.monitoring.worker_tasks",

@@ -38,7 +38,7 @@ SUCCEEDING = {"nodes": [{"id": "a", "type": "set", "params": {"fields": {"x": 1}
 @pytest.fixture
 def prometheus(live_server, start_metrics_worker, tmp_path, settings):
     settings.METRICS_TOKEN = TOKEN
-    worker = start_metrics_worker()
+    worker = start_metrics_worker(concurrency=2, max_tasks_per_child=20)
     call_command("sync_schedules", verbosity=0)
     beat = start_celery(
         "beat", ["beat", "--loglevel=INFO", f"--schedule={tmp_path / 'schedule'}"], {}, tmp_path
