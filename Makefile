@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-rabbitmq install lint worker beat migrate seed clean-data
+.PHONY: run test test-rabbitmq install lint monitoring-check worker beat migrate seed clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ lint: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://unused@127.0.0.1:1/unused} \
 		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:1/0} \
 		$(BIN)/python manage.py check_migrations --settings=config.settings.test
+
+# promtool: the Prometheus config, the alert rules and their unit tests (monitoring/).
+monitoring-check:
+	scripts/check_monitoring.sh
 
 # Stops the embedded servers and deletes their data.
 clean-data:

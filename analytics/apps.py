@@ -6,11 +6,19 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self):
+        from analytics.selectors.monitoring import (
+            alert_evaluation_check,
+            analytics_gauges,
+            last_ingest_check,
+            rollup_freshness_check,
+        )
         from analytics.services import sweepers
         from analytics.services.events import product_event_record, product_events_record_batch
         from analytics.services.exports import exports_building_count
         from analytics.warming import register_analytics_warmers
         from synapscale import product_events
+        from synapscale.health.modules import register_module_check
+        from synapscale.monitoring.gauges import register_gauge_reader
         from synapscale.quotas import register_usage_reader
         from synapscale.task_policy import register_sweeper
 
@@ -23,3 +31,7 @@ class AnalyticsConfig(AppConfig):
         register_sweeper("report_run", sweepers.report_runs_resend)
         register_sweeper("export", sweepers.exports_resend)
         register_sweeper("alert_notification", sweepers.alert_notifications_resend)
+        register_gauge_reader("analytics", analytics_gauges)
+        register_module_check("analytics", "last_ingest", last_ingest_check)
+        register_module_check("analytics", "rollup_freshness", rollup_freshness_check)
+        register_module_check("analytics", "alert_evaluation", alert_evaluation_check)

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from synapscale.health.views import liveness, metrics, readiness
+from synapscale.health.views import liveness, metrics, modules, readiness
 
 admin.site.site_header = "SynapScale"
 admin.site.site_title = "SynapScale admin"
@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("health/live/", liveness, name="health-live"),
     path("health/ready/", readiness, name="health-ready"),
+    path("health/modules/", modules, name="health-modules"),
     path("metrics", metrics, name="prometheus-django-metrics"),
     path("", include("executions.hooks_urls")),
     path("", include("analytics.capture_urls")),

@@ -7,6 +7,12 @@ class ExecutionsConfig(AppConfig):
 
     def ready(self):
         from executions.selectors.executions import executions_running_count
+        from executions.selectors.monitoring import (
+            execution_gauges,
+            oldest_queued_check,
+            sweeper_check,
+            workers_answering_check,
+        )
         from executions.selectors.stats import (
             STATS_NAMESPACE,
             warm_execution_stats,
@@ -14,6 +20,8 @@ class ExecutionsConfig(AppConfig):
         )
         from executions.selectors.workflows import workflows_count
         from synapscale.cache import Policy, register_warmer
+        from synapscale.health.modules import register_module_check
+        from synapscale.monitoring.gauges import register_gauge_reader
         from synapscale.quotas import register_usage_reader
 
         register_warmer(
@@ -24,3 +32,7 @@ class ExecutionsConfig(AppConfig):
         )
         register_usage_reader("workflows", workflows_count)
         register_usage_reader("executions_running", executions_running_count)
+        register_gauge_reader("executions", execution_gauges)
+        register_module_check("executions", "workers", workers_answering_check)
+        register_module_check("executions", "oldest_queued", oldest_queued_check)
+        register_module_check("executions", "sweeper", sweeper_check)

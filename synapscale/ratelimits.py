@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.http import JsonResponse
 from django_ratelimit.core import _split_rate, get_usage
+from prometheus_client import Counter
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
@@ -31,6 +32,12 @@ from synapscale.clients import client_ip
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+RATE_LIMIT_REFUSALS = Counter(
+    "synapscale_rate_limit_refusals_total",
+    "Requests refused with 429 because a rate-limit group was over its rate.",
+    ["group"],
+)
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,7 @@ def rate_limit_hit(request, group: str, *, value: str | None = None, rate: str |
     _remember(request, decision)
     if decision.limited:
         _refusals.remember(request, decision)
+        RATE_LIMIT_REFUSALS.labels(group).inc()
         raise RateLimited(decision)
     return decision
 
@@ -325,6 +333,7 @@ class RateLimitMiddleware:
         decision = _refusals.refused(group, request) if group else None
         if decision is None:
             return None
+        RATE_LIMIT_REFUSALS.labels(group).inc()
         return refused_response(RateLimited(decision))
 
     def __call__(self, request):

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from analytics.constants import REALTIME_RETENTION
 from analytics.services.events_validation import EventRow, IngestContext, event_validate
+from analytics.telemetry import EVENTS_RECEIVED, ingestion_count, ingestion_lag_observe
 from synapscale.models import Workspace
-from synapscale.quotas import quota_refusal, quota_take
+from synapscale.quotas import QuotaExceeded, quota_refusal, quota_take
 
 logger = logging.getLogger(__name__)
 
-# Realtime rollups only cover recent minutes; older events go to hourly/daily rollups only.
-REALTIME_RETENTION = timedelta(hours=2)
 DEADLOCK_RETRIES = 3
 
 _INSERT_SQL = """
@@ -162,6 +162,8 @@ def _within_quota(workspace_id: int, rows, row_indexes, rejected: list[dict]) ->
 
 def events_ingest(*, raw_events: list, context: IngestContext) -> IngestResult:
     """Validate each event on its own, store the valid ones, report the rest by index."""
+    # Counted before anything can fail: "received but none stored" is the stalled alert.
+    EVENTS_RECEIVED.inc(len(raw_events))
     rows: list[EventRow] = []
     row_indexes: list[int] = []
     rejected: list[dict] = []
@@ -172,11 +174,23 @@ def events_ingest(*, raw_events: list, context: IngestContext) -> IngestResult:
         else:
             rows.append(row)
             row_indexes.append(index)
-    rows = _within_quota(context.workspace_id, rows, row_indexes, rejected)
+    invalid = len(rejected)
+    try:
+        rows = _within_quota(context.workspace_id, rows, row_indexes, rejected)
+    except QuotaExceeded:
+        ingestion_count(invalid=invalid, over_quota=len(rows), ingested=0, duplicates=0)
+        raise
     accepted = events_insert_rows(
         workspace_id=context.workspace_id, rows=rows, received_at=context.received_at
     )
     result = IngestResult(accepted=accepted, duplicates=len(rows) - accepted, rejected=rejected)
+    ingestion_count(
+        invalid=invalid,
+        over_quota=len(rejected) - invalid,
+        ingested=accepted,
+        duplicates=result.duplicates,
+    )
+    ingestion_lag_observe(created=[row.created_at for row in rows], received_at=context.received_at)
     logger.info(
         "events_ingested workspace_id=%s accepted=%s duplicates=%s rejected=%s",
         context.workspace_id,

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from analytics.constants import REALTIME_RETENTION
 from analytics.models import EventMinuteCount, RecentActivePerson
-from analytics.services.events import REALTIME_RETENTION
 
 logger = logging.getLogger(__name__)
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "synapscale.monitoring.web.RouteMetricsMiddleware",
     "synapscale.logging.RequestIdMiddleware",
     # Lets services' audit events carry the client address, user agent and token.
     "synapscale.audit_context.AuditContextMiddleware",
@@ -235,7 +236,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The database scheduler, leaving its last tick and each sent entry in Redis (monitoring).
+CELERY_BEAT_SCHEDULER = "synapscale.monitoring.beat:MonitoredDatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # With acks_late, a task still running when the broker connection drops is redelivered; stop
 # it rather than let two copies run.
@@ -257,6 +259,19 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
 # /health/ready/ answers from its last run for this long (the probes are kept open between).
 HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=2.0)
+# /health/modules/: (warn, fail) after this many seconds; docs/monitoring.md says why.
+HEALTH_MODULE_THRESHOLDS = {
+    "executions_queued": (60, 300),  # the oldest queued execution's wait
+    "executions_sweeper": (300, 900),  # since requeue_stalled last finished (runs every minute)
+    "analytics_rollups": (300, 900),  # newest realtime rollup minute behind the newest event
+    "analytics_alert_evaluation": (300, 900),  # since alerts.evaluate finished (every minute)
+    "templates_trending": (2700, 7200),  # since refresh_trending finished (every 15 minutes)
+    "beat_tick": (60, 300),  # since beat's last tick (it ticks every few seconds)
+}
+# A worker must answer the executions module's ping within this many seconds.
+HEALTH_WORKER_PING_SECONDS = env.float("HEALTH_WORKER_PING_SECONDS", default=1.0)
+# /metrics reads the queue and business gauges at most once per this many seconds.
+METRICS_GAUGES_CACHE_SECONDS = env.float("METRICS_GAUGES_CACHE_SECONDS", default=5.0)
 
 # Cache single flight: the computing process holds a lock this long at most; others serve the
 # stale copy, or wait up to CACHE_WAIT_SECONDS for the fresh one before computing themselves

@@ -37,3 +37,4 @@ RATE_LIMIT_WARNING_INTERVAL_SECONDS = 0  # tests that stop Redis look for the wa
 # Tests queue exports without a worker to build them; the quota's own tests lower it.
 WORKSPACE_QUOTAS = {**WORKSPACE_QUOTAS, "exports_building": 50}  # noqa: F405
 HEALTH_CACHE_SECONDS = 0  # health tests change a dependency between calls
+METRICS_GAUGES_CACHE_SECONDS = 0  # metrics tests change the rows between scrapes

@@ -29,6 +29,7 @@ from executions.services.lifecycle import (
     execution_finish_cancelled,
 )
 from executions.services.workflows import workflow_version_current
+from executions.telemetry import EXECUTIONS_STARTED
 from synapscale.api.exceptions import ApplicationError
 from synapscale.quotas import quota_take
 from synapscale.services.audit import record_audit_event
@@ -91,6 +92,7 @@ def execution_start(
                 _record_started(execution, user, action="execution.started")
             # The runner creates the node runs when it first writes them.
             _enqueue_on_commit(execution)
+            _count_started(execution)
     except IntegrityError:
         # Another request with the same idempotency key won the race.
         existing = _existing_for_key(workflow, idempotency_key) if idempotency_key else None
@@ -134,6 +136,10 @@ def _enqueue_on_commit(execution: Execution) -> None:
             priority=execution.priority,
         )
     )
+
+
+def _count_started(execution: Execution) -> None:
+    transaction.on_commit(lambda: EXECUTIONS_STARTED.labels(execution.trigger).inc())
 
 
 def _send_again_if_waiting(execution: Execution) -> None:
@@ -280,6 +286,7 @@ def execution_retry(*, execution: Execution, user, mode: str = RetryMode.FROM_ST
         if reuse:
             _copy_succeeded_runs(retry, reuse)
         _enqueue_on_commit(retry)
+        _count_started(retry)
     return retry
 
 

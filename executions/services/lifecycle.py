@@ -28,6 +28,7 @@ from executions.engine import runtime
 from executions.engine.definitions import graph_for
 from executions.models import Execution, ExecutionLog, NodeRun
 from executions.selectors.stats import STATS_NAMESPACE
+from executions.telemetry import EXECUTIONS_FINISHED
 from synapscale import product_events
 from synapscale.cache.keys import version_key
 from synapscale.quotas import quota_limit
@@ -239,6 +240,8 @@ def execution_finish(
         if lease is not None:
             lease.release()
         execution.refresh_from_db()
+    else:
+        EXECUTIONS_FINISHED.labels(execution.trigger, status).inc()
     return execution
 
 

@@ -19,6 +19,7 @@ from executions.engine import runtime
 from executions.engine.outputs import loggable_json
 from executions.models import Execution, ExecutionLog, NodeRun
 from executions.services.lifecycle import node_runs_write
+from executions.telemetry import node_failure_count
 
 
 class RunState:
@@ -52,6 +53,8 @@ class RunState:
         started_at = run.started_at or finished_at
         duration_ms = int((finished_at - started_at) / timedelta(milliseconds=1))
         self._set(run, status=status, finished_at=finished_at, duration_ms=duration_ms, **fields)
+        if status == NodeRunStatus.FAILED:
+            node_failure_count(node_type=run.node_type, error=fields.get("error"))
 
     def _checkpoint(self) -> None:
         """Write every node run changed since the last checkpoint, and the log lines."""
