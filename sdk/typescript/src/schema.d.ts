@@ -16,7 +16,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         get: operations["analytics_alerts_list"];
         put?: never;
@@ -25,7 +26,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         post: operations["analytics_alerts_create"];
         delete?: never;
@@ -46,7 +48,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         get: operations["analytics_alerts_retrieve"];
         /**
@@ -54,7 +57,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         put: operations["analytics_alerts_update"];
         post?: never;
@@ -63,7 +67,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         delete: operations["analytics_alerts_destroy"];
         options?: never;
@@ -73,7 +78,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         patch: operations["analytics_alerts_partial_update"];
         trace?: never;
@@ -90,7 +96,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         get: operations["analytics_alerts_events_list"];
         put?: never;
@@ -115,7 +122,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         post: operations["analytics_alerts_pause_create"];
         delete?: never;
@@ -138,7 +146,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         post: operations["analytics_alerts_resume_create"];
         delete?: never;
@@ -161,7 +170,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         post: operations["analytics_alerts_rotate_secret_create"];
         delete?: never;
@@ -184,7 +194,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         post: operations["analytics_alerts_snooze_create"];
         delete?: never;
@@ -207,7 +218,8 @@ export interface paths {
          * @description Alert rules of the request's workspace.
          *
          *     The webhook secret is shown in the create response and to workspace owners/admins only:
-         *     whoever holds it can forge notifications the receivers would trust.
+         *     whoever holds it can forge notifications the receivers would trust. Members change their
+         *     own rules, owners and admins every rule; viewers see webhook URLs reduced to their host.
          */
         post: operations["analytics_alerts_test_create"];
         delete?: never;
@@ -952,6 +964,52 @@ export interface paths {
         patch: operations["analytics_widgets_partial_update"];
         trace?: never;
     };
+    "/api/v1/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workspace's audit events (owners and admins)
+         * @description Newest first, by cursor. Filters: actor (username or label), actor_user, action (comma-separated), entity (`workflow` for every `workflow.*`), target_type, target_id, created_after, created_before.
+         */
+        get: operations["audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an audit event (owners and admins)
+         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
+         *
+         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
+         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
+         *     to the request's workspace whatever the body says.
+         */
+        get: operations["audit_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/me/": {
         parameters: {
             query?: never;
@@ -998,9 +1056,60 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange username and password for the API token */
+        /**
+         * Exchange username and password for a new token
+         * @description Each call creates a token named `login` with every scope, expiring after API_TOKEN_LOGIN_EXPIRY_DAYS; manage them under /auth/tokens/.
+         */
         post: operations["auth_token_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your tokens (never their secrets)
+         * @description Tokens are personal: each user sees and revokes only their own.
+         */
+        get: operations["auth_tokens_list"];
+        put?: never;
+        /**
+         * Create a token; the answer holds its secret, shown this once
+         * @description Scopes: `read`, `write` (includes read), `ingest`, `admin` (includes read). A request made with a token may only create tokens with scopes it has itself.
+         */
+        post: operations["auth_tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/tokens/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one of your tokens (never its secret)
+         * @description Tokens are personal: each user sees and revokes only their own.
+         */
+        get: operations["auth_tokens_retrieve"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a token (it stops working at once; it stays listed)
+         * @description Tokens are personal: each user sees and revokes only their own.
+         */
+        delete: operations["auth_tokens_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1156,6 +1265,98 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workspace's credentials (never their secrets)
+         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
+         *
+         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
+         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
+         *     to the request's workspace whatever the body says.
+         */
+        get: operations["credentials_list"];
+        put?: never;
+        /**
+         * Create a credential (owners and admins)
+         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
+         *
+         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
+         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
+         *     to the request's workspace whatever the body says.
+         */
+        post: operations["credentials_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a credential (never its secret)
+         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
+         *
+         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
+         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
+         *     to the request's workspace whatever the body says.
+         */
+        get: operations["credentials_retrieve"];
+        /**
+         * Change a credential or rotate its secret (owners and admins)
+         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
+         *
+         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
+         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
+         *     to the request's workspace whatever the body says.
+         */
+        put: operations["credentials_update"];
+        post?: never;
+        /**
+         * Delete a credential (owners and admins); workflows naming it fail at run
+         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
+         *
+         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
+         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
+         *     to the request's workspace whatever the body says.
+         */
+        delete: operations["credentials_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * Rotate a credential's secret or change its header, parameter or username
+         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
+         *
+         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
+         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
+         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
+         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
+         *     to the request's workspace whatever the body says.
+         */
+        patch: operations["credentials_partial_update"];
         trace?: never;
     };
     "/api/v1/executions/": {
@@ -1627,7 +1828,7 @@ export interface paths {
         put?: never;
         /**
          * Install a published template as a workflow in your workspace
-         * @description Checks the template's required variables, fills them into the definition and creates the workflow through the executions app. Answers the new workflow.
+         * @description Checks the template's required variables, fills them into the definition, maps each of its `required_credentials` to a credential of your workspace and creates the workflow through the executions app. Answers the new workflow.
          */
         post: operations["templates_install_create"];
         delete?: never;
@@ -2635,6 +2836,64 @@ export interface components {
         };
         /** @enum {string} */
         AnalysisMetricEnum: "count" | "unique_people";
+        /** @description A token as listed: never its secret, which is not stored. */
+        ApiToken: {
+            readonly id: number;
+            readonly name: string;
+            /** @description The token's first characters, to tell it. */
+            readonly prefix: string;
+            scopes: components["schemas"]["ScopesEnum"][];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string | null;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            readonly is_active: boolean;
+        };
+        ApiTokenCreateInputRequest: {
+            name: string;
+            scopes: components["schemas"]["ScopesEnum"][];
+            /** @description Never if absent. */
+            expires_in_days?: number | null;
+        };
+        /** @description A token just created, with its secret (given in the context: it is not on the model). */
+        ApiTokenCreated: {
+            readonly id: number;
+            readonly name: string;
+            /** @description The token's first characters, to tell it. */
+            readonly prefix: string;
+            scopes: components["schemas"]["ScopesEnum"][];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string | null;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            readonly is_active: boolean;
+            /** @description The secret: shown this once. */
+            readonly token: string;
+        };
+        /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
+        AuditEvent: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly action: string;
+            readonly actor_user: number | null;
+            readonly actor_label: string;
+            readonly actor_token_id: string;
+            readonly target_type: string;
+            readonly target_id: string;
+            readonly changes: unknown;
+            readonly client_ip: string | null;
+            readonly user_agent: string;
+            readonly request_id: string;
+        };
         /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
         Author: {
             readonly id: number;
@@ -2866,6 +3125,46 @@ export interface components {
             position?: unknown;
             ui?: unknown;
         };
+        /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
+        Credential: {
+            readonly id: number;
+            readonly name: string;
+            readonly type: components["schemas"]["CredentialTypeEnum"];
+            readonly header_name: string;
+            readonly param_name: string;
+            readonly username: string;
+            /** @description The secret's last four characters (16+ long), or ''. */
+            readonly secret_hint: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** Format: date-time */
+            readonly secret_rotated_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+        };
+        CredentialInputRequest: {
+            /** @description What nodes name: `credential`. */
+            name: string;
+            type: components["schemas"]["CredentialTypeEnum"];
+            /** @description The header value, bearer token, password or API key. Write-only: never returned. Sending it on an update rotates it. */
+            secret: string;
+            /** @description `header`: the header that carries the value. */
+            header_name?: string;
+            /** @description `api_key_query`: the query parameter that carries the value. */
+            param_name?: string;
+            /** @description `basic`: the username (not secret). */
+            username?: string;
+        };
+        /**
+         * @description * `header` - Header (header_name: value)
+         *     * `bearer` - Bearer token (Authorization: Bearer <token>)
+         *     * `basic` - Basic auth (username, password)
+         *     * `api_key_query` - API key in the query string (param_name=value)
+         * @enum {string}
+         */
+        CredentialTypeEnum: "header" | "bearer" | "basic" | "api_key_query";
         /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
         Dashboard: {
             readonly id: number;
@@ -3186,9 +3485,10 @@ export interface components {
          * @description * `events` - Events
          *     * `report_run` - Report run
          *     * `executions` - Executions
+         *     * `audit` - Audit log
          * @enum {string}
          */
-        ExportSourceEnum: "events" | "report_run" | "executions";
+        ExportSourceEnum: "events" | "report_run" | "executions" | "audit";
         /**
          * @description * `queued` - Queued
          *     * `running` - Running
@@ -3267,7 +3567,7 @@ export interface components {
                 [key: string]: (string | number | boolean) | (string | number | boolean)[];
             } | null;
         };
-        /** @description Call an HTTP endpoint; output {status, headers, json|text}. A non-2xx answer fails the node; a host that keeps failing trips the workspace's circuit breaker for it. Sends `Idempotency-Key: <execution>-<node>-<attempt>` (unless the headers set one): the same on a redelivery after a worker died, so the receiver can drop it. */
+        /** @description Call an HTTP endpoint; output {status, headers, json|text}. A non-2xx answer fails the node; a host that keeps failing trips the workspace's circuit breaker for it. Sends `Idempotency-Key: <execution>-<node>-<attempt>` (unless the headers set one): the same on a redelivery after a worker died, so the receiver can drop it. `credential` names a workspace credential, added to the request at run time. */
         HttpRequestNode: {
             id: string;
             /**
@@ -3282,6 +3582,7 @@ export interface components {
                 headers?: {
                     [key: string]: string;
                 };
+                credential?: string;
                 json?: unknown;
                 json_expr?: string;
                 timeout_seconds?: number;
@@ -3356,6 +3657,10 @@ export interface components {
             variables?: {
                 [key: string]: unknown;
             };
+            /** @description For each of the template's `required_credentials`, the name of the credential of your workspace to use; a name left out uses your credential of the same name (400 if there is none). */
+            credentials?: {
+                [key: string]: string;
+            };
         };
         /** @description The workflow an install created, with the install record. */
         InstalledWorkflow: {
@@ -3407,6 +3712,8 @@ export interface components {
             /** @description Free templates: the definition. Paid ones: nodes (id, type) and edges only. */
             readonly definition: unknown;
             readonly required_variables: unknown;
+            /** @description The names of the credentials the definition uses: installing maps each to one of your workspace's (a template never holds secrets). */
+            readonly required_credentials: string[];
             readonly is_cached: boolean;
             /** Format: date-time */
             readonly cached_at: string | null;
@@ -3565,6 +3872,34 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["AlertRule"][];
         };
+        PaginatedApiTokenList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ApiToken"][];
+        };
+        PaginatedAuditEventList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEvent"][];
+        };
         PaginatedCollectionList: {
             /** @example 123 */
             count: number;
@@ -3579,6 +3914,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Collection"][];
+        };
+        PaginatedCredentialList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Credential"][];
         };
         PaginatedDashboardList: {
             /** @example 123 */
@@ -3865,6 +4215,19 @@ export interface components {
             description?: string;
             is_public?: boolean;
         };
+        PatchedCredentialInputRequest: {
+            /** @description What nodes name: `credential`. */
+            name?: string;
+            type?: components["schemas"]["CredentialTypeEnum"];
+            /** @description The header value, bearer token, password or API key. Write-only: never returned. Sending it on an update rotates it. */
+            secret?: string;
+            /** @description `header`: the header that carries the value. */
+            header_name?: string;
+            /** @description `api_key_query`: the query parameter that carries the value. */
+            param_name?: string;
+            /** @description `basic`: the username (not secret). */
+            username?: string;
+        };
         PatchedDashboardInRequest: {
             name?: string;
             /** @default  */
@@ -3942,7 +4305,7 @@ export interface components {
             /** @description Only when creating. */
             dashboard?: number;
             title?: string;
-            type?: components["schemas"]["TypeEnum"];
+            type?: components["schemas"]["WidgetTypeEnum"];
             query?: unknown;
             /** @default  */
             metric?: string;
@@ -4198,6 +4561,14 @@ export interface components {
             priority?: number;
             timeout_seconds?: number;
         };
+        /**
+         * @description * `read` - Read
+         *     * `write` - Write
+         *     * `ingest` - Ingest events
+         *     * `admin` - Workspace administration
+         * @enum {string}
+         */
+        ScopesEnum: "read" | "write" | "ingest" | "admin";
         /** @description Build an object: each field is a literal or {"expr": "<jmespath>"}. */
         SetNode: {
             id: string;
@@ -4266,6 +4637,8 @@ export interface components {
             readonly price: string;
             readonly complexity: number;
             readonly required_variables: unknown;
+            /** @description The names of the credentials the definition uses (no secrets: installers map each to one of their workspace's). */
+            readonly required_credentials: string[];
             readonly install_count: number;
             readonly view_count: number;
             /** Format: decimal */
@@ -4323,6 +4696,8 @@ export interface components {
             readonly changelog: string;
             readonly definition: unknown;
             readonly required_variables: unknown;
+            /** @description Proposed name, descriptions, license or price; applied when approved. */
+            readonly listing: unknown;
             readonly submitted_by: components["schemas"]["Author"] | null;
             /** Format: date-time */
             readonly submitted_at: string | null;
@@ -4362,7 +4737,10 @@ export interface components {
             password: string;
         };
         TokenOutput: {
+            /** @description A new token with every scope; shown this once. */
             token: string;
+            /** Format: date-time */
+            expires_at: string | null;
         };
         TopAuthor: {
             id: number;
@@ -4532,14 +4910,6 @@ export interface components {
             /** @description Token triggers: the full URL to call (null for signed ones). */
             secret_url: string | null;
         };
-        /**
-         * @description * `kpi` - KPI
-         *     * `timeseries` - Time series
-         *     * `bar` - Bar chart
-         *     * `table` - Table
-         * @enum {string}
-         */
-        TypeEnum: "kpi" | "timeseries" | "bar" | "table";
         /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
         User: {
             readonly id: number;
@@ -4580,7 +4950,7 @@ export interface components {
             readonly id: number;
             readonly dashboard: number;
             readonly title: string;
-            readonly type: components["schemas"]["TypeEnum"];
+            readonly type: components["schemas"]["WidgetTypeEnum"];
             /** @description A query spec, or null. */
             readonly query: unknown;
             /** @description A named metric. */
@@ -4598,7 +4968,7 @@ export interface components {
             /** @description Only when creating. */
             dashboard: number;
             title: string;
-            type: components["schemas"]["TypeEnum"];
+            type: components["schemas"]["WidgetTypeEnum"];
             query?: unknown;
             /** @default  */
             metric?: string;
@@ -4611,6 +4981,14 @@ export interface components {
             /** @default 3 */
             height?: number;
         };
+        /**
+         * @description * `kpi` - KPI
+         *     * `timeseries` - Time series
+         *     * `bar` - Bar chart
+         *     * `table` - Table
+         * @enum {string}
+         */
+        WidgetTypeEnum: "kpi" | "timeseries" | "bar" | "table";
         /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
         Workflow: {
             readonly id: number;
@@ -7667,8 +8045,9 @@ export interface operations {
                  * @description * `events` - Events
                  *     * `report_run` - Report run
                  *     * `executions` - Executions
+                 *     * `audit` - Audit log
                  */
-                source?: "events" | "executions" | "report_run";
+                source?: "audit" | "events" | "executions" | "report_run";
                 /**
                  * @description * `queued` - Queued
                  *     * `running` - Running
@@ -10458,6 +10837,243 @@ export interface operations {
             };
         };
     };
+    audit_list: {
+        parameters: {
+            query?: {
+                /** @description Multiple values may be separated by commas. */
+                action?: string[];
+                actor?: string;
+                actor_user?: number;
+                created_after?: string;
+                created_before?: string;
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                entity?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                target_id?: string;
+                target_type?: string;
+            };
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEventList"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body's media type is not one this operation parses (JSON). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_retrieve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path: {
+                /** @description A unique integer value identifying this audit event. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEvent"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body's media type is not one this operation parses (JSON). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     auth_me_retrieve: {
         parameters: {
             query?: never;
@@ -10654,6 +11270,410 @@ export interface operations {
             };
             /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body's media type is not one this operation parses (JSON). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auth_tokens_list: {
+        parameters: {
+            query?: {
+                /** @description true: neither revoked nor expired. */
+                active?: boolean;
+                name?: string;
+                /** @description Comma-separated fields to sort by: created_at, last_used_at, expires_at, name; a leading '-' reverses. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description Tokens that have it.
+                 *
+                 *     * `read` - Read
+                 *     * `write` - Write
+                 *     * `ingest` - Ingest events
+                 *     * `admin` - Workspace administration
+                 */
+                scope?: "admin" | "ingest" | "read" | "write";
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApiTokenList"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auth_tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreateInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body's media type is not one this operation parses (JSON). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auth_tokens_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this API token. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auth_tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this API token. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11705,6 +12725,634 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credentials_list: {
+        parameters: {
+            query?: {
+                name?: string;
+                /** @description Comma-separated fields to sort by: name, created_at, last_used_at; a leading '-' reverses. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `header` - Header (header_name: value)
+                 *     * `bearer` - Bearer token (Authorization: Bearer <token>)
+                 *     * `basic` - Basic auth (username, password)
+                 *     * `api_key_query` - API key in the query string (param_name=value)
+                 */
+                type?: ("api_key_query" | "basic" | "bearer" | "header")[];
+                /** @description Used at least once */
+                used?: boolean;
+            };
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCredentialList"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credentials_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body's media type is not one this operation parses (JSON). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credentials_retrieve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path: {
+                /** @description A unique integer value identifying this credential. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credentials_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path: {
+                /** @description A unique integer value identifying this credential. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body's media type is not one this operation parses (JSON). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credentials_destroy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path: {
+                /** @description A unique integer value identifying this credential. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable, or a query went over its budget; nothing was stored. `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credentials_partial_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Slug of the workspace to act in; your personal workspace when absent. */
+                "X-Workspace"?: string;
+            };
+            path: {
+                /** @description A unique integer value identifying this credential. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedCredentialInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            /** @description Invalid input (the body, a query parameter, an unknown query parameter on a list, a NUL character); `errors` maps field paths to messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not in the request's workspace; also an unknown `X-Workspace`, an invalid page or cursor, or an unknown `?format=`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now (the `detail` says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is longer than the server reads. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body's media type is not one this operation parses (JSON). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
             429: {
