@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synapscale_sdk.models import Template
+from synapscale_sdk.models import Template, Workflow
 from synapscale_sdk.operations import operation
 from synapscale_sdk.pagination import Paginated
 from synapscale_sdk.resources._base import Resource
@@ -21,10 +21,10 @@ class Templates(Resource):
     @operation("templates_install_create")
     def install(
         self, id: int, *, name: str | None = None, variables: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Create a workflow in the current workspace from a template."""
+    ) -> Workflow:
+        """Create a workflow in the current workspace from a template (`raw["install"]`)."""
         body = {key: value for key, value in (("name", name), ("variables", variables)) if value}
-        return self._post(id, "install", json=body)
+        return Workflow.from_dict(self._post(id, "install", json=body))
 
     @operation("templates_submit_create")
     def submit(self, id: int) -> Template:
@@ -111,7 +111,7 @@ class Marketplace(Resource):
         """One published template, by slug."""
         return Template.from_dict(self._get("templates", slug))
 
-    def install(self, slug: str, **options: Any) -> dict[str, Any]:
+    def install(self, slug: str, **options: Any) -> Workflow:
         """Install a published template by slug (see `Templates.install`)."""
         template = self.get(slug)
         return Templates(self._t).install(template.id, **options)
