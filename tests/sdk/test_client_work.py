@@ -52,7 +52,9 @@ def test_the_same_idempotency_key_runs_once(sdk):
     assert first.id == second.id
     assert first.status in ("pending", "queued")
     cancelled = sdk.executions.cancel(first.id)
-    assert cancelled["status"] in ("cancelled", "queued", "pending")
+    assert cancelled.status == "cancelled"
+    assert cancelled.is_finished
+    assert ExecutionRow.objects.get().status == "cancelled"
     assert ExecutionRow.objects.count() == 1
 
 

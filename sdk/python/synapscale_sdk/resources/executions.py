@@ -43,9 +43,9 @@ class Executions(Resource):
             time.sleep(poll_interval)
 
     @operation("executions_cancel_create")
-    def cancel(self, id: int) -> dict[str, Any]:
-        """Ask a queued or running execution to stop."""
-        return self._post(id, "cancel")
+    def cancel(self, id: int) -> Execution:
+        """Stop a queued execution at once, or ask a running one to stop after its node."""
+        return Execution.from_dict(self._post(id, "cancel"))
 
     @operation("executions_retry_create")
     def retry(self, id: int, *, mode: str | None = None) -> Execution:
