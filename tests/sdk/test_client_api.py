@@ -1,12 +1,15 @@
 """The SDK against a live server: auth, pagination, problems, workspaces and retries."""
 
+import psycopg
 import pytest
+from django.db import connection
 from synapscale_sdk import (
     AUTH_SCHEME,
     NotFound,
     Paginated,
     PermissionDenied,
     RateLimited,
+    ServiceUnavailable,
     SynapScale,
     TransportError,
     Unauthenticated,
@@ -162,3 +165,42 @@ def test_connection_errors_resend_only_what_is_safe_to_resend():
             client.events.ingest([{"event_type": "click"}])  # events carry event_id
         assert len(sleep.waits) == 6
     assert not Event.objects.exists()
+
+
+@pytest.fixture
+def events_table_lock(transactional_db):
+    """Another session holds the events table, so an analysis waits past its budget (503)."""
+    holder = psycopg.connect(**connection.get_connection_params())
+    holder.execute("LOCK TABLE analytics_event IN ACCESS EXCLUSIVE MODE")
+    yield holder
+    holder.rollback()
+    holder.close()
+
+
+def test_a_503_is_retried_after_its_retry_after_until_it_succeeds(sdk, events_table_lock, settings):
+    settings.QUERY_BUDGETS_MS = {**settings.QUERY_BUDGETS_MS, "analysis": 50}
+    settings.QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 1
+    waits = []
+
+    def sleep_then_release(seconds):
+        waits.append(seconds)
+        events_table_lock.rollback()  # the table is free by the time the SDK resends
+
+    sdk._transport.sleep = sleep_then_release
+    answer = sdk.analyses.trends(events=["click"], date_from="2026-01-01", date_to="2026-01-02")
+    assert waits == [1.0]
+    assert answer["series"]
+
+
+def test_a_503_past_the_retries_raises_service_unavailable(
+    live_server, user, events_table_lock, settings
+):
+    settings.QUERY_BUDGETS_MS = {**settings.QUERY_BUDGETS_MS, "analysis": 50}
+    settings.QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 1
+    with SynapScale(live_server.url, token_of(user), max_retries=1) as client:
+        sleep = RecordingSleep()
+        client._transport.sleep = sleep
+        with pytest.raises(ServiceUnavailable) as err:
+            client.analyses.trends(events=["click"], date_from="2026-01-01", date_to="2026-01-02")
+    assert sleep.waits == [1.0]
+    assert (err.value.status, err.value.code, err.value.retry_after) == (503, "query-timeout", 1.0)
