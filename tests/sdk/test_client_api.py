@@ -1,5 +1,8 @@
 """The SDK against a live server: auth, pagination, problems, workspaces and retries."""
 
+import socket
+import time
+
 import psycopg
 import pytest
 from django.db import connection
@@ -204,3 +207,25 @@ def test_a_503_past_the_retries_raises_service_unavailable(
             client.analyses.trends(events=["click"], date_from="2026-01-01", date_to="2026-01-02")
     assert sleep.waits == [1.0]
     assert (err.value.status, err.value.code, err.value.retry_after) == (503, "query-timeout", 1.0)
+
+
+@pytest.fixture
+def silent_server():
+    """A socket that accepts connections and never answers: every read times out."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def test_a_read_timeout_is_resent_only_when_safe_then_raised(silent_server):
+    sleep = RecordingSleep()
+    with SynapScale(silent_server, "t", timeout=0.2, max_retries=1, backoff=0.01) as client:
+        client._transport.sleep = sleep
+        started = time.monotonic()
+        with pytest.raises(TransportError, match="ReadTimeout"):
+            client.workflows.get(1)
+        assert len(sleep.waits) == 1
+        with pytest.raises(TransportError, match="ReadTimeout"):
+            client.workflows.create(name="x", definition=DEFINITION)
+        assert len(sleep.waits) == 1  # a POST that may have been processed is not resent
+    assert time.monotonic() - started < 5

@@ -132,12 +132,14 @@ class Workflows(Resource):
         timeout: float = 60.0,
         poll_interval: float = 0.5,
         idempotency_key: str | None = None,
+        server_wait: float = SERVER_MAX_WAIT_SECONDS,
         **run_options: Any,
     ) -> Execution:
         """Run and return the finished execution (with `output`); WaitTimeout after `timeout`.
 
-        The server waits first (`?wait=`, up to its maximum), then the SDK polls `status`.
-        An idempotency key is made when none is given, so retries never start a second run.
+        The server waits first (`?wait=`, at most `server_wait`: lower it when the server's
+        EXECUTIONS_MAX_WAIT_SECONDS is lower), then the SDK polls `status`. An idempotency
+        key is made when none is given, so retries never start a second run.
         """
         deadline = time.monotonic() + timeout
         key = idempotency_key or str(uuid.uuid4())
@@ -145,7 +147,7 @@ class Workflows(Resource):
             id,
             input,
             idempotency_key=key,
-            wait=min(timeout, SERVER_MAX_WAIT_SECONDS),
+            wait=min(timeout, server_wait),
             **run_options,
         )
         if not started.is_finished:
