@@ -1,0 +1,1 @@
+"""One class per API resource; `SynapScale` holds an instance of each."""
