@@ -1,7 +1,6 @@
 """The Python SDK driven against a live server of the suite (pytest-django's live_server)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from synapscale_sdk import SynapScale
 
 
@@ -19,7 +18,11 @@ class RecordingSleep:
 
 
 def token_of(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    """A new personal access token of ``user`` with every scope (shown once: kept here)."""
+    from synapscale.choices import TokenScope
+    from synapscale.services.tokens import token_create
+
+    return token_create(user=user, name="sdk-tests", scopes=TokenScope.values).secret
 
 
 @pytest.fixture

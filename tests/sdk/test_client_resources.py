@@ -119,3 +119,25 @@ def test_workspaces_members_usage_and_registration(live_server, sdk, other_user)
         created = anonymous.auth.register("carol", "carol@example.com", "a-long-pass-123")
     with SynapScale(live_server.url, created["token"]) as carol:
         assert carol.auth.me()["user"]["username"] == "carol"
+
+
+def test_tokens_credentials_and_the_audit_log(live_server, sdk):
+    created = sdk.tokens.create(name="ci", scopes=["read"])
+    with SynapScale(live_server.url, created["token"]) as read_only:
+        assert read_only.auth.me()["user"]["username"]
+    sdk.tokens.revoke(created["id"])
+    assert sdk.tokens.get(created["id"])["revoked_at"] is not None
+
+    credential = sdk.credentials.create(
+        name="crm", type="header", header_name="X-Api-Key", secret="a-secret-value-123456"
+    )
+    assert "secret" not in credential
+    rotated = sdk.credentials.rotate(credential["id"], "another-secret-value-7890")
+    assert rotated["secret_hint"].endswith("7890")
+    assert [c["name"] for c in sdk.credentials.list()] == ["crm"]
+    sdk.credentials.delete(credential["id"])
+
+    actions = [event["action"] for event in sdk.audit.list(entity="credential")]
+    assert actions == ["credential.deleted", "credential.secret_rotated", "credential.created"]
+    first = next(iter(sdk.audit.list()))
+    assert sdk.audit.get(first["id"])["action"] == first["action"]

@@ -8,7 +8,7 @@ import httpx
 
 from synapscale_sdk import __version__
 from synapscale_sdk._transport import AUTH_SCHEME, Transport
-from synapscale_sdk.resources.accounts import Auth, Workspaces
+from synapscale_sdk.resources.accounts import Audit, Auth, Credentials, Tokens, Workspaces
 from synapscale_sdk.resources.analytics import (
     Alerts,
     Analyses,
@@ -75,7 +75,10 @@ class SynapScale:
     def _attach(self) -> None:
         t = self._transport
         self.auth = Auth(t)
+        self.tokens = Tokens(t)
         self.workspaces = Workspaces(t)
+        self.credentials = Credentials(t)
+        self.audit = Audit(t)
         self.executions = Executions(t)
         self.workflows = Workflows(t, self.executions)
         self.triggers = Triggers(t)

@@ -61,3 +61,35 @@ class Workspaces(Resource):
     def usage(self, slug: str) -> Paginated:
         """Iterate each quota with its use and its reset."""
         return self._paginated(self._url(slug, "usage"))
+
+
+class Tokens(Resource):
+    """Your personal access tokens; the secret is in the answer to `create` only."""
+
+    path = "/api/v1/auth/tokens/"
+    prefix = "auth_tokens"
+    crud = ("list", "create", "retrieve", "destroy")
+
+    def revoke(self, id: int) -> None:
+        """Revoke a token at once (it stays listed, revoked)."""
+        self.delete(id)
+
+
+class Credentials(Resource):
+    """Workspace credentials for `http_request` nodes; secrets are write-only."""
+
+    path = "/api/v1/credentials/"
+    prefix = "credentials"
+    crud = ("list", "create", "retrieve", "update", "partial_update", "destroy")
+
+    def rotate(self, id: int, secret: str) -> dict[str, Any]:
+        """Replace a credential's secret (owners and admins)."""
+        return self.patch(id, secret=secret)
+
+
+class Audit(Resource):
+    """The workspace's audit log (owners and admins; a token needs the `admin` scope)."""
+
+    path = "/api/v1/audit/"
+    prefix = "audit"
+    crud = ("list", "retrieve")
