@@ -25,3 +25,6 @@ MIN_CREDENTIAL_SECRET_CHARS = 8
 MAX_CREDENTIAL_SECRET_CHARS = 4096
 # `Credential.last_used_at` is written at most once per this many seconds per credential.
 CREDENTIAL_LAST_USED_PRECISION_SECONDS = 60
+# The executions' Celery queues: runs not started yet, and runs resuming or urgent.
+DEFAULT_QUEUE = "default"
+HIGH_QUEUE = "high"

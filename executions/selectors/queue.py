@@ -11,8 +11,8 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from executions.choices import ExecutionStatus, NodeRunStatus
+from executions.constants import DEFAULT_QUEUE, HIGH_QUEUE
 from executions.models import Execution, NodeRun
-from executions.services.lifecycle import DEFAULT_QUEUE, HIGH_QUEUE
 
 logger = logging.getLogger(__name__)
 PING_TIMEOUT_SECONDS = 0.5

@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from executions.choices import ErrorType, ExecutionStatus, LogLevel, NodeRunStatus
 from executions.conf import app_setting
+from executions.constants import DEFAULT_QUEUE, HIGH_QUEUE
 from executions.engine import runtime
 from executions.engine.definitions import graph_for
 from executions.models import Execution, ExecutionLog, NodeRun
@@ -35,8 +36,6 @@ from synapscale.quotas import quota_limit
 
 logger = logging.getLogger(__name__)
 
-HIGH_QUEUE = "high"
-DEFAULT_QUEUE = "default"
 _NOT_DONE = (NodeRunStatus.PENDING, NodeRunStatus.RUNNING, NodeRunStatus.RETRYING)
 _CLAIM_SQL = f"""
 UPDATE {Execution._meta.db_table}
