@@ -4,8 +4,6 @@ import pytest
 
 from analytics.models import AlertRule, Report
 from synapscale.choices import Role
-from tests.conftest import client_for
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,18 +15,6 @@ RULE = {
     "condition": "gt",
     "threshold": 10,
 }
-
-
-@pytest.fixture
-def member_client(workspace, make_member):
-    def make(role):
-        person = UserFactory()
-        make_member(workspace, person, role)
-        client = client_for(person)
-        client.defaults["HTTP_X_WORKSPACE"] = workspace.slug
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from django.utils import timezone
 from analytics.models import AlertEvent, AlertRule
 from analytics.models.alerts import NotificationStatus
 from synapscale.choices import Role
-from tests.conftest import client_for
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +19,6 @@ RULE = {
     "threshold": 10,
     "channels": {"webhooks": [HOOK], "emails": ["ops@example.com"]},
 }
-
-
-@pytest.fixture
-def member_client(workspace, make_member):
-    def make(role):
-        person = UserFactory()
-        make_member(workspace, person, role)
-        client = client_for(person)
-        client.defaults["HTTP_X_WORKSPACE"] = workspace.slug
-        return client
-
-    return make
 
 
 @pytest.fixture
