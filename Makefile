@@ -45,7 +45,9 @@ test: install
 # The tests that run real workers again, with RabbitMQ as the broker (CI runs both).
 RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672//
 test-rabbitmq: install
-	CELERY_BROKER_URL=$(RABBITMQ_URL) $(BIN)/pytest tests/chaos tests/executions/test_engine_worker.py \
+	@# The chaos tests that involve the broker (a PostgreSQL restart does not: make test has it).
+	CELERY_BROKER_URL=$(RABBITMQ_URL) $(BIN)/pytest tests/chaos/test_worker_death.py \
+		tests/chaos/test_outages.py tests/executions/test_engine_worker.py \
 		tests/executions/test_worker_redelivery.py tests/synapscale/test_dispatch_policy.py $(PYTEST_ARGS)
 
 lint: install

@@ -30,7 +30,7 @@ from synapscale.api.fields import (
     StrictModelSerializer,
 )
 from synapscale.api.schema import PROBLEM_RESPONSES
-from synapscale.api.viewsets import WorkspaceModelViewSet
+from synapscale.api.viewsets import WorkspaceModelViewSet, validated_input
 from synapscale.choices import MANAGE_ROLES, WRITE_ROLES
 
 MAX_WEBHOOKS = 10
@@ -203,14 +203,13 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
         return self.get_serializer_class()(rule).data
 
     def _input(self, *, partial: bool):
-        serializer = AlertRuleInputSerializer(
-            data=self.request.data,
+        return validated_input(
+            AlertRuleInputSerializer,
+            self.request,
             partial=partial,
             workspace=self.request.workspace,
             user=self.request.user,
         )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     @extend_schema(summary="List alert rules")
     def list(self, request, *args, **kwargs):

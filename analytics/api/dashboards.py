@@ -25,7 +25,7 @@ from analytics.services.dashboards import (
 )
 from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.params import wants_refresh
-from synapscale.api.viewsets import WorkspaceModelViewSet
+from synapscale.api.viewsets import WorkspaceModelViewSet, validated_input
 
 
 class WidgetSerializer(StrictModelSerializer):
@@ -116,11 +116,6 @@ DashboardDataSerializer = inline_serializer(
 )
 
 
-def _changes(serializer, request, partial: bool) -> dict:
-    data = serializer.validated_data
-    return {key: value for key, value in data.items() if not partial or key in request.data}
-
-
 class _EditableMixin:
     def _require_editor(self, owner_object):
         if not report_can_edit(
@@ -171,9 +166,8 @@ class DashboardViewSet(_EditableMixin, WorkspaceModelViewSet):
         partial = kwargs.pop("partial", False)
         dashboard = self.get_object()
         self._require_editor(dashboard)
-        data = DashboardInSerializer(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        dashboard = dashboard_update(dashboard=dashboard, **_changes(data, request, partial))
+        changes = validated_input(DashboardInSerializer, request, partial=partial)
+        dashboard = dashboard_update(dashboard=dashboard, **changes)
         return Response(DashboardSerializer(self.get_object()).data)
 
     @extend_schema(
@@ -259,11 +253,12 @@ class WidgetViewSet(_EditableMixin, WorkspaceModelViewSet):
         self._require_editor(widget.dashboard)
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        data = WidgetInSerializer(
-            data={**request.data, "dashboard": widget.dashboard_id}, partial=partial
+        changes = validated_input(
+            WidgetInSerializer,
+            request,
+            partial=partial,
+            data={**request.data, "dashboard": widget.dashboard_id},
         )
-        data.is_valid(raise_exception=True)
-        changes = _changes(data, request, partial)
         changes.pop("dashboard", None)  # a widget does not move between dashboards
         widget = widget_update(widget=widget, **changes)
         return Response(WidgetSerializer(widget).data)

@@ -26,7 +26,7 @@ from synapscale.api.fields import StrictBooleanField, StrictIntegerField, Strict
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
 from synapscale.api.schema import PROBLEM_RESPONSES
-from synapscale.api.viewsets import WorkspaceModelViewSet
+from synapscale.api.viewsets import WorkspaceModelViewSet, validated_input
 
 
 class ReportRunSerializer(StrictModelSerializer):
@@ -140,13 +140,7 @@ class ReportViewSet(WorkspaceModelViewSet):
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         report = self._editable(self.get_object())
-        data = ReportInSerializer(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        changes = {
-            key: data.validated_data[key]
-            for key in data.validated_data
-            if partial is False or key in request.data
-        }
+        changes = validated_input(ReportInSerializer, request, partial=partial)
         report = report_update(report=report, **changes)
         return Response(ReportSerializer(report).data)
 

@@ -43,7 +43,7 @@ from executions.services.workflows import (
 )
 from synapscale.api.filters import StrictDjangoFilterBackend
 from synapscale.api.pagination import CreatedAtCursorPagination
-from synapscale.api.viewsets import WorkspaceModelViewSet
+from synapscale.api.viewsets import WorkspaceModelViewSet, validated_input
 from synapscale.choices import Role
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
@@ -261,8 +261,4 @@ class WorkflowViewSet(WorkspaceModelViewSet):
         return self.get_paginated_response(ExecutionSerializer(page, many=True).data)
 
     def _input(self, request, *, partial: bool = False) -> dict:
-        serializer = WorkflowInputSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        if partial:
-            return {k: v for k, v in serializer.validated_data.items() if k in request.data}
-        return dict(serializer.validated_data)
+        return validated_input(WorkflowInputSerializer, request, partial=partial)

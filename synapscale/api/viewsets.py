@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
 
 from synapscale.api.permissions import TokenScopePermission, WorkspaceRolePermission
 from synapscale.api.workspaces import resolve_workspace
@@ -82,3 +83,21 @@ class WorkspaceReadOnlyModelViewSet(
 
 class WorkspaceModelViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     pass
+
+
+def validated_input(serializer_class, request, *, partial: bool = False, data=None, **kwargs):
+    """Validate a write's body; for a partial update, only the fields the client sent.
+
+    The one way every update and partial_update reads its input: `data` replaces the body
+    (a widget adds its dashboard), `kwargs` go to the serializer (its workspace, its user).
+    A field the client did not send never reaches the service, so a PATCH cannot reset a
+    field to its serializer default.
+    """
+    body = request.data if data is None else data
+    if not isinstance(body, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    serializer = serializer_class(data=body, partial=partial, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    if not partial:
+        return dict(serializer.validated_data)
+    return {key: value for key, value in serializer.validated_data.items() if key in body}
