@@ -35,13 +35,18 @@ def ordering_terms_of(view, request=None) -> list[str]:
     return [name for name, _ in OrderingFilter().get_default_valid_fields(queryset, view, context)]
 
 
-def allowed_query_params(view, filterset) -> set[str]:
-    """Return the query parameter names a list view understands."""
+def allowed_query_params(view, filterset, asked=frozenset()) -> set[str]:
+    """Return the query parameter names a list view understands.
+
+    `search` and `ordering` are looked into only when `asked` (the request's names) has
+    them: a view without `ordering_fields` offers its serializer's fields, and building the
+    serializer on every list request to learn that would be wasted.
+    """
     allowed = set(ALWAYS_ALLOWED)
     allowed.update(getattr(view, "extra_query_params", ()))
-    if search_fields_of(view):
+    if "search" in asked and search_fields_of(view):
         allowed.add("search")
-    if ordering_terms_of(view):
+    if "ordering" in asked and ordering_terms_of(view):
         allowed.add("ordering")
     if filterset is not None:
         for name, filter_ in filterset.filters.items():
@@ -85,7 +90,8 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "action", None) == "list" or getattr(view, "strict_query_params", False):
             filterset = self.get_filterset(request, queryset, view)
-            unknown = sorted(set(request.query_params) - allowed_query_params(view, filterset))
+            asked = set(request.query_params)
+            unknown = sorted(asked - allowed_query_params(view, filterset, asked))
             if unknown:
                 raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
             junk = junk_values(request, view, filterset)
