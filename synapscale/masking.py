@@ -90,6 +90,7 @@ _INFRASTRUCTURE_NETWORKS = tuple(
 )
 
 
+@lru_cache(maxsize=4096)
 def _is_infrastructure(value: str) -> bool:
     try:
         address = ipaddress.ip_address(value.strip())
