@@ -21,7 +21,11 @@ from analytics.models import Event
 from tests.chaos.clients import RetryingClient, Traffic
 from tests.executions.helpers import wait_for
 
-pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.chaos,
+    pytest.mark.shared_servers,
+    pytest.mark.django_db(transaction=True),
+]
 
 BATCHES = 60
 DEBIAN_CLUSTER = re.compile(r"/var/lib/postgresql/([0-9.]+)/([^/]+)")

@@ -139,6 +139,7 @@ def test_gauges_cost_a_bounded_number_of_queries(client, django_assert_max_num_q
         scrape(client)
 
 
+@pytest.mark.shared_servers
 def test_rabbitmq_queues_report_their_depth_but_no_oldest_age(client, settings):
     from kombu import Connection
 
