@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from analytics.filtersets import EventFilterSet
 from analytics.json_values import json_safe
 from analytics.models import Event
+from analytics.query_language import EVENT_TYPE_PATTERN
 from analytics.selectors.events import (
     KNOWN_EVENT_TYPES,
     PROPERTY_PARAM,
@@ -65,7 +66,7 @@ class EventInSerializer(serializers.Serializer):
     """One incoming event (documentation only: ingestion validates without DRF, per event)."""
 
     event_id = serializers.UUIDField(required=False)
-    event_type = serializers.RegexField(r"^[a-z][a-z0-9_.:-]{0,63}$")
+    event_type = serializers.RegexField(EVENT_TYPE_PATTERN)
     distinct_id = serializers.CharField(required=False, max_length=200)
     session_id = serializers.CharField(required=False, max_length=200)
     properties = serializers.DictField(required=False)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from analytics.analysis.specs import parse_filters
-from analytics.analysis.sql.common import fetch_all, filters_sql
-from analytics.models import AlertEvent, AlertRule, Event
+from analytics.analysis.sql.common import fetch_all
+from analytics.choices import ReportSource
+from analytics.models import AlertEvent, AlertRule
 from analytics.models.alerts import AlertMetric
+from analytics.query_language import Filter, filters_parse
+from analytics.query_spec import SOURCES
+from analytics.selectors.queries import query_filtered
 from executions.choices import ExecutionStatus
 from executions.models import Execution
 
@@ -40,22 +44,29 @@ def alert_events(*, rule: AlertRule) -> QuerySet[AlertEvent]:
     return rule.events.order_by("-created_at", "-id")
 
 
+def alert_rule_filters(filters) -> tuple[Filter, ...]:
+    """Parse a rule's filters (the list, or the object rules were stored with before)."""
+    errors: dict = {}
+    parsed = filters_parse(filters, rules=SOURCES[ReportSource.EVENTS].rules, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
 def _event_metric(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float:
-    condition, params = filters_sql(parse_filters(rule.filters))
-    aggregate = (
-        "count(*)" if rule.metric == AlertMetric.EVENT_COUNT else ("count(DISTINCT distinct_id)")
+    filters = alert_rule_filters(rule.filters)
+    if rule.event_type:
+        filters = (Filter(field="event_type", op="eq", value=rule.event_type), *filters)
+    events = query_filtered(
+        source=ReportSource.EVENTS,
+        workspace_id=rule.workspace_id,
+        filters=filters,
+        start=start,
+        end=end,
     )
-    type_condition = "AND event_type = %s" if rule.event_type else ""
-    type_params = [rule.event_type] if rule.event_type else []
-    [(value,)] = fetch_all(
-        f"""
-        SELECT {aggregate} FROM {Event._meta.db_table}
-        WHERE workspace_id = %s AND created_at >= %s AND created_at < %s {type_condition}
-          AND {condition}
-        """,
-        [rule.workspace_id, start, end, *type_params, *params],
-    )
-    return float(value)
+    if rule.metric == AlertMetric.EVENT_COUNT:
+        return float(events.count())
+    return float(events.aggregate(value=Count("distinct_id", distinct=True))["value"])
 
 
 def _finished_executions(rule: AlertRule, start: dt.datetime, end: dt.datetime):
