@@ -43,6 +43,7 @@ PROPERTY_KEY_MESSAGE = f"A property key matches {PROPERTY_KEY_PATTERN.pattern}."
 PROPERTY_PREFIX = "properties."
 
 OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "contains")
+ORDERED_OPERATORS = ("gt", "gte", "lt", "lte")
 MAX_FILTERS = 20
 MAX_IN_VALUES = 100
 MAX_STRING_VALUE = 2048
@@ -85,14 +86,19 @@ class FilterRules:
     # Names an old filter object may not use as property keys: they are fields of the
     # source (``event_type``), which such an object never filtered on. Default: ``fields``.
     reserved: frozenset[str] | None = None
+    # Moments (``created_at``): compared with gt/gte/lt/lte to an ISO date or datetime.
+    time_fields: frozenset[str] = frozenset()
 
     def knows(self, name: Any) -> bool:
         if not isinstance(name, str):
             return False
-        return name in self.fields or (self.has_properties and property_key(name) is not None)
+        if name in self.fields or name in self.time_fields:
+            return True
+        return self.has_properties and property_key(name) is not None
 
     def describe(self) -> list[str]:
-        return sorted(self.fields) + (["properties.<key>"] if self.has_properties else [])
+        names = sorted(self.fields | self.time_fields)
+        return names + (["properties.<key>"] if self.has_properties else [])
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,58 @@ def filters_as_list(value: Any) -> list[dict]:
     return list(value or [])
 
 
+# The named filters exports took before the list (the event and execution lists' query
+# parameters), per source: name -> (field, operator).
+NAMED_FILTERS = {
+    "events": {
+        "event_type": ("event_type", "in"),
+        "user": ("user", "eq"),
+        "distinct_id": ("distinct_id", "eq"),
+        "session_id": ("session_id", "eq"),
+        "created_after": ("created_at", "gte"),
+        "created_before": ("created_at", "lt"),
+    },
+    "executions": {
+        "status": ("status", "in"),
+        "workflow": ("workflow", "eq"),
+        "created_after": ("created_at", "gte"),
+        "created_before": ("created_at", "lt"),
+    },
+}
+
+
+def named_filters_parse(
+    value: dict, *, source: str, rules: FilterRules, errors: Errors, path: str = "filters"
+) -> tuple[Filter, ...]:
+    """Parse an export's old named filters (``{"event_type": "a,b", "properties": {}}``).
+
+    ``in`` filters took a list or a comma-separated text; ``properties`` an object of
+    property equalities (events only). Errors keep the names the client wrote.
+    """
+    names = NAMED_FILTERS[source]
+    items = []
+    for name in sorted(value, key=str):
+        raw, item_path = value[name], f"{path}.{name}"
+        if name == "properties" and source == "events":
+            if not isinstance(raw, dict):
+                errors[item_path] = ["An object of property: value."]
+                continue
+            items.extend(
+                (f"{item_path}.{key}", f"{item_path}.{key}", _legacy_item(key, raw[key]))
+                for key in sorted(raw, key=str)
+            )
+        elif name not in names:
+            errors[item_path] = ["Unknown filter."]
+        else:
+            field_name, op = names[name]
+            if op == "in" and isinstance(raw, str):
+                raw = [part.strip() for part in raw.split(",") if part.strip()]
+            elif op == "in" and not isinstance(raw, list):
+                raw = [raw]
+            items.append((item_path, item_path, {"field": field_name, "op": op, "value": raw}))
+    return _items_parse(items, rules, errors)
+
+
 def _filter_items(value: Any, rules: FilterRules, errors: Errors, path: str):
     """Return ``(item path, value path, item)`` for each filter, or None when not a list."""
     if filters_are_legacy(value):
@@ -191,8 +249,10 @@ def filters_parse(
     if value is None:
         return ()
     items = _filter_items(value, rules, errors, path)
-    if items is None:
-        return ()
+    return () if items is None else _items_parse(items, rules, errors)
+
+
+def _items_parse(items, rules: FilterRules, errors: Errors) -> tuple[Filter, ...]:
     parsed = []
     for item_path, value_path, item in items:
         if not isinstance(item, dict) or not {"field", "op", "value"} <= set(item):
@@ -205,10 +265,19 @@ def filters_parse(
             errors[f"{item_path}.field"] = [f"Unknown field; one of {rules.describe()}."]
         if op not in rules.operators:
             errors[f"{item_path}.op"] = [f"Unknown operator; one of {list(rules.operators)}."]
+        elif isinstance(name, str) and name in rules.time_fields:
+            _time_check(op, filter_value, value_path, errors)
         else:
             _value_check(op, filter_value, value_path, errors)
         parsed.append(Filter(field=name, op=op, value=filter_value))
     return tuple(parsed)
+
+
+def _time_check(op: str, value: Any, path: str, errors: Errors) -> None:
+    if op not in ORDERED_OPERATORS:
+        errors[path] = [f"A time is compared with {', '.join(ORDERED_OPERATORS)}."]
+        return
+    moment_parse(value, path, errors, end_of_day=False)
 
 
 def moment_parse(value: Any, path: str, errors: Errors, *, end_of_day: bool) -> datetime | None:

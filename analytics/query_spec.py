@@ -23,6 +23,7 @@ from analytics.query_language import (
 )
 
 TIME_INTERVALS = ("hour", "day", "week", "month")
+TIME_FILTER_FIELD = "created_at"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 SPEC_KEYS = frozenset(
@@ -40,9 +41,22 @@ class SourceFields:
     time_field: str = "created_at"
     has_properties: bool = False
 
+    # Filterable as ``created_at`` with ordered operators (not grouped on: one group a row).
+    filters_on_time: bool = False
+
     @property
     def rules(self) -> FilterRules:
-        return FilterRules(fields=frozenset(self.fields), has_properties=self.has_properties)
+        return FilterRules(
+            fields=frozenset(self.fields),
+            has_properties=self.has_properties,
+            time_fields=frozenset({TIME_FILTER_FIELD}) if self.filters_on_time else frozenset(),
+        )
+
+    def groups_on(self, name: Any) -> bool:
+        """Whether ``name`` is a field the source's rows may be grouped by."""
+        if not isinstance(name, str):
+            return False
+        return name in self.fields or (self.has_properties and property_key(name) is not None)
 
 
 SOURCES: dict[str, SourceFields] = {
@@ -58,11 +72,13 @@ SOURCES: dict[str, SourceFields] = {
         numeric={},
         people="distinct_id",
         has_properties=True,
+        filters_on_time=True,
     ),
     ReportSource.EXECUTIONS: SourceFields(
         fields={"status": "status", "workflow": "workflow_id", "workflow_name": "workflow__name"},
         numeric={"duration_ms": "duration_ms"},
         people=None,
+        filters_on_time=True,
     ),
     ReportSource.TEMPLATES: SourceFields(
         fields={
@@ -130,7 +146,7 @@ def query_spec_parse(value: Any) -> QuerySpec:
 
     filters = filters_parse(value.get("filters"), rules=source.rules, errors=errors)
     group_by = value.get("group_by")
-    if group_by is not None and group_by not in TIME_INTERVALS and not source.rules.knows(group_by):
+    if group_by is not None and group_by not in TIME_INTERVALS and not source.groups_on(group_by):
         errors["group_by"] = [f"A time interval {list(TIME_INTERVALS)} or a field of the source."]
     date_range = date_range_parse(value.get("date_range"), errors)
     limit = value.get("limit", DEFAULT_LIMIT)

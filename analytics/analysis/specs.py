@@ -30,7 +30,7 @@ from analytics.query_language import (
     is_property_key,
     property_key,
 )
-from analytics.query_spec import SOURCES
+from analytics.query_spec import SOURCES, TIME_FILTER_FIELD
 
 INTERVALS = ("hour", "day", "week", "month")
 RETENTION_PERIODS = ("day", "week")
@@ -51,7 +51,7 @@ FILTER_RULES = FilterRules(
     fields=frozenset(),
     has_properties=True,
     operators=("eq", "in"),
-    reserved=frozenset(SOURCES["events"].fields),
+    reserved=frozenset(SOURCES["events"].fields) | {TIME_FILTER_FIELD},
 )
 LEGACY_DATE_KEYS = ("date_from", "date_to")
 COMMON_KEYS = {"date_range", "filters", *LEGACY_DATE_KEYS}

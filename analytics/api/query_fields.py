@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from analytics.analysis.body_schemas import DATE_RANGE_SCHEMA
 from analytics.query_language import (
     MAX_FILTERS,
     OPERATORS,
@@ -38,6 +39,11 @@ FILTERS_SCHEMA = {
         },
     },
 }
+
+
+@extend_schema_field(DATE_RANGE_SCHEMA)
+class DateRangeField(serializers.JSONField):
+    """A relative range name or ``{"from", "to"}``, checked by the query language."""
 
 
 @extend_schema_field(FILTERS_SCHEMA)

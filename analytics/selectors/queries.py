@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from analytics.choices import ReportMetric, ReportSource
 from analytics.models import Event
-from analytics.query_language import DateRange, Filter, property_key
-from analytics.query_spec import SOURCES, QuerySpec, QuerySpecError
+from analytics.query_language import DateRange, Filter, moment_parse, property_key
+from analytics.query_spec import SOURCES, TIME_FILTER_FIELD, QuerySpec, QuerySpecError
 from executions.models import Execution
 from templates_app.models import TemplateInstall
 
@@ -40,7 +40,7 @@ def _numeric(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _filter_condition(index: int, spec_filter, lookup_of) -> Q:
+def _filter_condition(index: int, spec_filter, lookup_of, time_field: str) -> Q:
     key = property_key(spec_filter.field)
     op, value = spec_filter.op, spec_filter.value
     if key is not None:
@@ -58,6 +58,10 @@ def _filter_condition(index: int, spec_filter, lookup_of) -> Q:
         typed = Q(**{f"_property_{index}__{op}": value})
         kind = "number" if _numeric(value) else "string"
         return typed & Q(**{f"_type_{index}": kind})
+    if spec_filter.field == TIME_FILTER_FIELD:
+        # Validated by the parser: an ISO date or datetime, compared as a UTC moment.
+        moment = moment_parse(value, "value", {}, end_of_day=False)
+        return Q(**{f"{time_field}__{op}": moment})
     lookup = lookup_of[spec_filter.field]
     if op == "eq":
         return Q(**{lookup: value})
@@ -122,7 +126,8 @@ def query_filtered(
     if annotations:
         queryset = queryset.annotate(**annotations)
     for index, spec_filter in enumerate(filters):
-        queryset = queryset.filter(_filter_condition(index, spec_filter, fields.fields))
+        condition = _filter_condition(index, spec_filter, fields.fields, fields.time_field)
+        queryset = queryset.filter(condition)
     return queryset
 
 
