@@ -14,10 +14,9 @@ from rest_framework.response import Response
 from analytics.filtersets import EventFilterSet
 from analytics.json_values import json_safe
 from analytics.models import Event
-from analytics.query_language import EVENT_TYPE_PATTERN
+from analytics.query_language import EVENT_TYPE_PATTERN, property_key
 from analytics.selectors.events import (
     KNOWN_EVENT_TYPES,
-    PROPERTY_PARAM,
     event_types_for_workspace,
     events_filter_properties,
 )
@@ -140,7 +139,8 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     @property
     def extra_query_params(self) -> tuple[str, ...]:
         # Property filters have open-ended names (`properties.plan`); accept the well-formed.
-        return tuple(name for name in self.request.query_params if PROPERTY_PARAM.match(name))
+        params = self.request.query_params
+        return tuple(name for name in params if property_key(name) is not None)
 
     def initial(self, request, *args, **kwargs):
         key = request.META.get(INGESTION_KEY_HEADER)
@@ -166,7 +166,10 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
             OpenApiParameter(
                 "properties.<key>",
                 OpenApiTypes.STR,
-                description="Property equality, e.g. `properties.plan=pro` (repeatable keys).",
+                description=(
+                    "Property equality, e.g. `properties.plan=pro` or `properties.plan.tier=a` "
+                    "(keys follow the query language's rule; repeatable keys)."
+                ),
             )
         ],
     )
