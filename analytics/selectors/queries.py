@@ -16,8 +16,8 @@ from analytics.choices import ReportMetric, ReportSource
 from analytics.models import Event
 from analytics.query_language import DateRange, Filter, moment_parse, property_key
 from analytics.query_spec import SOURCES, TIME_FILTER_FIELD, QuerySpec, QuerySpecError
-from executions.models import Execution
-from templates_app.models import TemplateInstall
+from executions.selectors.activity import executions_of_workspace
+from templates_app.selectors.activity import installs_of_published_templates
 
 GROUP_KEY = "group_key"
 
@@ -31,9 +31,9 @@ def _base_queryset(source: str, workspace_id: int) -> QuerySet:
     if source == ReportSource.EVENTS:
         return Event.objects.filter(workspace_id=workspace_id)
     if source == ReportSource.EXECUTIONS:
-        return Execution.objects.filter(workspace_id=workspace_id)
+        return executions_of_workspace(workspace_id=workspace_id)
     # Templates: installs of the templates this workspace publishes (its marketplace side).
-    return TemplateInstall.objects.filter(template__workspace_id=workspace_id)
+    return installs_of_published_templates(workspace_id=workspace_id)
 
 
 def _numeric(value) -> bool:
