@@ -2,7 +2,7 @@
 
 import pytest
 
-from analytics.analysis.specs import parse_date_range
+from analytics.analysis.specs import analysis_date_range_parse
 from analytics.models import Report, Widget
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,11 @@ def test_analysis_dates_at_the_bounds_are_answered(api_client, date_from, date_t
 
 
 def test_a_plain_date_to_of_the_last_day_ends_at_the_next_midnight():
-    date_range = parse_date_range({"date_from": "2100-12-31", "date_to": "2100-12-31"})
+    errors = {}
+    date_range = analysis_date_range_parse(
+        {"date_range": {"from": "2100-12-31", "to": "2100-12-31"}}, errors
+    )
+    assert errors == {}
     assert (date_range.end - date_range.start).days == 1
 
 
