@@ -84,7 +84,7 @@ class FilterRules:
     has_properties: bool
     operators: tuple[str, ...] = OPERATORS
     # Names an old filter object may not use as property keys: they are fields of the
-    # source (``event_type``), which such an object never filtered on. Default: ``fields``.
+    # source (``event_type``), which such an object never filtered on. Default: its fields.
     reserved: frozenset[str] | None = None
     # Moments (``created_at``): compared with gt/gte/lt/lte to an ISO date or datetime.
     time_fields: frozenset[str] = frozenset()
@@ -149,9 +149,9 @@ def _legacy_filters(
     refused now, pointing at the list shape that says which.
     """
     converted = []
+    reserved = rules.fields | rules.time_fields if rules.reserved is None else rules.reserved
     for key in sorted(value, key=str):
         item_path = f"{path}.{key}"
-        reserved = rules.fields if rules.reserved is None else rules.reserved
         if key in reserved:
             errors[item_path] = [
                 f"`{key}` is a field, not a property: send filters as a list, "

@@ -13,8 +13,8 @@ from analytics.choices import ReportSource
 from analytics.models import AlertEvent, AlertRule
 from analytics.models.alerts import AlertMetric
 from analytics.query_language import Filter, filters_parse
-from analytics.query_spec import SOURCES
-from analytics.selectors.queries import query_filtered
+from analytics.query_spec import SOURCES, query_spec_parse
+from analytics.selectors.queries import query_filtered, query_run
 from executions.selectors.activity import (
     execution_duration_p95,
     execution_failure_rate,
@@ -70,9 +70,6 @@ def _event_metric(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> floa
 
 def _report_value(rule: AlertRule, now: dt.datetime) -> float | None:
     """Run the report's query as of now; the value is the sum of its rows' numeric values."""
-    from analytics.query_spec import query_spec_parse
-    from analytics.selectors.queries import query_run
-
     result = query_run(
         spec=query_spec_parse(rule.report.query), workspace_id=rule.workspace_id, now=now
     )
