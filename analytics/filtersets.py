@@ -5,10 +5,12 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.core import validators
+from django.utils import timezone
 
 from analytics.choices import ExportFormat, ExportSource, ExportStatus
 from analytics.constants import DATE_BOUNDS_MESSAGE, EARLIEST_MOMENT, LATEST_MOMENT
 from analytics.models import Event, Export
+from analytics.query_language import date_range_parse
 from synapscale.api.filters import StorableIsoDateTimeField
 
 MAX_FILTER_VALUES = 100
@@ -84,6 +86,30 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class RelativeDateRangeField(forms.CharField):
+    """A relative range of the query language (``last_7_days``), as [start, end)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        errors: dict = {}
+        date_range = date_range_parse(value, errors, path="date_range")
+        if errors:
+            raise forms.ValidationError(errors["date_range"], code="invalid")
+        return date_range
+
+
+class RelativeDateRangeFilter(django_filters.Filter):
+    field_class = RelativeDateRangeField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        start, end = value.bounds(timezone.now())
+        return qs.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
+
+
 class EventFilterSet(django_filters.FilterSet):
     event_type = MultiValueCharFilter(field_name="event_type")
     user = IdFilter(field_name="user_id")
@@ -91,6 +117,11 @@ class EventFilterSet(django_filters.FilterSet):
     session_id = django_filters.CharFilter(max_length=MAX_VALUE_LENGTH)
     created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    date_range = RelativeDateRangeFilter(
+        field_name="created_at",
+        help_text="A relative range of the query language: last_N_days, today, yesterday, "
+        "last_24_hours, this_month, last_month.",
+    )
 
     class Meta:
         model = Event

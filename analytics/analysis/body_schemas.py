@@ -6,37 +6,72 @@ per kind). tests/analytics/test_analysis_body_schemas.py sends the same bodies t
 
 from __future__ import annotations
 
+from analytics import query_language as language
 from analytics.analysis import specs
 
-_EVENT_TYPE = {"type": "string", "pattern": specs.EVENT_TYPE_RE.pattern}
-_PROPERTY_KEY = {"type": "string", "pattern": specs.PROPERTY_KEY_RE.pattern}
-_KEY = specs.PROPERTY_KEY_RE.pattern.removeprefix("^").removesuffix("$")
+_EVENT_TYPE = {"type": "string", "pattern": language.EVENT_TYPE_PATTERN.pattern}
+_PROPERTY_KEY = {"type": "string", "pattern": language.PROPERTY_KEY_PATTERN.pattern}
+_KEY = language.PROPERTY_KEY_PATTERN.pattern.removeprefix("^").removesuffix("$")
 _SCALAR = {
     "oneOf": [
-        {"type": "string", "maxLength": specs.MAX_STRING_VALUE},
+        {"type": "string", "maxLength": language.MAX_STRING_VALUE},
         {"type": "number"},
         {"type": "boolean"},
     ]
 }
 _FILTERS = {
-    "type": "object",
+    "type": "array",
     "nullable": True,
-    "maxProperties": specs.MAX_FILTERS,
+    "maxItems": language.MAX_FILTERS,
     "description": (
-        f"Property filters: each key ({specs.PROPERTY_KEY_RE.pattern}) maps to a value or a "
-        "list of values (any of them matches)."
+        "Property filters, all of which an event matches: `eq` a value, or `in` a list of "
+        "values (JSON equality: `true` is not `1`)."
     ),
-    "additionalProperties": {
-        "oneOf": [
-            _SCALAR,
-            {"type": "array", "minItems": 1, "maxItems": specs.MAX_FILTER_LIST, "items": _SCALAR},
-        ]
+    "items": {
+        "type": "object",
+        "required": ["field", "op", "value"],
+        "additionalProperties": False,
+        "properties": {
+            "field": {"type": "string", "pattern": rf"^properties\.{_KEY}$"},
+            "op": {"type": "string", "enum": list(specs.FILTER_RULES.operators)},
+            "value": {
+                "oneOf": [
+                    _SCALAR,
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": language.MAX_IN_VALUES,
+                        "items": _SCALAR,
+                    },
+                ]
+            },
+        },
     },
 }
 _MOMENT = {
     "type": "string",
     "minLength": 1,
     "description": "An ISO date (a whole UTC day) or datetime (UTC when it has no offset).",
+}
+_RELATIVE_DAYS = r"last_([1-9]|[1-9][0-9]|[12][0-9][0-9]|3[0-5][0-9]|36[0-5])_days"
+DATE_RANGE_SCHEMA = {
+    "description": (
+        "A relative range (resolved in UTC days as of each run) or an absolute one; a plain "
+        "date as `to` includes that whole day. At most three years, between 1970-01-01 and "
+        f"2100-12-31. Default: `{language.DEFAULT_DATE_RANGE}`."
+    ),
+    "oneOf": [
+        {
+            "type": "string",
+            "pattern": rf"^({'|'.join(language.NAMED_RANGES)}|{_RELATIVE_DAYS})$",
+        },
+        {
+            "type": "object",
+            "required": ["from", "to"],
+            "additionalProperties": False,
+            "properties": {"from": _MOMENT, "to": _MOMENT},
+        },
+    ],
 }
 _WINDOW = {"type": "integer", "minimum": 1, "maximum": specs.MAX_WINDOW_SECONDS}
 _BREAKDOWN_LIMIT = {
@@ -45,14 +80,14 @@ _BREAKDOWN_LIMIT = {
     "maximum": specs.MAX_BREAKDOWN_LIMIT,
     "default": specs.DEFAULT_BREAKDOWN_LIMIT,
 }
-_COMMON = {"date_from": _MOMENT, "date_to": _MOMENT, "filters": _FILTERS}
+_COMMON = {"date_range": DATE_RANGE_SCHEMA, "filters": _FILTERS}
 
 
 def _body(description: str, required: list[str], properties: dict) -> dict:
     return {
         "type": "object",
         "description": description,
-        "required": [*required, "date_from", "date_to"],
+        "required": required,
         "additionalProperties": False,
         "properties": {**properties, **_COMMON},
     }

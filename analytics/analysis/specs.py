@@ -1,33 +1,36 @@
 """Validate and normalize analysis queries (trends, funnels, retention, A/B tests).
 
 Pure Python on purpose: the same parsed query drives the PostgreSQL implementation and the
-reference implementation the tests compare it with. Every problem is reported as a
-``django.core.exceptions.ValidationError`` whose dict maps field paths to messages, which
-the API turns into a 400 problem response.
+reference implementation the tests compare it with. Every problem is collected and reported
+at once as a ``django.core.exceptions.ValidationError`` whose dict maps field paths to
+messages, which the API turns into a 400 problem response. Date ranges, filters, event
+types and property keys are the query language's (``analytics.query_language``); the old
+``date_from``/``date_to`` and filter object are converted there.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from analytics.constants import (
-    DATE_BOUNDS_MESSAGE,
-    EARLIEST_DATE,
-    EARLIEST_MOMENT,
-    LATEST_DATE,
-    LATEST_MOMENT,
+from analytics.query_language import (
+    EVENT_TYPE_MESSAGE,
+    PROPERTY_KEY_MESSAGE,
+    DateRange,
+    Errors,
+    FilterRules,
+    absolute_range_parse,
+    date_range_parse,
+    filters_parse,
+    is_event_type,
+    is_property_key,
+    property_key,
 )
-
-EVENT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
-# Property keys end up as bound parameters (``properties ->> %s``), never in SQL text; the
-# whitelist keeps them readable and rejects control characters and absurd lengths.
-PROPERTY_KEY_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$")
+from analytics.query_spec import SOURCES, TIME_FILTER_FIELD
 
 INTERVALS = ("hour", "day", "week", "month")
 RETENTION_PERIODS = ("day", "week")
@@ -35,38 +38,27 @@ METRICS = ("count", "unique_people")
 
 MAX_EVENTS = 20
 MAX_FUNNEL_STEPS = 20
-MAX_FILTERS = 20
-MAX_FILTER_LIST = 50
-MAX_STRING_VALUE = 200
 MAX_BUCKETS = 2000
-MAX_RANGE = dt.timedelta(days=3 * 366)
 MAX_WINDOW_SECONDS = 366 * 86400
 MAX_RETENTION_PERIODS = 100
 MAX_BREAKDOWN_LIMIT = 50
 DEFAULT_BREAKDOWN_LIMIT = 10
 OTHER_LABEL = "other"
 NONE_LABEL = "(none)"
+# Analyses match properties by JSON equality (``@>``), so their filters are eq/in on
+# ``properties.<key>``; a field of the event (``event_type``) is chosen by the query itself.
+FILTER_RULES = FilterRules(
+    fields=frozenset(),
+    has_properties=True,
+    operators=("eq", "in"),
+    reserved=frozenset(SOURCES["events"].fields) | {TIME_FILTER_FIELD},
+)
+LEGACY_DATE_KEYS = ("date_from", "date_to")
+COMMON_KEYS = {"date_range", "filters", *LEGACY_DATE_KEYS}
 
 Scalar = str | int | float | bool
 # A normalized filter: (key, allowed values); an event matches when its property equals any.
 PropertyFilter = tuple[str, tuple[Scalar, ...]]
-
-
-def _error(path: str, message: str) -> ValidationError:
-    return ValidationError({path: [message]})
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """A half-open UTC range ``[start, end)``."""
-
-    start: dt.datetime
-    end: dt.datetime
-
-    def previous(self) -> DateRange:
-        """Return the range of the same length immediately before this one."""
-        length = self.end - self.start
-        return DateRange(self.start - length, self.start)
 
 
 @dataclass(frozen=True)
@@ -125,139 +117,111 @@ class AbTestQuery:
     filters: tuple[PropertyFilter, ...]
 
 
-def _require_mapping(data: Any) -> dict:
+def _require_mapping(data: Any) -> tuple[dict, Errors]:
     if not isinstance(data, dict):
-        raise _error("non_field_errors", "The query must be a JSON object.")
-    return data
+        raise ValidationError({"non_field_errors": ["The query must be a JSON object."]})
+    return data, {}
 
 
-def _reject_unknown(data: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ValidationError({key: ["Unknown field."] for key in unknown})
+def _reject_unknown(data: dict, allowed: set[str], errors: Errors, prefix: str = "") -> None:
+    for key in sorted(set(data) - allowed, key=str):
+        errors[f"{prefix}{key}"] = ["Unknown field."]
 
 
-def parse_timestamp(value: Any, path: str, *, end_of_day: bool) -> dt.datetime:
-    """Parse an ISO date or datetime; a date means the start (or the end) of that UTC day."""
-    if not isinstance(value, str) or not value.strip():
-        raise _error(path, "An ISO date or datetime is required.")
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            if not EARLIEST_DATE <= day <= LATEST_DATE:
-                raise _error(path, DATE_BOUNDS_MESSAGE)
-            parsed = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-            return parsed + dt.timedelta(days=1) if end_of_day else parsed
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise _error(path, f"'{text[:40]}' is not an ISO date or datetime.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    try:
-        # Year 1 at +01:00 is not a UTC moment at all (OverflowError).
-        moment = parsed.astimezone(dt.UTC)
-    except OverflowError:
-        raise _error(path, DATE_BOUNDS_MESSAGE) from None
-    if not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
-        raise _error(path, DATE_BOUNDS_MESSAGE)
-    return moment
-
-
-def parse_date_range(data: dict) -> DateRange:
-    """Read ``date_from``/``date_to``; a plain ``date_to`` includes that whole day."""
-    start = parse_timestamp(data.get("date_from"), "date_from", end_of_day=False)
-    end = parse_timestamp(data.get("date_to"), "date_to", end_of_day=True)
-    if end <= start:
-        raise _error("date_to", "date_to must be after date_from.")
-    if end - start > MAX_RANGE:
-        raise _error("date_to", "The date range may span at most three years.")
-    return DateRange(start, end)
-
-
-def parse_event_type(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not EVENT_TYPE_RE.fullmatch(value):
-        raise _error(path, "An event type matches ^[a-z][a-z0-9_.:-]{0,63}$.")
+def event_type_parse(value: Any, path: str, errors: Errors) -> str | None:
+    if not is_event_type(value):
+        errors[path] = [EVENT_TYPE_MESSAGE]
+        return None
     return value
 
 
-def parse_property_key(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not PROPERTY_KEY_RE.fullmatch(value):
-        raise _error(path, "A property key matches ^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$.")
+def property_key_parse(value: Any, path: str, errors: Errors) -> str | None:
+    if not is_property_key(value):
+        errors[path] = [PROPERTY_KEY_MESSAGE]
+        return None
     return value
 
 
-def _parse_scalar(value: Any, path: str) -> Scalar:
-    if isinstance(value, bool | int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _error(path, "Numbers must be finite.")
-        return value
-    if isinstance(value, str):
-        if len(value) > MAX_STRING_VALUE:
-            raise _error(path, f"Strings are at most {MAX_STRING_VALUE} characters.")
-        return value
-    raise _error(path, "A filter value is a string, number or boolean (or a list of them).")
+def uses_legacy_shapes(data: Any) -> bool:
+    """Whether an analysis body uses ``date_from``/``date_to`` or a filter object."""
+    if not isinstance(data, dict):
+        return False
+    steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    step_filters = [step.get("filters") for step in steps if isinstance(step, dict)]
+    return any(key in data for key in LEGACY_DATE_KEYS) or any(
+        isinstance(value, dict) for value in [data.get("filters"), *step_filters]
+    )
 
 
-def parse_filters(value: Any, path: str = "filters") -> tuple[PropertyFilter, ...]:
-    """Normalize ``{"key": value | [values]}`` into sorted ``(key, values)`` pairs."""
-    if value is None:
-        return ()
-    if not isinstance(value, dict):
-        raise _error(path, "Filters are an object mapping property keys to values.")
-    if len(value) > MAX_FILTERS:
-        raise _error(path, f"At most {MAX_FILTERS} filters.")
-    parsed = []
-    for key in sorted(value):
-        parse_property_key(key, f"{path}.{key}")
-        raw = value[key]
-        if isinstance(raw, list):
-            if not 1 <= len(raw) <= MAX_FILTER_LIST:
-                raise _error(f"{path}.{key}", f"A list holds 1 to {MAX_FILTER_LIST} values.")
-            values = tuple(_parse_scalar(item, f"{path}.{key}") for item in raw)
-        else:
-            values = (_parse_scalar(raw, f"{path}.{key}"),)
-        parsed.append((key, values))
-    return tuple(parsed)
+def analysis_filters_parse(value: Any, path: str, errors: Errors) -> tuple[PropertyFilter, ...]:
+    """Parse filters (the list, or the old object) into sorted ``(key, values)`` pairs."""
+    parsed = filters_parse(value, rules=FILTER_RULES, errors=errors, path=path)
+    pairs = [
+        (
+            property_key(item.field),
+            tuple(item.value) if isinstance(item.value, list) else (item.value,),
+        )
+        for item in parsed
+        if property_key(item.field) is not None
+    ]
+    return tuple(sorted(pairs, key=lambda pair: (pair[0], json.dumps(pair[1], sort_keys=True))))
 
 
-def parse_positive_int(value: Any, path: str, *, maximum: int, minimum: int = 1) -> int:
+def analysis_date_range_parse(data: dict, errors: Errors) -> DateRange | None:
+    """Read ``date_range`` (or the old ``date_from``/``date_to``); the default is 30 days."""
+    legacy = [key for key in LEGACY_DATE_KEYS if key in data]
+    if legacy and "date_range" in data:
+        errors["date_range"] = ["Send date_range, not date_from/date_to as well."]
+        return None
+    if legacy:
+        return absolute_range_parse(
+            data.get("date_from"),
+            data.get("date_to"),
+            errors,
+            from_path="date_from",
+            to_path="date_to",
+        )
+    return date_range_parse(data.get("date_range"), errors)
+
+
+def parse_positive_int(
+    value: Any, path: str, errors: Errors, *, maximum: int, minimum: int = 1
+) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _error(path, "A whole number is required.")
+        errors[path] = ["A whole number is required."]
+        return None
     if not minimum <= value <= maximum:
-        raise _error(path, f"Must be between {minimum} and {maximum}.")
+        errors[path] = [f"Must be between {minimum} and {maximum}."]
+        return None
     return value
 
 
-def parse_number(value: Any, path: str) -> float:
+def parse_number(value: Any, path: str, errors: Errors) -> float | None:
     """Accept an int, a float or a numeric string; reject anything else (``"abc"``, NaN)."""
-    if isinstance(value, bool):
-        raise _error(path, "A number is required.")
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
-            raise _error(path, "A number is required.") from None
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        raise _error(path, "A finite number is required.")
+            value = None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        errors[path] = ["A finite number is required."]
+        return None
     return float(value)
 
 
-def _parse_breakdown(data: dict, *, allow_event_type: bool) -> tuple[str | None, int]:
+def _parse_breakdown(data: dict, errors: Errors, *, allow_event_type: bool):
     raw = data.get("breakdown")
     breakdown = None
     if raw is not None:
         if allow_event_type and raw == "event_type":
             breakdown = "event_type"
-        elif isinstance(raw, str) and raw.startswith("properties."):
-            breakdown = parse_property_key(raw.removeprefix("properties."), "breakdown")
+        elif property_key(raw) is not None:
+            breakdown = property_key(raw)
         else:
             expected = '"event_type" or ' if allow_event_type else ""
-            raise _error("breakdown", f'Breakdown is {expected}"properties.<key>".')
+            errors["breakdown"] = [f'Breakdown is {expected}"properties.<key>".']
     limit = data.get("breakdown_limit", DEFAULT_BREAKDOWN_LIMIT)
-    limit = parse_positive_int(limit, "breakdown_limit", maximum=MAX_BREAKDOWN_LIMIT)
+    limit = parse_positive_int(limit, "breakdown_limit", errors, maximum=MAX_BREAKDOWN_LIMIT)
     return breakdown, limit
 
 
@@ -268,103 +232,134 @@ def bucket_count(date_range: DateRange, interval: str) -> int:
     return math.ceil(seconds / per_bucket[interval]) + 1
 
 
+def _finish(errors: Errors, build):
+    if errors:
+        raise ValidationError(errors)
+    return build()
+
+
 def parse_trends(data: Any) -> TrendsQuery:
-    """Validate a trends query."""
-    data = _require_mapping(data)
+    """Validate a trends query; raise ``ValidationError`` naming every problem."""
+    data, errors = _require_mapping(data)
     allowed = {"events", "metric", "interval", "breakdown", "breakdown_limit", "compare"}
-    _reject_unknown(data, allowed | {"date_from", "date_to", "filters"})
+    _reject_unknown(data, allowed | COMMON_KEYS, errors)
     events = data.get("events")
+    parsed_events: tuple[str, ...] = ()
     if not isinstance(events, list) or not 1 <= len(events) <= MAX_EVENTS:
-        raise _error("events", f"Give a list of 1 to {MAX_EVENTS} event types.")
-    parsed_events = tuple(
-        dict.fromkeys(parse_event_type(e, f"events.{i}") for i, e in enumerate(events))
-    )
+        errors["events"] = [f"Give a list of 1 to {MAX_EVENTS} event types."]
+    else:
+        checked = [event_type_parse(e, f"events.{i}", errors) for i, e in enumerate(events)]
+        parsed_events = tuple(dict.fromkeys(checked))
     metric = data.get("metric", "count")
     if metric not in METRICS:
-        raise _error("metric", f"Metric is one of {', '.join(METRICS)}.")
+        errors["metric"] = [f"Metric is one of {', '.join(METRICS)}."]
     interval = data.get("interval", "day")
     if interval not in INTERVALS:
-        raise _error("interval", f"Interval is one of {', '.join(INTERVALS)}.")
+        errors["interval"] = [f"Interval is one of {', '.join(INTERVALS)}."]
     compare = data.get("compare", False)
     if not isinstance(compare, bool):
-        raise _error("compare", "compare is true or false.")
-    breakdown, limit = _parse_breakdown(data, allow_event_type=True)
-    date_range = parse_date_range(data)
-    if bucket_count(date_range, interval) > MAX_BUCKETS:
-        raise _error("interval", f"This range holds more than {MAX_BUCKETS} {interval}s.")
-    return TrendsQuery(
-        events=parsed_events,
-        metric=metric,
-        interval=interval,
-        breakdown=breakdown,
-        breakdown_limit=limit,
-        compare=compare,
-        date_range=date_range,
-        filters=parse_filters(data.get("filters")),
+        errors["compare"] = ["compare is true or false."]
+    breakdown, limit = _parse_breakdown(data, errors, allow_event_type=True)
+    date_range = analysis_date_range_parse(data, errors)
+    if date_range and interval in INTERVALS and bucket_count(date_range, interval) > MAX_BUCKETS:
+        errors["interval"] = [f"This range holds more than {MAX_BUCKETS} {interval}s."]
+    filters = analysis_filters_parse(data.get("filters"), "filters", errors)
+    return _finish(
+        errors,
+        lambda: TrendsQuery(
+            events=parsed_events,
+            metric=metric,
+            interval=interval,
+            breakdown=breakdown,
+            breakdown_limit=limit,
+            compare=compare,
+            date_range=date_range,
+            filters=filters,
+        ),
     )
 
 
-def parse_window(value: Any, path: str = "window_seconds") -> int:
+def parse_window(value: Any, errors: Errors, path: str = "window_seconds") -> int | None:
     if value is None:
-        raise _error(path, "A conversion window in seconds is required.")
-    return parse_positive_int(value, path, maximum=MAX_WINDOW_SECONDS)
+        errors[path] = ["A conversion window in seconds is required."]
+        return None
+    return parse_positive_int(value, path, errors, maximum=MAX_WINDOW_SECONDS)
+
+
+def _parse_steps(steps: Any, errors: Errors) -> tuple[FunnelStep, ...]:
+    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_FUNNEL_STEPS:
+        errors["steps"] = [f"A funnel has 1 to {MAX_FUNNEL_STEPS} steps."]
+        return ()
+    parsed = []
+    for index, step in enumerate(steps):
+        path = f"steps.{index}"
+        if not isinstance(step, dict):
+            errors[path] = ["A step is an object with an event_type."]
+            continue
+        _reject_unknown(step, {"event_type", "filters"}, errors, prefix=f"{path}.")
+        parsed.append(
+            FunnelStep(
+                event_type=event_type_parse(step.get("event_type"), f"{path}.event_type", errors),
+                filters=analysis_filters_parse(step.get("filters"), f"{path}.filters", errors),
+            )
+        )
+    return tuple(parsed)
 
 
 def parse_funnels(data: Any) -> FunnelsQuery:
-    """Validate a funnels query."""
-    data = _require_mapping(data)
+    """Validate a funnels query; raise ``ValidationError`` naming every problem."""
+    data, errors = _require_mapping(data)
     allowed = {"steps", "window_seconds", "breakdown", "breakdown_limit"}
-    _reject_unknown(data, allowed | {"date_from", "date_to", "filters"})
-    steps = data.get("steps")
-    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_FUNNEL_STEPS:
-        raise _error("steps", f"A funnel has 1 to {MAX_FUNNEL_STEPS} steps.")
-    parsed_steps = []
-    for index, step in enumerate(steps):
-        if not isinstance(step, dict):
-            raise _error(f"steps.{index}", "A step is an object with an event_type.")
-        unknown = sorted(set(step) - {"event_type", "filters"})
-        if unknown:
-            raise _error(f"steps.{index}.{unknown[0]}", "Unknown field.")
-        parsed_steps.append(
-            FunnelStep(
-                event_type=parse_event_type(step.get("event_type"), f"steps.{index}.event_type"),
-                filters=parse_filters(step.get("filters"), f"steps.{index}.filters"),
-            )
-        )
-    breakdown, limit = _parse_breakdown(data, allow_event_type=False)
-    return FunnelsQuery(
-        steps=tuple(parsed_steps),
-        window_seconds=parse_window(data.get("window_seconds")),
-        breakdown=breakdown,
-        breakdown_limit=limit,
-        date_range=parse_date_range(data),
-        filters=parse_filters(data.get("filters")),
+    _reject_unknown(data, allowed | COMMON_KEYS, errors)
+    steps = _parse_steps(data.get("steps"), errors)
+    breakdown, limit = _parse_breakdown(data, errors, allow_event_type=False)
+    window = parse_window(data.get("window_seconds"), errors)
+    date_range = analysis_date_range_parse(data, errors)
+    filters = analysis_filters_parse(data.get("filters"), "filters", errors)
+    return _finish(
+        errors,
+        lambda: FunnelsQuery(
+            steps=steps,
+            window_seconds=window,
+            breakdown=breakdown,
+            breakdown_limit=limit,
+            date_range=date_range,
+            filters=filters,
+        ),
     )
 
 
 def parse_retention(data: Any) -> RetentionQuery:
-    """Validate a retention query."""
-    data = _require_mapping(data)
+    """Validate a retention query; raise ``ValidationError`` naming every problem."""
+    data, errors = _require_mapping(data)
     allowed = {"start_event", "return_event", "period", "periods"}
-    _reject_unknown(data, allowed | {"date_from", "date_to", "filters"})
+    _reject_unknown(data, allowed | COMMON_KEYS, errors)
     period = data.get("period", "week")
     if period not in RETENTION_PERIODS:
-        raise _error("period", f"Period is one of {', '.join(RETENTION_PERIODS)}.")
-    return RetentionQuery(
-        start_event=parse_event_type(data.get("start_event"), "start_event"),
-        return_event=parse_event_type(data.get("return_event"), "return_event"),
-        period=period,
-        periods=parse_positive_int(
-            data.get("periods", 8), "periods", maximum=MAX_RETENTION_PERIODS
+        errors["period"] = [f"Period is one of {', '.join(RETENTION_PERIODS)}."]
+    start_event = event_type_parse(data.get("start_event"), "start_event", errors)
+    return_event = event_type_parse(data.get("return_event"), "return_event", errors)
+    periods = parse_positive_int(
+        data.get("periods", 8), "periods", errors, maximum=MAX_RETENTION_PERIODS
+    )
+    date_range = analysis_date_range_parse(data, errors)
+    filters = analysis_filters_parse(data.get("filters"), "filters", errors)
+    return _finish(
+        errors,
+        lambda: RetentionQuery(
+            start_event=start_event,
+            return_event=return_event,
+            period=period,
+            periods=periods,
+            date_range=date_range,
+            filters=filters,
         ),
-        date_range=parse_date_range(data),
-        filters=parse_filters(data.get("filters")),
     )
 
 
 def parse_ab_test(data: Any) -> AbTestQuery:
-    """Validate an A/B test query."""
-    data = _require_mapping(data)
+    """Validate an A/B test query; raise ``ValidationError`` naming every problem."""
+    data, errors = _require_mapping(data)
     allowed = {
         "exposure_event",
         "variant_property",
@@ -373,22 +368,31 @@ def parse_ab_test(data: Any) -> AbTestQuery:
         "control",
         "confidence_level",
     }
-    _reject_unknown(data, allowed | {"date_from", "date_to", "filters"})
+    _reject_unknown(data, allowed | COMMON_KEYS, errors)
     control = data.get("control")
     if control is not None and (not isinstance(control, str) or len(control) > 200):
-        raise _error("control", "control is the name of a variant.")
-    confidence = parse_number(data.get("confidence_level", 0.95), "confidence_level")
-    if not 0.5 <= confidence < 1:
-        raise _error("confidence_level", "confidence_level is between 0.5 and 1 (e.g. 0.95).")
-    return AbTestQuery(
-        exposure_event=parse_event_type(data.get("exposure_event"), "exposure_event"),
-        variant_property=parse_property_key(data.get("variant_property"), "variant_property"),
-        goal_event=parse_event_type(data.get("goal_event"), "goal_event"),
-        window_seconds=parse_window(data.get("window_seconds")),
-        control=control,
-        confidence_level=confidence,
-        date_range=parse_date_range(data),
-        filters=parse_filters(data.get("filters")),
+        errors["control"] = ["control is the name of a variant."]
+    confidence = parse_number(data.get("confidence_level", 0.95), "confidence_level", errors)
+    if confidence is not None and not 0.5 <= confidence < 1:
+        errors["confidence_level"] = ["confidence_level is between 0.5 and 1 (e.g. 0.95)."]
+    exposure = event_type_parse(data.get("exposure_event"), "exposure_event", errors)
+    variant = property_key_parse(data.get("variant_property"), "variant_property", errors)
+    goal = event_type_parse(data.get("goal_event"), "goal_event", errors)
+    window = parse_window(data.get("window_seconds"), errors)
+    date_range = analysis_date_range_parse(data, errors)
+    filters = analysis_filters_parse(data.get("filters"), "filters", errors)
+    return _finish(
+        errors,
+        lambda: AbTestQuery(
+            exposure_event=exposure,
+            variant_property=variant,
+            goal_event=goal,
+            window_seconds=window,
+            control=control,
+            confidence_level=confidence,
+            date_range=date_range,
+            filters=filters,
+        ),
     )
 
 
@@ -404,5 +408,5 @@ ANALYSIS_KINDS = tuple(PARSERS)
 def parse_query(kind: str, data: Any):
     """Validate ``data`` as a query of ``kind``; raise ``ValidationError`` when it is not."""
     if kind not in PARSERS:
-        raise _error("kind", f"Analysis kind is one of {', '.join(ANALYSIS_KINDS)}.")
+        raise ValidationError({"kind": [f"Analysis kind is one of {', '.join(ANALYSIS_KINDS)}."]})
     return PARSERS[kind](data)

@@ -13,8 +13,8 @@ import copy
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 
-from analytics.analysis.specs import EVENT_TYPE_RE
 from analytics.models.alerts import AlertCondition, AlertMetric
+from analytics.query_language import EVENT_TYPE_PATTERN
 from analytics.selectors.alerts import INSTANT_METRICS
 
 
@@ -25,7 +25,7 @@ def _variant(base: dict, metric: str) -> dict:
     properties["metric"] = {"allOf": [{"type": "string", "enum": [metric]}]}
     required = set(schema.get("required", []))
     if metric == AlertMetric.EVENT_COUNT:
-        properties["event_type"] = {"type": "string", "pattern": EVENT_TYPE_RE.pattern}
+        properties["event_type"] = {"type": "string", "pattern": EVENT_TYPE_PATTERN.pattern}
         required.add("event_type")
     if metric == AlertMetric.REPORT_VALUE:
         properties["report"] = {

@@ -9,7 +9,6 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from analytics.analysis.specs import EVENT_TYPE_RE
 from analytics.api import alert_schema  # noqa: F401 -- registers the rule body schema
 from analytics.api.alerts_access import (
     AlertRuleChangePermission,
@@ -17,12 +16,16 @@ from analytics.api.alerts_access import (
     event_for_viewer,
     sees_webhook_urls,
 )
+from analytics.api.deprecations import LEGACY_QUERY_SHAPES
+from analytics.api.query_fields import QueryFiltersField
 from analytics.models import AlertEvent, AlertRule, Report
 from analytics.models.alerts import AlertCondition, AlertMetric, AlertState
 from analytics.models.insights import Severity
+from analytics.query_language import EVENT_TYPE_PATTERN, filters_are_legacy
 from analytics.selectors.alerts import alert_events, alert_rules
 from analytics.selectors.reports import reports_visible
 from analytics.services import alerts as alert_services
+from synapscale.api.deprecation import deprecation_headers
 from synapscale.api.fields import (
     StrictBooleanField,
     StrictFloatField,
@@ -62,8 +65,8 @@ class ChannelsSerializer(serializers.Serializer):
 class AlertRuleInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     metric = serializers.ChoiceField(choices=AlertMetric.choices)
-    event_type = serializers.RegexField(EVENT_TYPE_RE, required=False, allow_blank=True)
-    filters = serializers.DictField(required=False)
+    event_type = serializers.RegexField(EVENT_TYPE_PATTERN, required=False, allow_blank=True)
+    filters = QueryFiltersField(required=False)
     report = serializers.PrimaryKeyRelatedField(
         queryset=Report.objects.none(), required=False, allow_null=True
     )
@@ -85,6 +88,7 @@ class AlertRuleInputSerializer(serializers.Serializer):
 
 class AlertRuleSerializer(StrictModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    filters = QueryFiltersField(read_only=True)
 
     class Meta:
         model = AlertRule
@@ -198,6 +202,14 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
         if not sees_webhook_urls(self.request) and not getattr(self, "swagger_fake_view", False):
             return AlertRuleForViewerSerializer
         return AlertRuleSerializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        body = request.data if self.action in ("create", "update", "partial_update") else None
+        legacy = isinstance(body, dict) and filters_are_legacy(body.get("filters"))
+        if legacy and response.status_code < 400:
+            deprecation_headers(response, LEGACY_QUERY_SHAPES)
+        return response
 
     def _out(self, rule: AlertRule) -> dict:
         return self.get_serializer_class()(rule).data

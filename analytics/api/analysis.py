@@ -18,9 +18,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from analytics.analysis.body_schemas import BODY_SCHEMAS
-from analytics.analysis.specs import ANALYSIS_KINDS
+from analytics.analysis.specs import ANALYSIS_KINDS, uses_legacy_shapes
+from analytics.api.deprecations import LEGACY_QUERY_SHAPES
 from analytics.models import Event
 from analytics.selectors.analysis import analysis_run
+from synapscale.api.deprecation import deprecation_headers
 from synapscale.api.params import wants_refresh
 from synapscale.api.schema import PROBLEM_RESPONSES, DocumentedBody
 from synapscale.api.viewsets import WorkspaceScopedMixin
@@ -33,30 +35,27 @@ EXAMPLES = {
         "interval": "day",
         "breakdown": None,
         "compare": False,
-        "date_from": "2026-01-01",
-        "date_to": "2026-01-31",
+        "date_range": {"from": "2026-01-01", "to": "2026-01-31"},
+        "filters": [{"field": "properties.plan", "op": "in", "value": ["pro", "team"]}],
     },
     "funnels": {
         "steps": [{"event_type": "signup"}, {"event_type": "workflow_created"}],
         "window_seconds": 86400,
-        "date_from": "2026-01-01",
-        "date_to": "2026-01-31",
+        "date_range": "last_30_days",
     },
     "retention": {
         "start_event": "signup",
         "return_event": "user_login",
         "period": "week",
         "periods": 4,
-        "date_from": "2026-01-05",
-        "date_to": "2026-02-01",
+        "date_range": {"from": "2026-01-05", "to": "2026-02-01"},
     },
     "ab_test": {
         "exposure_event": "experiment_viewed",
         "variant_property": "variant",
         "goal_event": "purchase",
         "window_seconds": 86400,
-        "date_from": "2026-01-01",
-        "date_to": "2026-01-31",
+        "date_range": {"from": "2026-01-01", "to": "2026-01-31"},
     },
 }
 
@@ -78,7 +77,10 @@ class AnalysisView(WorkspaceScopedMixin, GenericAPIView):
             workspace_id=request.workspace.id,
             refresh=wants_refresh(request),
         )
-        return Response(result.as_payload(), status=status.HTTP_200_OK)
+        response = Response(result.as_payload(), status=status.HTTP_200_OK)
+        if uses_legacy_shapes(request.data):
+            deprecation_headers(response, LEGACY_QUERY_SHAPES)
+        return response
 
 
 def _analysis_view(kind: str) -> type[AnalysisView]:

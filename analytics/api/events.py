@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from analytics.filtersets import EventFilterSet
 from analytics.json_values import json_safe
 from analytics.models import Event
+from analytics.query_language import EVENT_TYPE_PATTERN, property_key
 from analytics.selectors.events import (
     KNOWN_EVENT_TYPES,
-    PROPERTY_PARAM,
     event_types_for_workspace,
     events_filter_properties,
 )
@@ -65,7 +65,7 @@ class EventInSerializer(serializers.Serializer):
     """One incoming event (documentation only: ingestion validates without DRF, per event)."""
 
     event_id = serializers.UUIDField(required=False)
-    event_type = serializers.RegexField(r"^[a-z][a-z0-9_.:-]{0,63}$")
+    event_type = serializers.RegexField(EVENT_TYPE_PATTERN)
     distinct_id = serializers.CharField(required=False, max_length=200)
     session_id = serializers.CharField(required=False, max_length=200)
     properties = serializers.DictField(required=False)
@@ -139,7 +139,8 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     @property
     def extra_query_params(self) -> tuple[str, ...]:
         # Property filters have open-ended names (`properties.plan`); accept the well-formed.
-        return tuple(name for name in self.request.query_params if PROPERTY_PARAM.match(name))
+        params = self.request.query_params
+        return tuple(name for name in params if property_key(name) is not None)
 
     def initial(self, request, *args, **kwargs):
         key = request.META.get(INGESTION_KEY_HEADER)
@@ -165,7 +166,10 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
             OpenApiParameter(
                 "properties.<key>",
                 OpenApiTypes.STR,
-                description="Property equality, e.g. `properties.plan=pro` (repeatable keys).",
+                description=(
+                    "Property equality, e.g. `properties.plan=pro` or `properties.plan.tier=a` "
+                    "(keys follow the query language's rule; repeatable keys)."
+                ),
             )
         ],
     )

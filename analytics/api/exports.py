@@ -7,21 +7,25 @@ from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from analytics.api.deprecations import LEGACY_QUERY_SHAPES
+from analytics.api.query_fields import FILTERS_SCHEMA, DateRangeField
 from analytics.choices import ExportFormat, ExportSource, ExportStatus
 from analytics.filtersets import ExportFilterSet
 from analytics.models import Export, Report
+from analytics.query_language import filters_are_legacy
 from analytics.selectors.reports import reports_visible
 from analytics.services.exports import (
     export_can_download,
     export_download_record,
     export_request,
 )
+from synapscale.api.deprecation import deprecation_headers
 from synapscale.api.exceptions import ApplicationError
 from synapscale.api.fields import StrictIntegerField, StrictModelSerializer
 from synapscale.api.schema import problem
@@ -57,10 +61,27 @@ class ExportSerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            FILTERS_SCHEMA,
+            {
+                "type": "object",
+                "description": "For an audit export: the filters of GET /api/v1/audit/.",
+                "additionalProperties": True,
+            },
+        ]
+    }
+)
+class ExportFiltersField(serializers.JSONField):
+    """Events and executions take the query language's list; audit its list's filters."""
+
+
 class ExportInSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=ExportSource.choices)
     format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.CSV)
-    filters = serializers.JSONField(required=False, default=dict)
+    filters = ExportFiltersField(required=False, default=None)
+    date_range = DateRangeField(required=False, default=None)
     report_run = StrictIntegerField(required=False, allow_null=True, default=None)
 
 
@@ -112,9 +133,14 @@ class ExportViewSet(
             source=values["source"],
             format=values["format"],
             filters=values["filters"],
+            date_range=values["date_range"],
             report_run_id=values["report_run"],
         )
-        return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+        selects_rows = values["source"] in (ExportSource.EVENTS, ExportSource.EXECUTIONS)
+        if selects_rows and filters_are_legacy(values["filters"]):
+            deprecation_headers(response, LEGACY_QUERY_SHAPES)
+        return response
 
     @extend_schema(
         summary="Download the export's file",

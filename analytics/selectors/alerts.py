@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from analytics.analysis.specs import parse_filters
-from analytics.analysis.sql.common import fetch_all, filters_sql
-from analytics.models import AlertEvent, AlertRule, Event
+from analytics.choices import ReportSource
+from analytics.models import AlertEvent, AlertRule
 from analytics.models.alerts import AlertMetric
-from executions.choices import ExecutionStatus
-from executions.models import Execution
+from analytics.query_language import Filter, filters_parse
+from analytics.query_spec import SOURCES, query_spec_parse
+from analytics.selectors.queries import query_filtered, query_run
+from executions.selectors.activity import (
+    execution_duration_p95,
+    execution_failure_rate,
+    executions_waiting_count,
+)
 
-FAILED_STATUSES = (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT)
-# Cancelled executions were stopped by someone: neither a success nor a failure.
-COUNTED_STATUSES = (ExecutionStatus.SUCCEEDED, *FAILED_STATUSES)
 # Metrics that describe "now" rather than a window; change_pct makes no sense for them.
 INSTANT_METRICS = (AlertMetric.QUEUE_DEPTH, AlertMetric.REPORT_VALUE)
 
@@ -40,69 +43,33 @@ def alert_events(*, rule: AlertRule) -> QuerySet[AlertEvent]:
     return rule.events.order_by("-created_at", "-id")
 
 
+def alert_rule_filters(filters) -> tuple[Filter, ...]:
+    """Parse a rule's filters (the list, or the object rules were stored with before)."""
+    errors: dict = {}
+    parsed = filters_parse(filters, rules=SOURCES[ReportSource.EVENTS].rules, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
 def _event_metric(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float:
-    condition, params = filters_sql(parse_filters(rule.filters))
-    aggregate = (
-        "count(*)" if rule.metric == AlertMetric.EVENT_COUNT else ("count(DISTINCT distinct_id)")
-    )
-    type_condition = "AND event_type = %s" if rule.event_type else ""
-    type_params = [rule.event_type] if rule.event_type else []
-    [(value,)] = fetch_all(
-        f"""
-        SELECT {aggregate} FROM {Event._meta.db_table}
-        WHERE workspace_id = %s AND created_at >= %s AND created_at < %s {type_condition}
-          AND {condition}
-        """,
-        [rule.workspace_id, start, end, *type_params, *params],
-    )
-    return float(value)
-
-
-def _finished_executions(rule: AlertRule, start: dt.datetime, end: dt.datetime):
-    return Execution.objects.filter(
+    filters = alert_rule_filters(rule.filters)
+    if rule.event_type:
+        filters = (Filter(field="event_type", op="eq", value=rule.event_type), *filters)
+    events = query_filtered(
+        source=ReportSource.EVENTS,
         workspace_id=rule.workspace_id,
-        finished_at__gte=start,
-        finished_at__lt=end,
-        status__in=COUNTED_STATUSES,
+        filters=filters,
+        start=start,
+        end=end,
     )
-
-
-def _failure_rate(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float | None:
-    counts = _finished_executions(rule, start, end).aggregate(
-        total=Count("id"), failed=Count("id", filter=Q(status__in=FAILED_STATUSES))
-    )
-    if not counts["total"]:
-        return None
-    return round(100 * counts["failed"] / counts["total"], 4)
-
-
-def _duration_p95(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float | None:
-    [(value,)] = fetch_all(
-        f"""
-        SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
-        FROM {Execution._meta.db_table}
-        WHERE workspace_id = %s AND finished_at >= %s AND finished_at < %s
-          AND status = ANY(%s) AND duration_ms IS NOT NULL
-        """,
-        [rule.workspace_id, start, end, [str(s) for s in COUNTED_STATUSES]],
-    )
-    return None if value is None else round(float(value), 3)
-
-
-def _queue_depth(rule: AlertRule) -> float:
-    return float(
-        Execution.objects.filter(
-            workspace_id=rule.workspace_id,
-            status__in=(ExecutionStatus.PENDING, ExecutionStatus.QUEUED),
-        ).count()
-    )
+    if rule.metric == AlertMetric.EVENT_COUNT:
+        return float(events.count())
+    return float(events.aggregate(value=Count("distinct_id", distinct=True))["value"])
 
 
 def _report_value(rule: AlertRule, now: dt.datetime) -> float | None:
     """Run the report's query as of now; the value is the sum of its rows' numeric values."""
-    from analytics.query_spec import query_spec_parse
-    from analytics.selectors.queries import query_run
-
     result = query_run(
         spec=query_spec_parse(rule.report.query), workspace_id=rule.workspace_id, now=now
     )
@@ -114,9 +81,9 @@ def _windowed(rule: AlertRule, start: dt.datetime, end: dt.datetime) -> float | 
     if rule.metric in (AlertMetric.EVENT_COUNT, AlertMetric.UNIQUE_PEOPLE):
         return _event_metric(rule, start, end)
     if rule.metric == AlertMetric.EXECUTION_FAILURE_RATE:
-        return _failure_rate(rule, start, end)
+        return execution_failure_rate(workspace_id=rule.workspace_id, start=start, end=end)
     if rule.metric == AlertMetric.EXECUTION_DURATION_P95:
-        return _duration_p95(rule, start, end)
+        return execution_duration_p95(workspace_id=rule.workspace_id, start=start, end=end)
     raise ValueError(f"not a windowed metric: {rule.metric}")
 
 
@@ -129,7 +96,8 @@ def alert_metric_read(*, rule: AlertRule, now: dt.datetime | None = None) -> Met
     window = dt.timedelta(minutes=rule.window_minutes)
     start = now - window
     if rule.metric == AlertMetric.QUEUE_DEPTH:
-        return MetricReading(_queue_depth(rule), None, start, now)
+        waiting = executions_waiting_count(workspace_id=rule.workspace_id)
+        return MetricReading(float(waiting), None, start, now)
     if rule.metric == AlertMetric.REPORT_VALUE:
         return MetricReading(_report_value(rule, now), None, start, now)
     previous = _windowed(rule, start - window, start) if rule.condition == "change_pct" else None

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 
 from django.db.models import Max, Q, QuerySet, Sum
 
 from analytics.choices import EventType
 from analytics.models import Event, EventHourlyCount
-
-PROPERTY_PARAM = re.compile(r"^properties\.([A-Za-z0-9_$][A-Za-z0-9_$:-]{0,63})$")
+from analytics.query_language import property_key
 
 
 def events_for_workspace(*, workspace) -> QuerySet[Event]:
@@ -47,10 +45,9 @@ def events_filter_properties(queryset: QuerySet[Event], params: dict[str, str]) 
     "3" alike. Containment (``@>``) keeps the comparison exact on JSON types.
     """
     for name, value in params.items():
-        match = PROPERTY_PARAM.match(name)
-        if not match:
+        key = property_key(name)
+        if key is None:
             continue
-        key = match.group(1)
         condition = Q()
         for variant in _typed_variants(value):
             condition |= Q(properties__contains={key: variant})

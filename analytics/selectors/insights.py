@@ -10,11 +10,9 @@ from django.utils import timezone
 
 from analytics.analysis.sql.common import as_utc, fetch_all
 from analytics.models import Event, Insight
-from analytics.selectors.alerts import COUNTED_STATUSES, FAILED_STATUSES
-from executions.models import Execution
+from executions.selectors.activity import hourly_failure_counts, workspace_ids_with_executions
 
 EVENTS = Event._meta.db_table
-EXECUTIONS = Execution._meta.db_table
 
 
 def hourly_event_counts(
@@ -45,23 +43,7 @@ def hourly_failure_rates(
     *, workspace_id: int, hours: list[dt.datetime]
 ) -> dict[dt.datetime, tuple[int, int]]:
     """Return ``{hour: (finished, failed)}`` of executions for the given hours."""
-    rows = fetch_all(
-        f"""
-        SELECT h.start, count(x.id), count(x.id) FILTER (WHERE x.status = ANY(%s))
-        FROM unnest(%s::timestamptz[]) AS h(start)
-        JOIN {EXECUTIONS} AS x
-          ON x.workspace_id = %s AND x.status = ANY(%s)
-         AND x.finished_at >= h.start AND x.finished_at < h.start + interval '1 hour'
-        GROUP BY 1
-        """,
-        [
-            [str(s) for s in FAILED_STATUSES],
-            hours,
-            workspace_id,
-            [str(s) for s in COUNTED_STATUSES],
-        ],
-    )
-    return {as_utc(start): (finished, failed) for start, finished, failed in rows}
+    return hourly_failure_counts(workspace_id=workspace_id, hours=hours)
 
 
 def event_counts_between(
@@ -104,9 +86,7 @@ def template_installs_between(
 def active_workspace_ids(*, since: dt.datetime) -> list[int]:
     """Return workspaces with events or finished executions since ``since``."""
     with_events = Event.objects.filter(created_at__gte=since).values("workspace_id").distinct()
-    with_executions = (
-        Execution.objects.filter(finished_at__gte=since).values("workspace_id").distinct()
-    )
+    with_executions = workspace_ids_with_executions(finished_since=since).distinct()
     ids = {row["workspace_id"] for row in with_events}
     ids.update(row["workspace_id"] for row in with_executions)
     return sorted(ids)

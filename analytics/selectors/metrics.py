@@ -1,18 +1,17 @@
 """Realtime and business metrics, computed from rollups (never a scan of raw events).
 
-Executions and templates are read from their own apps' tables, which are indexed by
-(workspace, created_at) / (workspace, status), so every query here costs in proportion to
-the buckets or the window it reads.
+Executions and templates are read through their own apps' selectors (their tables are
+indexed by (workspace, created_at) / (workspace, status)), so every query here costs in
+proportion to the buckets or the window it reads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
@@ -24,29 +23,27 @@ from analytics.models import (
     Person,
     RecentActivePerson,
 )
-from executions.choices import ExecutionStatus
-from executions.models import Execution, Workflow
+from executions.selectors.activity import (
+    executions_created_between,
+    executions_finished_summary,
+    executions_live_counts,
+    executions_outcome_counts,
+    workflows_created_between,
+    workspace_ids_with_executions,
+)
 from synapscale.cache import CachedResult, Policy, cached_read
 from synapscale.models import Workspace
 from synapscale.query_budget import query_budget
-from templates_app.models import TemplateInstall
+from templates_app.selectors.activity import (
+    installs_between,
+    installs_revenue,
+    top_installed_templates,
+)
 
 REALTIME_MINUTES = 15
 TOP_LIMIT = 10
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = {MetricPeriod.DAY: 30, MetricPeriod.WEEK: 84, MetricPeriod.MONTH: 365}
-ERROR_STATUSES = (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT)
-
-
-class Percentile(Aggregate):
-    """``percentile_cont(p) WITHIN GROUP (ORDER BY expr)``: an exact PostgreSQL percentile."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, percentile: float, **extra):
-        super().__init__(expression, percentile=float(percentile), **extra)
 
 
 @dataclass(frozen=True)
@@ -105,17 +102,9 @@ def realtime_metrics(*, workspace_id: int, now: datetime | None = None) -> dict:
             "distinct_id", distinct=True, filter=Q(minute__gte=current - timedelta(minutes=59))
         ),
     )
-    executions = Execution.objects.filter(workspace_id=workspace_id)
-    live = executions.filter(status__in=ExecutionStatus.active()).aggregate(
-        running=Count("id", filter=Q(status=ExecutionStatus.RUNNING)),
-        queued=Count("id", filter=Q(status__in=(ExecutionStatus.PENDING, ExecutionStatus.QUEUED))),
-    )
-    last_hour = executions.filter(
-        finished_at__gte=now - timedelta(hours=1), status__in=ExecutionStatus.finished()
-    ).aggregate(
-        finished=Count("id"),
-        errors=Count("id", filter=Q(status__in=ERROR_STATUSES)),
-        p95=Percentile("duration_ms", 0.95),
+    live = executions_live_counts(workspace_id=workspace_id)
+    last_hour = executions_finished_summary(
+        workspace_id=workspace_id, since=now - timedelta(hours=1)
     )
     return {
         "events_per_minute": [
@@ -221,7 +210,7 @@ def _counted(queryset, *, field: str, window: BusinessWindow) -> dict:
 
 def business_metrics(*, workspace_id: int, window: BusinessWindow) -> dict:
     """Return the business metrics of the window (see docs/analytics.md for definitions)."""
-    in_window = {"created_at__gte": window.start, "created_at__lt": window.end}
+    window_bounds = {"start": window.start, "end": window.end}
     series = active_people_series(
         workspace_id=workspace_id, date_from=window.date_from, date_to=window.date_to
     )
@@ -229,19 +218,9 @@ def business_metrics(*, workspace_id: int, window: BusinessWindow) -> dict:
     people = Person.objects.filter(
         workspace_id=workspace_id, first_seen_at__gte=window.start, first_seen_at__lt=window.end
     )
-    executions = Execution.objects.filter(workspace_id=workspace_id, **in_window)
-    outcome = executions.aggregate(
-        finished=Count("id", filter=Q(status__in=ExecutionStatus.finished())),
-        succeeded=Count("id", filter=Q(status=ExecutionStatus.SUCCEEDED)),
-    )
-    installs = TemplateInstall.objects.filter(template__workspace_id=workspace_id, **in_window)
-    paid = Q(template__price__gt=0)
-    top_templates = (
-        installs.values("template_id", "template__name")
-        .annotate(installs=Count("id"), revenue=Sum("template__price", filter=paid))
-        .order_by("-installs", "template_id")[:TOP_LIMIT]
-    )
-    revenue = installs.filter(paid).aggregate(total=Sum("template__price"))["total"]
+    executions = executions_created_between(workspace_id=workspace_id, **window_bounds)
+    outcome = executions_outcome_counts(executions)
+    installs = installs_between(workspace_id=workspace_id, **window_bounds)
     top_event_types = (
         EventHourlyCount.objects.filter(
             workspace_id=workspace_id, hour__gte=window.start, hour__lt=window.end
@@ -259,7 +238,7 @@ def business_metrics(*, workspace_id: int, window: BusinessWindow) -> dict:
         "active_people_series": series,
         "new_users": _counted(people, field="first_seen_at", window=window),
         "workflows_created": _counted(
-            Workflow.objects.filter(workspace_id=workspace_id, **in_window),
+            workflows_created_between(workspace_id=workspace_id, **window_bounds),
             field="created_at",
             window=window,
         ),
@@ -270,16 +249,8 @@ def business_metrics(*, workspace_id: int, window: BusinessWindow) -> dict:
             "success_rate": _ratio(outcome["succeeded"], outcome["finished"]),
         },
         "template_installs": _counted(installs, field="created_at", window=window),
-        "top_templates": [
-            {
-                "template": row["template_id"],
-                "name": row["template__name"],
-                "installs": row["installs"],
-                "revenue": str(row["revenue"] or Decimal("0.00")),
-            }
-            for row in top_templates
-        ],
-        "marketplace_revenue": str(revenue or Decimal("0.00")),
+        "top_templates": top_installed_templates(installs, limit=TOP_LIMIT),
+        "marketplace_revenue": installs_revenue(installs),
         "top_event_types": list(top_event_types),
     }
 
@@ -328,8 +299,7 @@ def workspaces_active_recently(*, since: timedelta = timedelta(days=1)) -> Query
     """Return workspaces with events or executions in the last ``since`` (worth warming)."""
     cutoff = timezone.now() - since
     with_events = EventHourlyCount.objects.filter(hour__gte=cutoff - timedelta(hours=1))
-    with_executions = Execution.objects.filter(created_at__gte=cutoff)
+    with_executions = workspace_ids_with_executions(created_since=cutoff)
     return Workspace.objects.filter(
-        Q(id__in=with_events.values("workspace_id"))
-        | Q(id__in=with_executions.values("workspace_id"))
+        Q(id__in=with_events.values("workspace_id")) | Q(id__in=with_executions)
     ).order_by("id")

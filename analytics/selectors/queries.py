@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,15 +14,10 @@ from django.utils import timezone
 
 from analytics.choices import ReportMetric, ReportSource
 from analytics.models import Event
-from analytics.query_spec import (
-    PROPERTY_PATTERN,
-    SOURCES,
-    DateRange,
-    QuerySpec,
-    QuerySpecError,
-)
-from executions.models import Execution
-from templates_app.models import TemplateInstall
+from analytics.query_language import DateRange, Filter, moment_parse, property_key
+from analytics.query_spec import SOURCES, TIME_FILTER_FIELD, QuerySpec, QuerySpecError
+from executions.selectors.activity import executions_of_workspace
+from templates_app.selectors.activity import installs_of_published_templates
 
 GROUP_KEY = "group_key"
 
@@ -35,22 +31,17 @@ def _base_queryset(source: str, workspace_id: int) -> QuerySet:
     if source == ReportSource.EVENTS:
         return Event.objects.filter(workspace_id=workspace_id)
     if source == ReportSource.EXECUTIONS:
-        return Execution.objects.filter(workspace_id=workspace_id)
+        return executions_of_workspace(workspace_id=workspace_id)
     # Templates: installs of the templates this workspace publishes (its marketplace side).
-    return TemplateInstall.objects.filter(template__workspace_id=workspace_id)
-
-
-def _property_key(name: str) -> str | None:
-    match = PROPERTY_PATTERN.match(name)
-    return match.group(1) if match else None
+    return installs_of_published_templates(workspace_id=workspace_id)
 
 
 def _numeric(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _filter_condition(spec_filter, lookup_of) -> Q:
-    key = _property_key(spec_filter.field)
+def _filter_condition(index: int, spec_filter, lookup_of, time_field: str) -> Q:
+    key = property_key(spec_filter.field)
     op, value = spec_filter.op, spec_filter.value
     if key is not None:
         if op in ("eq", "neq", "in"):
@@ -59,12 +50,18 @@ def _filter_condition(spec_filter, lookup_of) -> Q:
             for item in values:
                 condition |= Q(properties__contains={key: item})
             return ~condition if op == "neq" else condition
+        # The key is read through an annotation (``_property_<n>``), never spliced into a
+        # lookup string, where a "__" in it would become a nested path or a lookup.
         if op == "contains":
-            return Q(**{f"properties__{key}__icontains": str(value)})
+            return Q(**{f"_property_{index}__icontains": str(value)})
         # Ordered comparisons only between JSON numbers (jsonb orders strings above numbers).
-        typed = Q(**{f"properties__{key}__{op}": value})
+        typed = Q(**{f"_property_{index}__{op}": value})
         kind = "number" if _numeric(value) else "string"
-        return typed & Q(**{f"_type_{key}": kind})
+        return typed & Q(**{f"_type_{index}": kind})
+    if spec_filter.field == TIME_FILTER_FIELD:
+        # Validated by the parser: an ISO date or datetime, compared as a UTC moment.
+        moment = moment_parse(value, "value", {}, end_of_day=False)
+        return Q(**{f"{time_field}__{op}": moment})
     lookup = lookup_of[spec_filter.field]
     if op == "eq":
         return Q(**{lookup: value})
@@ -77,12 +74,15 @@ def _filter_condition(spec_filter, lookup_of) -> Q:
     return Q(**{f"{lookup}__{op}": value})
 
 
-def _type_annotations(spec: QuerySpec) -> dict:
+def _property_annotations(filters) -> dict:
     annotations = {}
-    for spec_filter in spec.filters:
-        key = _property_key(spec_filter.field)
-        if key is not None and spec_filter.op in ("gt", "gte", "lt", "lte"):
-            annotations[f"_type_{key}"] = JsonbTypeof(KeyTransform(key, "properties"))
+    for index, spec_filter in enumerate(filters):
+        key = property_key(spec_filter.field)
+        if key is None or spec_filter.op in ("eq", "neq", "in"):
+            continue
+        annotations[f"_property_{index}"] = KeyTransform(key, "properties")
+        if spec_filter.op != "contains":
+            annotations[f"_type_{index}"] = JsonbTypeof(KeyTransform(key, "properties"))
     return annotations
 
 
@@ -92,7 +92,7 @@ def _metric_expression(spec: QuerySpec):
         return Count("id"), None
     if spec.metric == ReportMetric.UNIQUE_PEOPLE:
         return Count(source.people, distinct=True), None
-    key = _property_key(spec.property)
+    key = property_key(spec.property)
     if key is not None:
         target = Cast(KeyTransform(key, "properties"), FloatField())
         only_numbers = Q(_metric_type="number")
@@ -103,17 +103,44 @@ def _metric_expression(spec: QuerySpec):
     return aggregate, (typeof, only_numbers) if typeof is not None else None
 
 
+def query_filtered(
+    *,
+    source: str,
+    workspace_id: int,
+    filters: Sequence[Filter],
+    start: datetime | None,
+    end: datetime | None,
+) -> QuerySet:
+    """Return the source's rows of the workspace in ``[start, end)`` matching every filter.
+
+    The one compilation of the filter language into the ORM: reports, widgets, alert rules
+    and exports all narrow their rows here. No bound (None) leaves that side open.
+    """
+    fields = SOURCES[source]
+    queryset = _base_queryset(source, workspace_id)
+    if start is not None:
+        queryset = queryset.filter(**{f"{fields.time_field}__gte": start})
+    if end is not None:
+        queryset = queryset.filter(**{f"{fields.time_field}__lt": end})
+    annotations = _property_annotations(filters)
+    if annotations:
+        queryset = queryset.annotate(**annotations)
+    for index, spec_filter in enumerate(filters):
+        condition = _filter_condition(index, spec_filter, fields.fields, fields.time_field)
+        queryset = queryset.filter(condition)
+    return queryset
+
+
 def query_compile(*, spec: QuerySpec, workspace_id: int, start: datetime, end: datetime):
     """Return (queryset, aggregate expression): filtered and, if grouped, keyed by GROUP_KEY."""
     source = SOURCES[spec.source]
-    queryset = _base_queryset(spec.source, workspace_id).filter(
-        **{f"{source.time_field}__gte": start, f"{source.time_field}__lt": end}
+    queryset = query_filtered(
+        source=spec.source,
+        workspace_id=workspace_id,
+        filters=spec.filters,
+        start=start,
+        end=end,
     )
-    annotations = _type_annotations(spec)
-    if annotations:
-        queryset = queryset.annotate(**annotations)
-    for spec_filter in spec.filters:
-        queryset = queryset.filter(_filter_condition(spec_filter, source.fields))
     aggregate, numeric_guard = _metric_expression(spec)
     if numeric_guard is not None:
         typeof, only_numbers = numeric_guard
@@ -122,8 +149,8 @@ def query_compile(*, spec: QuerySpec, workspace_id: int, start: datetime, end: d
         return queryset, aggregate
     if spec.groups_by_time:
         key_expression = Trunc(source.time_field, spec.group_by, tzinfo=UTC)
-    elif _property_key(spec.group_by) is not None:
-        key_expression = KeyTextTransform(_property_key(spec.group_by), "properties")
+    elif property_key(spec.group_by) is not None:
+        key_expression = KeyTextTransform(property_key(spec.group_by), "properties")
     else:
         key_expression = F(source.fields[spec.group_by])
     return queryset.annotate(**{GROUP_KEY: key_expression}).values(GROUP_KEY), aggregate
@@ -137,6 +164,19 @@ def query_spec_check_compiles(*, spec: QuerySpec, workspace_id: int) -> None:
             spec=spec, workspace_id=workspace_id, start=start, end=end
         )
         str(queryset.annotate(value=aggregate).query)
+    except (ValueError, TypeError, DjangoValidationError) as exc:
+        raise QuerySpecError(
+            {"filters": [f"A filter value does not fit its field: {exc}"]}
+        ) from exc
+
+
+def query_filters_check_compiles(*, source: str, filters: Sequence[Filter]) -> None:
+    """Build the filters' SQL once; raise QuerySpecError when a value does not fit its field."""
+    try:
+        queryset = query_filtered(
+            source=source, workspace_id=0, filters=filters, start=None, end=None
+        )
+        str(queryset.query)
     except (ValueError, TypeError, DjangoValidationError) as exc:
         raise QuerySpecError(
             {"filters": [f"A filter value does not fit its field: {exc}"]}

@@ -9,6 +9,7 @@ never holds a lock nor delays other rules.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import operator
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from analytics.analysis.specs import parse_filters
+from analytics.choices import ReportSource
 from analytics.models import AlertEvent, AlertRule
 from analytics.models.alerts import (
     AlertCondition,
@@ -29,12 +30,15 @@ from analytics.models.alerts import (
     NotificationStatus,
     new_webhook_secret,
 )
+from analytics.query_spec import QuerySpecError
 from analytics.selectors.alerts import (
     INSTANT_METRICS,
     MetricReading,
     alert_events,
     alert_metric_read,
+    alert_rule_filters,
 )
+from analytics.selectors.queries import query_filters_check_compiles
 from analytics.services.notifications import alert_setting, webhook_target_error
 from synapscale.query_budget import query_budget
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
@@ -113,9 +117,15 @@ def _validate(rule: AlertRule) -> None:
     if rule.condition == AlertCondition.CHANGE_PCT and rule.metric in INSTANT_METRICS:
         errors["condition"] = [f"change_pct needs a windowed metric, not {rule.metric}."]
     try:
-        parse_filters(rule.filters)
+        filters = alert_rule_filters(rule.filters)
+        query_filters_check_compiles(source=ReportSource.EVENTS, filters=filters)
     except ValidationError as error:
         errors.update(error.message_dict)
+    except QuerySpecError as error:
+        errors.update(error.errors)
+    else:
+        # Stored as the query language's list whichever shape was sent.
+        rule.filters = [dataclasses.asdict(item) for item in filters]
     if errors:
         raise ValidationError(errors)
     rule.full_clean(exclude=["workspace", "owner", "report"])

@@ -8,7 +8,6 @@ sinks the batch.
 from __future__ import annotations
 
 import ipaddress
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,10 +16,10 @@ from typing import Any
 
 import orjson
 
+from analytics.query_language import is_event_type
 from synapscale.api.parsers import has_nul
 from synapscale.timestamps import OFFSET_MESSAGE, offset_error
 
-EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 MAX_BATCH_EVENTS = 1000
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_PROPERTIES_BYTES = 64 * 1024
@@ -203,7 +202,7 @@ def event_validate(raw: Any, *, context: IngestContext) -> tuple[EventRow | None
         errors["non_field_errors"] = [f"Unknown fields: {', '.join(sorted(map(str, unknown)))}."]
 
     event_type = raw.get("event_type")
-    if not isinstance(event_type, str) or not EVENT_TYPE_PATTERN.match(event_type):
+    if not is_event_type(event_type):
         errors["event_type"] = [
             "Required; lowercase letters, digits and _.:- starting with a letter, up to 64."
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import tempfile
@@ -20,14 +21,20 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from analytics.choices import ExportFormat, ExportSource, ExportStatus, RunStatus
-from analytics.filtersets import EventFilterSet
 from analytics.json_values import json_safe
 from analytics.masking import mask_text, mask_value
-from analytics.models import Event, Export, Report, ReportRun
-from analytics.selectors.events import events_filter_properties
+from analytics.models import Export, Report, ReportRun
+from analytics.query_language import (
+    Filter,
+    date_range_parse,
+    filters_are_legacy,
+    filters_parse,
+    named_filters_parse,
+)
+from analytics.query_spec import SOURCES, TIME_FILTER_FIELD, QuerySpecError
+from analytics.selectors.queries import query_filtered, query_filters_check_compiles
 from analytics.selectors.reports import reports_visible
 from analytics.services.reports import run_is_claimable
-from executions.models import Execution
 from synapscale.choices import MANAGE_ROLES
 from synapscale.filtersets import AuditEventFilterSet
 from synapscale.query_budget import query_budget
@@ -85,42 +92,50 @@ AUDIT_COLUMNS = (
     "user_agent",
     "request_id",
 )
-EXECUTION_FILTERS = frozenset({"status", "workflow", "created_after", "created_before"})
 
 
-def _events_filter_query(filters: dict) -> QueryDict:
+def export_filters_parse(*, source: str, filters: Any, date_range: Any = None) -> list[dict]:
+    """Validate an events or executions export's filters and date range; return the list.
+
+    The query language's list of ``{field, op, value}``; the old named filters
+    (``{"event_type": "a,b", "created_after": ..., "properties": {...}}``) are converted.
+    A date range (none: all time) becomes two ``created_at`` filters, resolved now.
+    """
+    errors: dict = {}
+    rules = SOURCES[source].rules
+    if filters_are_legacy(filters):
+        parsed = named_filters_parse(filters, source=source, rules=rules, errors=errors)
+    else:
+        parsed = filters_parse(filters, rules=rules, errors=errors)
+    resolved = date_range_parse(date_range, errors, default=None)
+    if errors:
+        raise ValidationError(errors)
+    if resolved is not None:
+        parsed = (
+            *parsed,
+            Filter(field=TIME_FILTER_FIELD, op="gte", value=resolved.start.isoformat()),
+            Filter(field=TIME_FILTER_FIELD, op="lt", value=resolved.end.isoformat()),
+        )
+    try:
+        query_filters_check_compiles(source=source, filters=parsed)
+    except QuerySpecError as exc:
+        raise ValidationError(exc.errors) from exc
+    return [dataclasses.asdict(item) for item in parsed]
+
+
+def _selection_queryset(source: str, workspace_id: int, filters: Any):
+    parsed = [Filter(**item) for item in export_filters_parse(source=source, filters=filters)]
+    return query_filtered(
+        source=source, workspace_id=workspace_id, filters=parsed, start=None, end=None
+    )
+
+
+def _audit_query(filters: dict) -> QueryDict:
     query = QueryDict(mutable=True)
     for name, value in filters.items():
-        if name == "properties":
-            continue
         for item in value if isinstance(value, list) else [value]:
             query.appendlist(name, str(item))
     return query
-
-
-def _events_queryset(workspace_id: int, filters: dict):
-    if not isinstance(filters, dict):
-        raise ValidationError({"filters": ["Must be an object."]})
-    known = set(EventFilterSet.base_filters) | {"properties"}
-    unknown = set(filters) - known
-    if unknown:
-        raise ValidationError({f"filters.{name}": ["Unknown filter."] for name in sorted(unknown)})
-    properties = filters.get("properties") or {}
-    if not isinstance(properties, dict) or not all(
-        isinstance(value, str | int | float | bool) for value in properties.values()
-    ):
-        raise ValidationError({"filters.properties": ["An object of property: scalar value."]})
-    filterset = EventFilterSet(
-        data=_events_filter_query(filters),
-        queryset=Event.objects.filter(workspace_id=workspace_id),
-    )
-    if not filterset.is_valid():
-        raise ValidationError({f"filters.{k}": v for k, v in filterset.errors.items()})
-    params = {
-        f"properties.{key}": str(value).lower() if isinstance(value, bool) else str(value)
-        for key, value in properties.items()
-    }
-    return events_filter_properties(filterset.qs, params)
 
 
 def _audit_queryset(workspace_id: int, filters: dict):
@@ -131,56 +146,27 @@ def _audit_queryset(workspace_id: int, filters: dict):
     if unknown:
         raise ValidationError({f"filters.{name}": ["Unknown filter."] for name in sorted(unknown)})
     filterset = AuditEventFilterSet(
-        data=_events_filter_query(filters), queryset=audit_events(workspace_id=workspace_id)
+        data=_audit_query(filters), queryset=audit_events(workspace_id=workspace_id)
     )
     if not filterset.is_valid():
         raise ValidationError({f"filters.{k}": v for k, v in filterset.errors.items()})
     return filterset.qs
 
 
-def _executions_queryset(workspace_id: int, filters: dict):
-    if not isinstance(filters, dict) or set(filters) - EXECUTION_FILTERS:
-        raise ValidationError({"filters": [f"Allowed filters: {sorted(EXECUTION_FILTERS)}."]})
-    queryset = Execution.objects.filter(workspace_id=workspace_id)
-    lookups = {
-        "status": "status",
-        "workflow": "workflow_id",
-        "created_after": "created_at__gte",
-        "created_before": "created_at__lt",
-    }
-    try:
-        for name, value in filters.items():
-            queryset = queryset.filter(**{lookups[name]: value})
-        str(queryset.query)
-    except (ValueError, TypeError, ValidationError) as exc:
-        raise ValidationError({"filters": [f"Invalid filter value: {exc}"]}) from exc
-    return queryset
-
-
-def export_request(
-    *,
-    workspace,
-    user,
-    membership,
-    source: str,
-    format: str = ExportFormat.CSV,
-    filters: dict | None = None,
-    report_run_id: int | None = None,
-) -> Export:
-    """Validate and queue an export; personal data is masked unless the requester is an admin."""
-    filters = filters or {}
-    report_run = None
-    if source == ExportSource.EVENTS:
-        _events_queryset(workspace.id, filters)
-    elif source == ExportSource.EXECUTIONS:
-        _executions_queryset(workspace.id, filters)
-    elif source == ExportSource.AUDIT:
+def _selection(*, workspace, user, membership, source, filters, date_range, report_run_id):
+    """Validate what an export selects; return the filters to store and the report run."""
+    if source in (ExportSource.EVENTS, ExportSource.EXECUTIONS):
+        return export_filters_parse(source=source, filters=filters, date_range=date_range), None
+    if date_range is not None:
+        raise ValidationError({"date_range": ["Only events and executions exports take one."]})
+    if source == ExportSource.AUDIT:
         if membership.role not in MANAGE_ROLES:
             raise PermissionDenied(
                 "Only the workspace's owners and admins may export its audit log."
             )
-        _audit_queryset(workspace.id, filters)
-    elif source == ExportSource.REPORT_RUN:
+        _audit_queryset(workspace.id, filters or {})
+        return filters or {}, None
+    if source == ExportSource.REPORT_RUN:
         # A private report's rows are its owner's: another member's id answers like a wrong one.
         visible = reports_visible(queryset=Report.objects.filter(workspace=workspace), user=user)
         report_run = ReportRun.objects.filter(
@@ -190,8 +176,31 @@ def export_request(
             raise ValidationError(
                 {"report_run": ["No succeeded run with this id in the workspace."]}
             )
-    else:
-        raise ValidationError({"source": [f"One of {list(ExportSource.values)}."]})
+        return filters or {}, report_run
+    raise ValidationError({"source": [f"One of {list(ExportSource.values)}."]})
+
+
+def export_request(
+    *,
+    workspace,
+    user,
+    membership,
+    source: str,
+    format: str = ExportFormat.CSV,
+    filters: Any = None,
+    date_range: Any = None,
+    report_run_id: int | None = None,
+) -> Export:
+    """Validate and queue an export; personal data is masked unless the requester is an admin."""
+    filters, report_run = _selection(
+        workspace=workspace,
+        user=user,
+        membership=membership,
+        source=source,
+        filters=filters,
+        date_range=date_range,
+        report_run_id=report_run_id,
+    )
     if format not in ExportFormat.values:
         raise ValidationError({"format": [f"One of {list(ExportFormat.values)}."]})
     quota_check_total(
@@ -230,14 +239,14 @@ def export_request(
 
 def _rows(export: Export) -> tuple[tuple[str, ...], Iterator[tuple]]:
     if export.source == ExportSource.EVENTS:
-        queryset = _events_queryset(export.workspace_id, export.filters).order_by(
-            "created_at", "id"
-        )
+        queryset = _selection_queryset(
+            ExportSource.EVENTS, export.workspace_id, export.filters
+        ).order_by("created_at", "id")
         return EVENT_COLUMNS, queryset.values_list(*EVENT_COLUMNS).iterator(chunk_size=CHUNK_ROWS)
     if export.source == ExportSource.EXECUTIONS:
-        queryset = _executions_queryset(export.workspace_id, export.filters).order_by(
-            "created_at", "id"
-        )
+        queryset = _selection_queryset(
+            ExportSource.EXECUTIONS, export.workspace_id, export.filters
+        ).order_by("created_at", "id")
         return EXECUTION_COLUMNS, queryset.values_list(*EXECUTION_COLUMNS).iterator(
             chunk_size=CHUNK_ROWS
         )

@@ -11,15 +11,32 @@ from analytics.api.analysis import EXAMPLES
 from tests.api_checks import assert_problem
 from tests.openapi_checks import schema_errors
 
-DATES = {"date_from": "2026-01-01", "date_to": "2026-01-31"}
+DATES = {"date_range": {"from": "2026-01-01", "to": "2026-01-31"}}
 ONE_STEP = {"steps": [{"event_type": "a"}], "window_seconds": 1, **DATES}
 RETURNS = {"start_event": "a", "return_event": "b", **DATES}
 VALID = [
     *EXAMPLES.items(),
     ("trends", {"events": ["a", "b.c"], "breakdown": "event_type", **DATES}),
     ("trends", {"events": ["a"], "breakdown": "properties.plan", "breakdown_limit": 50, **DATES}),
-    ("trends", {"events": ["a"], "filters": {"plan": ["pro", 1, True]}, **DATES}),
-    ("funnels", {**ONE_STEP, "steps": [{"event_type": "a", "filters": {"x": 1}}]}),
+    (
+        "trends",
+        {
+            "events": ["a"],
+            "filters": [{"field": "properties.plan", "op": "in", "value": ["pro", 1, True]}],
+            **DATES,
+        },
+    ),
+    (
+        "funnels",
+        {
+            **ONE_STEP,
+            "steps": [
+                {"event_type": "a", "filters": [{"field": "properties.x", "op": "eq", "value": 1}]}
+            ],
+        },
+    ),
+    ("trends", {"events": ["a"], "date_range": "last_7_days"}),
+    ("retention", {"start_event": "a", "return_event": "b"}),
     ("retention", {**RETURNS, "period": "day", "periods": 100}),
     ("ab_test", {**EXAMPLES["ab_test"], "control": "A", "confidence_level": 0.99}),
 ]
@@ -30,10 +47,12 @@ INVALID = [
     ("trends", {"events": ["a"], "breakdown": "plan", **DATES}),
     ("trends", {"events": ["a"], "breakdown_limit": 51, **DATES}),
     ("trends", {"events": ["a"], "compare": 1, **DATES}),
-    ("trends", {"events": ["a"], "date_from": "2026-01-01"}),
+    ("trends", {"events": ["a"], "date_range": "last_400_days"}),
+    ("trends", {"events": ["a"], "date_range": {"from": "2026-01-01"}}),
     ("trends", {"events": ["a"], "unknown": 1, **DATES}),
-    ("trends", {"events": ["a"], "filters": {"plan": []}, **DATES}),
-    ("trends", {"events": ["a"], "filters": {"plan": {"nested": 1}}, **DATES}),
+    ("trends", {"events": ["a"], "filters": [{"field": "event_type", "op": "eq", "value": "a"}]}),
+    ("trends", {"events": ["a"], "filters": [{"field": "properties.p", "op": "gt", "value": 1}]}),
+    ("trends", {"events": ["a"], "filters": [{"field": "properties.p", "op": "in", "value": []}]}),
     ("funnels", {"steps": [{"event_type": "a"}], **DATES}),
     ("funnels", {**ONE_STEP, "steps": [{"event_type": "a", "x": 1}]}),
     ("funnels", {**ONE_STEP, "window_seconds": 0}),

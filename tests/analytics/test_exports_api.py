@@ -122,7 +122,7 @@ def test_filters_apply(api_client, events):
     [
         ({"filters": {"nope": 1}}, "filters.nope"),
         ({"filters": {"created_after": "soon"}}, "filters.created_after"),
-        ({"filters": {"properties": {"a": {"b": 1}}}}, "filters.properties"),
+        ({"filters": {"properties": {"a": {"b": 1}}}}, "filters.properties.a"),
         ({"format": "xlsx"}, "format"),
         ({"source": "users"}, "source"),
         ({"source": "report_run", "report_run": 999999}, "report_run"),

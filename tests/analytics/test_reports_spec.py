@@ -1,12 +1,13 @@
 """The declarative query spec: validation, date ranges and compilation per source."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics.query_spec import DateRange, QuerySpecError, query_spec_parse
+from analytics.query_language import date_range_parse, relative_bounds
+from analytics.query_spec import QuerySpecError, query_spec_parse
 
 VALID = [
     {"source": "events"},
@@ -84,30 +85,21 @@ def test_valid_specs_parse(spec):
         ),
         ({"source": "events", "group_by": "year"}, "group_by"),
         ({"source": "events", "group_by": "properties.a;drop"}, "group_by"),
-        ({"source": "events", "group_by": "properties.a__b"}, "group_by"),
-        (
-            {
-                "source": "events",
-                "filters": [{"field": "properties.a__gt", "op": "gt", "value": 1}],
-            },
-            "filters.0.field",
-        ),
-        ({"source": "events", "metric": "sum", "property": "properties.a__b"}, "property"),
         ({"source": "events", "date_range": "last_999_days"}, "date_range"),
         ({"source": "events", "date_range": "last_0_days"}, "date_range"),
         (
             {"source": "events", "date_range": {"from": "2026-02-01", "to": "2026-01-01"}},
-            "date_range",
+            "date_range.to",
         ),
         (
             {"source": "events", "date_range": {"from": "2020-01-01", "to": "2026-01-01"}},
-            "date_range",
+            "date_range.to",
         ),
-        ({"source": "events", "date_range": {"from": "x", "to": "y"}}, "date_range"),
+        ({"source": "events", "date_range": {"from": "x", "to": "y"}}, "date_range.from"),
         ({"source": "events", "date_range": 30}, "date_range"),
         ({"source": "events", "limit": 0}, "limit"),
         ({"source": "events", "limit": True}, "limit"),
-        ({"source": "events", "sql": "drop table"}, "non_field_errors"),
+        ({"source": "events", "sql": "drop table"}, "sql"),
     ],
 )
 def test_invalid_specs_name_the_problem(spec, error_path):
@@ -131,11 +123,15 @@ NOW = datetime(2026, 3, 15, 10, 30, tzinfo=UTC)
     ],
 )
 def test_relative_ranges(name, start, end):
-    assert DateRange(relative=name).bounds(NOW) == (start, end)
+    assert relative_bounds(name, NOW) == (start, end)
+    # Parsed earlier, a relative range still covers the days as of the run.
+    parsed = date_range_parse(name, {}, now=NOW - timedelta(days=40))
+    assert parsed.bounds(NOW) == (start, end)
 
 
 def test_absolute_range_includes_its_last_day():
-    bounds = DateRange(date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)).bounds(NOW)
+    parsed = date_range_parse({"from": "2026-01-01", "to": "2026-01-31"}, {})
+    bounds = parsed.bounds(NOW)
     assert bounds == (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
 
 

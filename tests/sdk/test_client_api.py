@@ -190,7 +190,9 @@ def test_a_503_is_retried_after_its_retry_after_until_it_succeeds(sdk, events_ta
         events_table_lock.rollback()  # the table is free by the time the SDK resends
 
     sdk._transport.sleep = sleep_then_release
-    answer = sdk.analyses.trends(events=["click"], date_from="2026-01-01", date_to="2026-01-02")
+    answer = sdk.analyses.trends(
+        events=["click"], date_range={"from": "2026-01-01", "to": "2026-01-02"}
+    )
     assert waits == [1.0]
     assert answer["series"]
 

@@ -38,7 +38,7 @@ export async function dailyPageViews(): Promise<unknown> {
   try {
     return unwrap(
       await api.POST("/api/v1/analytics/analysis/trends/", {
-        body: { events: ["page_view"], interval: "day", date_from: "2026-01-01", date_to: "2026-01-31" },
+        body: { events: ["page_view"], interval: "day", date_range: { from: "2026-01-01", to: "2026-01-31" } },
       }),
     );
   } catch (error) {

@@ -2620,14 +2620,20 @@ export interface components {
             control?: string | null;
             /** @default 0.95 */
             confidence_level?: number;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_from: string;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_to: string;
-            /** @description Property filters: each key (^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$) maps to a value or a list of values (any of them matches). */
+            /** @description A relative range (resolved in UTC days as of each run) or an absolute one; a plain date as `to` includes that whole day. At most three years, between 1970-01-01 and 2100-12-31. Default: `last_30_days`. */
+            date_range?: string | {
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                from: string;
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                to: string;
+            };
+            /** @description Property filters, all of which an event matches: `eq` a value, or `in` a list of values (JSON equality: `true` is not `1`). */
             filters?: {
-                [key: string]: (string | number | boolean) | (string | number | boolean)[];
-            } | null;
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "in";
+                value: (string | number | boolean) | (string | number | boolean)[];
+            }[] | null;
         };
         /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
         AlertEvent: {
@@ -2668,7 +2674,14 @@ export interface components {
             readonly owner: string;
             readonly metric: components["schemas"]["AlertMetricEnum"];
             readonly event_type: string;
-            readonly filters: unknown;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
+            readonly filters: {
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             readonly report: number | null;
             readonly condition: components["schemas"]["ConditionEnum"];
             /** Format: double */
@@ -2700,9 +2713,14 @@ export interface components {
             name: string;
             metric: "event_count";
             event_type: string;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
             filters?: {
-                [key: string]: unknown;
-            };
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             report?: number | null;
             condition: components["schemas"]["ConditionEnum"];
             /** Format: double */
@@ -2715,9 +2733,14 @@ export interface components {
             name: string;
             metric: "unique_people";
             event_type?: string;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
             filters?: {
-                [key: string]: unknown;
-            };
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             report?: number | null;
             condition: components["schemas"]["ConditionEnum"];
             /** Format: double */
@@ -2730,9 +2753,14 @@ export interface components {
             name: string;
             metric: "execution_failure_rate";
             event_type?: string;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
             filters?: {
-                [key: string]: unknown;
-            };
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             report?: number | null;
             condition: components["schemas"]["ConditionEnum"];
             /** Format: double */
@@ -2745,9 +2773,14 @@ export interface components {
             name: string;
             metric: "execution_duration_p95";
             event_type?: string;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
             filters?: {
-                [key: string]: unknown;
-            };
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             report?: number | null;
             condition: components["schemas"]["ConditionEnum"];
             /** Format: double */
@@ -2760,9 +2793,14 @@ export interface components {
             name: string;
             metric: "queue_depth";
             event_type?: string;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
             filters?: {
-                [key: string]: unknown;
-            };
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             report?: number | null;
             condition: "gt" | "gte" | "lt" | "lte" | "eq" | "ne";
             /** Format: double */
@@ -2775,9 +2813,14 @@ export interface components {
             name: string;
             metric: "report_value";
             event_type?: string;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
             filters?: {
-                [key: string]: unknown;
-            };
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             report: number;
             condition: "gt" | "gte" | "lt" | "lte" | "eq" | "ne";
             /** Format: double */
@@ -2806,7 +2849,14 @@ export interface components {
             readonly owner: string;
             readonly metric: components["schemas"]["AlertMetricEnum"];
             readonly event_type: string;
-            readonly filters: unknown;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
+            readonly filters: {
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             readonly report: number | null;
             readonly condition: components["schemas"]["ConditionEnum"];
             /** Format: double */
@@ -3478,7 +3528,22 @@ export interface components {
             source: components["schemas"]["ExportSourceEnum"];
             /** @default csv */
             format?: components["schemas"]["FormatEnum"];
-            filters?: unknown;
+            filters?: {
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[] | {
+                [key: string]: unknown;
+            };
+            /** @description A relative range (resolved in UTC days as of each run) or an absolute one; a plain date as `to` includes that whole day. At most three years, between 1970-01-01 and 2100-12-31. Default: `last_30_days`. */
+            date_range?: string | {
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                from: string;
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                to: string;
+            };
             report_run?: number | null;
         };
         /**
@@ -3548,24 +3613,33 @@ export interface components {
         FunnelsQueryRequest: {
             steps: {
                 event_type: string;
-                /** @description Property filters: each key (^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$) maps to a value or a list of values (any of them matches). */
+                /** @description Property filters, all of which an event matches: `eq` a value, or `in` a list of values (JSON equality: `true` is not `1`). */
                 filters?: {
-                    [key: string]: (string | number | boolean) | (string | number | boolean)[];
-                } | null;
+                    field: string;
+                    /** @enum {string} */
+                    op: "eq" | "in";
+                    value: (string | number | boolean) | (string | number | boolean)[];
+                }[] | null;
             }[];
             window_seconds: number;
             /** @description A property of the person's first step event: properties.<key>. */
             breakdown?: string | null;
             /** @default 10 */
             breakdown_limit?: number;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_from: string;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_to: string;
-            /** @description Property filters: each key (^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$) maps to a value or a list of values (any of them matches). */
+            /** @description A relative range (resolved in UTC days as of each run) or an absolute one; a plain date as `to` includes that whole day. At most three years, between 1970-01-01 and 2100-12-31. Default: `last_30_days`. */
+            date_range?: string | {
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                from: string;
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                to: string;
+            };
+            /** @description Property filters, all of which an event matches: `eq` a value, or `in` a list of values (JSON equality: `true` is not `1`). */
             filters?: {
-                [key: string]: (string | number | boolean) | (string | number | boolean)[];
-            } | null;
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "in";
+                value: (string | number | boolean) | (string | number | boolean)[];
+            }[] | null;
         };
         /** @description Call an HTTP endpoint; output {status, headers, json|text}. A non-2xx answer fails the node; a host that keeps failing trips the workspace's circuit breaker for it. Sends `Idempotency-Key: <execution>-<node>-<attempt>` (unless the headers set one): the same on a redelivery after a worker died, so the receiver can drop it. `credential` names a workspace credential, added to the request at run time. */
         HttpRequestNode: {
@@ -4198,9 +4272,14 @@ export interface components {
             name: string;
             metric: components["schemas"]["AlertMetricEnum"];
             event_type?: string;
+            /** @description Filters, all of which a row matches: a field of the source or `properties.<key>`, an operator and a value (`in` takes a list). */
             filters?: {
-                [key: string]: unknown;
-            };
+                /** @description A field or properties.[A-Za-z0-9_$][A-Za-z0-9_$.:-]{0,63} */
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "neq" | "in" | "gt" | "gte" | "lt" | "lte" | "contains";
+                value: string | number | boolean | unknown[];
+            }[];
             report?: number | null;
             condition: components["schemas"]["ConditionEnum"];
             /** Format: double */
@@ -4512,14 +4591,20 @@ export interface components {
             period?: components["schemas"]["PeriodEnum"];
             /** @default 8 */
             periods?: number;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_from: string;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_to: string;
-            /** @description Property filters: each key (^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$) maps to a value or a list of values (any of them matches). */
+            /** @description A relative range (resolved in UTC days as of each run) or an absolute one; a plain date as `to` includes that whole day. At most three years, between 1970-01-01 and 2100-12-31. Default: `last_30_days`. */
+            date_range?: string | {
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                from: string;
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                to: string;
+            };
+            /** @description Property filters, all of which an event matches: `eq` a value, or `in` a list of values (JSON equality: `true` is not `1`). */
             filters?: {
-                [key: string]: (string | number | boolean) | (string | number | boolean)[];
-            } | null;
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "in";
+                value: (string | number | boolean) | (string | number | boolean)[];
+            }[] | null;
         };
         RetryInputRequest: {
             /** @default from_start */
@@ -4781,14 +4866,20 @@ export interface components {
             breakdown_limit?: number;
             /** @default false */
             compare?: boolean;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_from: string;
-            /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
-            date_to: string;
-            /** @description Property filters: each key (^[A-Za-z_$][A-Za-z0-9_$.:-]{0,63}$) maps to a value or a list of values (any of them matches). */
+            /** @description A relative range (resolved in UTC days as of each run) or an absolute one; a plain date as `to` includes that whole day. At most three years, between 1970-01-01 and 2100-12-31. Default: `last_30_days`. */
+            date_range?: string | {
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                from: string;
+                /** @description An ISO date (a whole UTC day) or datetime (UTC when it has no offset). */
+                to: string;
+            };
+            /** @description Property filters, all of which an event matches: `eq` a value, or `in` a list of values (JSON equality: `true` is not `1`). */
             filters?: {
-                [key: string]: (string | number | boolean) | (string | number | boolean)[];
-            } | null;
+                field: string;
+                /** @enum {string} */
+                op: "eq" | "in";
+                value: (string | number | boolean) | (string | number | boolean)[];
+            }[] | null;
         };
         /** @description A ModelSerializer whose generated boolean and number fields are the strict ones. */
         Trigger: {
@@ -7736,11 +7827,13 @@ export interface operations {
                 created_before?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
+                /** @description A relative range of the query language: last_N_days, today, yesterday, last_24_hours, this_month, last_month. */
+                date_range?: string;
                 distinct_id?: string;
                 event_type?: string;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                /** @description Property equality, e.g. `properties.plan=pro` (repeatable keys). */
+                /** @description Property equality, e.g. `properties.plan=pro` or `properties.plan.tier=a` (keys follow the query language's rule; repeatable keys). */
                 "properties.<key>"?: string;
                 session_id?: string;
                 user?: number;

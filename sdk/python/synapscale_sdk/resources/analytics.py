@@ -77,7 +77,7 @@ class Analyses(Resource):
 
     @operation("analytics_analysis_trends")
     def trends(self, query: dict[str, Any] | None = None, *, refresh: bool = False, **fields):
-        """Counts of events over time (`events`, `date_from`, `date_to`, `interval`...)."""
+        """Counts of events over time (`events`, `date_range`, `interval`, `filters`...)."""
         return self._analyse("trends", {**(query or {}), **fields}, refresh)
 
     @operation("analytics_analysis_funnels")
