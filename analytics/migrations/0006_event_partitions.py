@@ -143,8 +143,9 @@ def unpartition(apps, schema_editor):
 class Migration(migrations.Migration):
     big_table_locks_reviewed = (
         "analytics_event is rewritten once under an ACCESS EXCLUSIVE lock: ingestion waits "
-        "for the copy (about 1.5 s per 100,000 events here, indexes included). Run it in a "
-        "maintenance window on a big table; docs/analytics.md 'Partitions and retention'."
+        "for the copy (about a minute per million events on the 2-core development machine, "
+        "indexes included). Run it in a maintenance window on a big table; docs/analytics.md "
+        "'Partitions and retention'."
     )
 
     dependencies = [
