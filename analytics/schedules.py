@@ -16,6 +16,18 @@ SCHEDULE = [
         why="Realtime rollups only serve the last hour; keep their tables small.",
     ),
     PeriodicEntry(
+        name="analytics.event_partitions.ensure",
+        task="analytics.tasks.event_partitions_ensure",
+        every=timedelta(hours=6),
+        why="Create event partitions months ahead so events never land in the DEFAULT one.",
+    ),
+    PeriodicEntry(
+        name="analytics.events.retention",
+        task="analytics.tasks.events_retention_apply",
+        every=timedelta(days=1),
+        why="Drop event partitions and rollups past their retention (settings; 0 keeps all).",
+    ),
+    PeriodicEntry(
         name="analytics.exports.expire",
         task="analytics.tasks.exports_expire",
         every=timedelta(hours=1),

@@ -28,6 +28,22 @@ def realtime_rollups_prune(self) -> int:
     return prune()
 
 
+@periodic_task()
+def event_partitions_ensure(self) -> int:
+    """Create the monthly event partitions ingestion may need; return how many were new."""
+    from analytics.services.partitions import event_partitions_ensure as ensure
+
+    return len(ensure())
+
+
+@periodic_task()
+def events_retention_apply(self) -> int:
+    """Drop the event partitions past the retention and prune old rollups."""
+    from analytics.services.partitions import events_retention_apply as apply
+
+    return len(apply().partitions_dropped)
+
+
 # --- Insights and alerts -----------------------------------------------------------------
 
 

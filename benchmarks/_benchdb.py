@@ -40,3 +40,20 @@ def use_bench_database() -> str:
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     return url
+
+
+def ensure_event_partitions(start, end) -> None:
+    """Create the monthly analytics_event partitions of [start, end) that are missing.
+
+    The periodic task only covers the months ingestion accepts around today; a benchmark
+    loading fixed past dates makes its own, so its rows never land in the DEFAULT partition.
+    """
+    from analytics.selectors.partitions import event_partitions, month_add, month_start
+    from analytics.services.partitions import event_partition_create
+
+    existing = {partition.start for partition in event_partitions()}
+    month = month_start(start)
+    while month < end:
+        if month not in existing:
+            event_partition_create(month=month)
+        month = month_add(month, 1)

@@ -6,7 +6,15 @@ from django.db import models
 
 
 class Event(models.Model):
-    """One product event. Written in bulk by ``analytics.services.events``, never one by one."""
+    """One product event. Written in bulk by ``analytics.services.events``, never one by one.
+
+    The table is partitioned by month on ``created_at`` (migration 0006, docs/analytics.md
+    "Partitions and retention"). Its primary key in PostgreSQL is ``(id, created_at)``, as a
+    partitioned table requires; ``id`` comes from one identity sequence, so it alone is still
+    unique and Django keeps it as the primary key (the admin cannot show a model with a
+    composite one). Uniqueness of ``(workspace, event_id)`` across partitions is kept by
+    ``EventKey``.
+    """
 
     workspace = models.ForeignKey(
         "synapscale.Workspace", on_delete=models.CASCADE, related_name="+"
@@ -32,11 +40,6 @@ class Event(models.Model):
     received_at = models.DateTimeField(help_text="When SynapScale received it.")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "event_id"], name="analytics_event_ws_event_id_uniq"
-            ),
-        ]
         indexes = [
             models.Index(fields=["user", "event_type", "created_at"], name="events_user_type_time"),
             models.Index(
@@ -48,6 +51,33 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.event_type} by {self.distinct_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EventKey(models.Model):
+    """The ``(workspace, event_id)`` of every stored event: dedup across event partitions.
+
+    A unique index on a partitioned table must include the partition key, so it could only
+    refuse a repeated event within one month. This small unpartitioned table holds the key;
+    ingestion inserts here first (``ON CONFLICT DO NOTHING``) and stores in ``Event`` only
+    the rows whose key was new, in the same statement. ``created_at`` (the event's) lets the
+    retention drop the keys of the partitions it drops.
+    """
+
+    pk = models.CompositePrimaryKey("workspace", "event_id")
+    workspace = models.ForeignKey(
+        "synapscale.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # The primary key's index starts with workspace_id already.
+    )
+    event_id = models.UUIDField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="eventkey_created")]
+
+    def __str__(self):
+        return f"{self.event_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class EventHourlyCount(models.Model):

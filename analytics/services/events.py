@@ -1,10 +1,13 @@
 """Event ingestion: validate a batch, insert it in one statement, keep rollups current.
 
 The write path never builds a model instance per event: rows travel as column arrays into
-one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT (workspace_id, event_id) DO NOTHING``,
-and the same statement's data-modifying CTEs upsert the hourly, daily-people, first-seen and
-realtime rollups from exactly the rows that were inserted (``RETURNING``), so a retried
-batch counts nothing twice and the rollups always agree with the raw table.
+one statement. It first claims each event's ``(workspace_id, event_id)`` in the unpartitioned
+``analytics_eventkey`` (``ON CONFLICT DO NOTHING``: the partitioned event table cannot hold a
+unique index without its partition key, so this is what refuses a repeat from another month),
+inserts into ``analytics_event`` only the rows whose key was new, and the same statement's
+data-modifying CTEs upsert the hourly, daily-people, first-seen and realtime rollups from
+exactly the rows that were inserted (``RETURNING``), so a retried batch counts nothing twice
+and the rollups always agree with the raw table.
 """
 
 from __future__ import annotations
@@ -28,13 +31,22 @@ DEADLOCK_RETRIES = 3
 
 _INSERT_SQL = """
 WITH incoming AS (
-    SELECT * FROM unnest(
+    -- An id repeated within the batch keeps its first occurrence (`position`).
+    SELECT DISTINCT ON (event_id) * FROM unnest(
         %(event_id)s::uuid[], %(event_type)s::text[], %(user_id)s::bigint[],
         %(distinct_id)s::text[], %(session_id)s::text[], %(properties)s::text[],
         %(ip)s::inet[], %(user_agent)s::text[], %(page_url)s::text[], %(referrer)s::text[],
         %(created_at)s::timestamptz[]
-    ) AS t(event_id, event_type, user_id, distinct_id, session_id, properties, ip,
-           user_agent, page_url, referrer, created_at)
+    ) WITH ORDINALITY AS t(event_id, event_type, user_id, distinct_id, session_id, properties,
+                           ip, user_agent, page_url, referrer, created_at, position)
+    ORDER BY event_id, position
+),
+keyed AS (
+    -- Ordered by key so concurrent batches lock the key index in the same order.
+    INSERT INTO analytics_eventkey (workspace_id, event_id, created_at)
+    SELECT %(workspace_id)s, event_id, created_at FROM incoming ORDER BY event_id
+    ON CONFLICT (workspace_id, event_id) DO NOTHING
+    RETURNING event_id
 ),
 inserted AS (
     INSERT INTO analytics_event (
@@ -44,8 +56,8 @@ inserted AS (
     SELECT %(workspace_id)s, event_id, event_type, user_id, distinct_id, session_id,
            properties::jsonb, ip, user_agent, page_url, referrer, created_at,
            %(received_at)s
-    FROM incoming
-    ON CONFLICT (workspace_id, event_id) DO NOTHING
+    FROM incoming JOIN keyed USING (event_id)
+    ORDER BY position
     RETURNING event_type, distinct_id, created_at
 ),
 hourly AS (
@@ -133,8 +145,8 @@ def events_insert_rows(*, workspace_id: int, rows: list[EventRow], received_at: 
                 cursor.execute(_INSERT_SQL, params)
                 return cursor.fetchone()[0]
         except OperationalError:
-            # Two batches sharing event ids in different orders can deadlock on the unique
-            # index; PostgreSQL aborts one, and retrying it is always safe (DO NOTHING).
+            # Two batches sharing keys (event ids, rollup rows) can still deadlock; PostgreSQL
+            # aborts one, and retrying it is always safe (DO NOTHING on the keys).
             if attempt == DEADLOCK_RETRIES or connection.in_atomic_block:
                 raise
             logger.warning("events_insert_retry attempt=%s workspace_id=%s", attempt, workspace_id)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from django.conf import settings
 
 from analytics.query_language import is_event_type
 from synapscale.api.parsers import has_nul
@@ -109,16 +110,32 @@ def _timestamp_message(value: Any) -> str:
     return OFFSET_MESSAGE
 
 
+def max_past() -> timedelta:
+    """Return how far back an event's time may lie: a year, or the event retention if shorter.
+
+    An event older than the retention would be dropped with its partition at the next
+    retention run (and its month's partition may be gone already).
+    """
+    retention_days = settings.ANALYTICS_EVENT_RETENTION_DAYS
+    if 0 < retention_days < MAX_PAST.days:
+        return timedelta(days=retention_days)
+    return MAX_PAST
+
+
 def event_time(timestamp: datetime | None, received_at: datetime) -> tuple[datetime | None, str]:
     """Return the event's time per the ingestion rules, or (None, reason) when it is refused.
 
-    A time more than a year back is refused (it would land in closed rollups); one more than
-    an hour ahead is a skewed client clock, so the receipt time replaces it.
+    A time more than a year back (or past the event retention) is refused (it would land in
+    closed rollups); one more than an hour ahead is a skewed client clock, so the receipt
+    time replaces it.
     """
     if timestamp is None:
         return received_at, ""
-    if timestamp < received_at - MAX_PAST:
-        return None, "Must be no more than a year in the past."
+    limit = max_past()
+    if timestamp < received_at - limit:
+        if limit == MAX_PAST:
+            return None, "Must be no more than a year in the past."
+        return None, f"Must be no more than {limit.days} days in the past (the event retention)."
     if timestamp > received_at + MAX_FUTURE:
         return received_at, ""
     return timestamp, ""

@@ -284,6 +284,19 @@ EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE = env.int(
     "EXECUTIONS_MAX_CONCURRENT_PER_WORKSPACE", default=5
 )
 EXECUTIONS_RETENTION_DAYS = env.int("EXECUTIONS_RETENTION_DAYS", default=30)
+
+# Analytics events: monthly partitions of analytics_event are created this many months
+# ahead of the current one; whole partitions older than ANALYTICS_EVENT_RETENTION_DAYS are
+# dropped, and the hourly counts / daily active people past their own retention deleted
+# (0: kept forever). docs/analytics.md, "Partitions and retention".
+ANALYTICS_EVENT_PARTITIONS_AHEAD = env.int("ANALYTICS_EVENT_PARTITIONS_AHEAD", default=3)
+ANALYTICS_EVENT_RETENTION_DAYS = env.int("ANALYTICS_EVENT_RETENTION_DAYS", default=0)
+ANALYTICS_HOURLY_COUNTS_RETENTION_DAYS = env.int(
+    "ANALYTICS_HOURLY_COUNTS_RETENTION_DAYS", default=0
+)
+ANALYTICS_DAILY_ACTIVE_PEOPLE_RETENTION_DAYS = env.int(
+    "ANALYTICS_DAILY_ACTIVE_PEOPLE_RETENTION_DAYS", default=0
+)
 # Refuse http_request nodes to loopback/private addresses (the platform's own services).
 EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS = env.bool(
     "EXECUTIONS_HTTP_BLOCK_PRIVATE_NETWORKS", default=True
