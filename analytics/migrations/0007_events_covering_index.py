@@ -1,4 +1,5 @@
-"""The (workspace, type, time) event index carries the person: analyses scan it index-only.
+"""Read-path indexes: the (workspace, type, time) event index carries the person (analyses
+scan it index-only), and each person's active days in order (the WAU/MAU series).
 
 Built concurrently (no write lock for the build on a large table), before the index it
 replaces is dropped, so the queries that used the old one always have an index. Reversible:
@@ -7,6 +8,7 @@ backwards builds the old index again and drops the covering one.
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
+from django.db.models.functions import Collate
 
 
 class Migration(migrations.Migration):
@@ -26,4 +28,13 @@ class Migration(migrations.Migration):
             ),
         ),
         RemoveIndexConcurrently(model_name="event", name="events_ws_type_time"),
+        AddIndexConcurrently(
+            model_name="dailyactiveperson",
+            index=models.Index(
+                models.F("workspace"),
+                Collate(models.F("distinct_id"), "C"),
+                models.F("day"),
+                name="dap_ws_person_day",
+            ),
+        ),
     ]

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Collate
 
 
 class Event(models.Model):
@@ -89,6 +91,13 @@ class DailyActivePerson(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "day", "distinct_id"], name="analytics_dap_uniq"
+            ),
+        ]
+        indexes = [
+            # Each person's days in order, as the WAU/MAU series reads them
+            # (analytics.selectors.metrics), without a sort of the whole range.
+            models.Index(
+                F("workspace"), Collate(F("distinct_id"), "C"), F("day"), name="dap_ws_person_day"
             ),
         ]
 

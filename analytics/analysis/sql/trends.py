@@ -30,7 +30,7 @@ class _Source:
         """Return a subquery of one row per group of ``columns`` of ``labelled``, and people.
 
         Unique people are made distinct per group and person first (a hash aggregate,
-        parallel and spill-free), then counted: count(DISTINCT) would sort every group.
+        parallel-capable), then counted: count(DISTINCT) would sort every group.
         """
         if self.unique:
             return f"SELECT DISTINCT {columns}, distinct_id, 1 AS weight FROM labelled"
