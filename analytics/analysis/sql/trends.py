@@ -26,15 +26,15 @@ class _Source:
     params: list
     unique: bool  # count distinct people, else sum the weights
 
-    def per_group(self, columns: str) -> str:
-        """Return a subquery of one row per group of ``columns`` of ``labelled``, and people.
+    def per_group(self, columns: str, relation: str = "labelled") -> str:
+        """Return a subquery of the rows of ``relation`` to aggregate per group of ``columns``.
 
         Unique people are made distinct per group and person first (a hash aggregate,
         parallel-capable), then counted: count(DISTINCT) would sort every group.
         """
         if self.unique:
-            return f"SELECT DISTINCT {columns}, distinct_id, 1 AS weight FROM labelled"
-        return f"SELECT {columns}, weight FROM labelled"
+            return f"SELECT DISTINCT {columns}, distinct_id, 1 AS weight FROM {relation}"
+        return f"SELECT {columns}, weight FROM {relation}"
 
 
 def _answered_by_rollup(query: TrendsQuery, date_range: DateRange) -> bool:
@@ -109,27 +109,74 @@ def _top_labels(query: TrendsQuery, *, workspace_id: int) -> list[str | None]:
     return labels
 
 
-def _series(query: TrendsQuery, *, workspace_id: int, date_range: DateRange, labels) -> list:
-    source = _source(query, workspace_id=workspace_id, date_range=date_range)
+_LABELLED_SQL = """labelled AS (
+    SELECT CASE WHEN in_top THEN key END AS label, NOT in_top AS is_other, bucket,
+           distinct_id, weight
+    FROM (SELECT *, {in_top} AS in_top FROM scoped) AS marked
+)"""
+
+
+def _series_rows(query: TrendsQuery, source: _Source, labels) -> list[tuple]:
     named = [label for label in labels if label is not None]
-    includes_none = None in labels
-    rows = fetch_all(
+    in_top = "CASE WHEN key IS NULL THEN %s ELSE key = ANY(%s::text[]) END"
+    return fetch_all(
         f"""
-        WITH scoped AS ({source.sql}), labelled AS (
-            SELECT CASE WHEN in_top THEN key END AS label, NOT in_top AS is_other, bucket,
-                   distinct_id, weight
-            FROM (
-                SELECT *, CASE WHEN key IS NULL THEN %s ELSE key = ANY(%s::text[]) END AS in_top
-                FROM scoped
-            ) AS marked
-        )
+        WITH scoped AS ({source.sql}), {_LABELLED_SQL.format(in_top=in_top)}
         SELECT label, is_other, bucket, sum(weight)::bigint
         FROM ({source.per_group("label, is_other, bucket")}) AS grouped
         GROUP BY 1, 2, 3
         """,
-        [*source.params, includes_none, named],
+        [*source.params, None in labels, named],
         nested_loops=False,
     )
+
+
+def _ranked_series_rows(query: TrendsQuery, source: _Source) -> tuple[list, list[tuple]]:
+    """Rank the breakdown values and count the series in one statement: one scan of events.
+
+    The scan is grouped by (value, bucket, person) once (materialized); the ranking and the
+    series are both aggregates of that, so the events are read once, not once per part.
+    """
+    in_top = (
+        "CASE WHEN key IS NULL THEN EXISTS (SELECT 1 FROM top WHERE top.key IS NULL) "
+        "ELSE key IN (SELECT top.key FROM top WHERE top.key IS NOT NULL) END"
+    )
+    rows = fetch_all(
+        f"""
+        WITH scoped AS MATERIALIZED (
+            SELECT key, bucket, distinct_id, sum(weight)::bigint AS weight
+            FROM ({source.sql}) AS events GROUP BY 1, 2, 3
+        ), top AS (
+            -- COLLATE "C" orders ties by code point, whatever the database's locale.
+            SELECT key, row_number() OVER (
+                       ORDER BY total DESC, coalesce(key, %s) COLLATE "C") AS rank
+            FROM (
+                SELECT key, sum(weight)::bigint AS total
+                FROM ({source.per_group("key", "scoped")}) AS per_person
+                GROUP BY key
+            ) AS totals
+            ORDER BY rank
+            LIMIT %s
+        ), {_LABELLED_SQL.format(in_top=in_top)}
+        SELECT 0 AS part, key, NULL::boolean, NULL::timestamp, rank FROM top
+        UNION ALL
+        SELECT 1, label, is_other, bucket, sum(weight)::bigint
+        FROM ({source.per_group("label, is_other, bucket")}) AS grouped
+        GROUP BY 2, 3, 4
+        """,
+        [*source.params, NONE_LABEL, query.breakdown_limit],
+        nested_loops=False,
+    )
+    ranked = sorted((rank, key) for part, key, _, _, rank in rows if part == 0)
+    labels = [key for _, key in ranked]
+    if query.breakdown == "event_type":
+        # Requested types with no events at all rank last, by name.
+        unseen = sorted(set(query.events) - set(labels))
+        labels.extend(unseen[: query.breakdown_limit - len(labels)])
+    return labels, [row[1:] for row in rows if row[0] == 1]
+
+
+def _series(query: TrendsQuery, *, date_range: DateRange, labels, rows) -> list:
     values = {}
     has_other = False
     for key, is_other, bucket, value in rows:
@@ -152,18 +199,18 @@ def _series(query: TrendsQuery, *, workspace_id: int, date_range: DateRange, lab
 
 
 def trends(query: TrendsQuery, *, workspace_id: int) -> dict:
-    """Compute a trends query: one ranking query (with a breakdown) and one per period."""
-    labels = _top_labels(query, workspace_id=workspace_id)
-    payload = {
-        "series": _series(
-            query, workspace_id=workspace_id, date_range=query.date_range, labels=labels
-        )
-    }
+    """Compute a trends query: one statement per period (the first also ranks a breakdown)."""
+    source = _source(query, workspace_id=workspace_id, date_range=query.date_range)
+    if query.breakdown is not None and not _answered_by_rollup(query, query.date_range):
+        labels, rows = _ranked_series_rows(query, source)
+    else:
+        labels = _top_labels(query, workspace_id=workspace_id)
+        rows = _series_rows(query, source, labels)
+    payload = {"series": _series(query, date_range=query.date_range, labels=labels, rows=rows)}
     if query.compare:
-        payload["previous"] = _series(
-            query,
-            workspace_id=workspace_id,
-            date_range=query.date_range.previous(),
-            labels=labels,
+        previous = query.date_range.previous()
+        rows = _series_rows(
+            query, _source(query, workspace_id=workspace_id, date_range=previous), labels
         )
+        payload["previous"] = _series(query, date_range=previous, labels=labels, rows=rows)
     return payload
