@@ -9,31 +9,27 @@ from analytics.analysis.sql.common import EVENTS_TABLE, fetch_all, scope_sql
 
 def ab_test(query: AbTestQuery, *, workspace_id: int) -> dict:
     """Assign each person the variant of their first exposure; count goals in the window."""
-    exposure_where, exposure_params = scope_sql(
+    where, params = scope_sql(
         workspace_id=workspace_id,
         date_range=query.date_range,
-        event_types=[query.exposure_event],
+        event_types=sorted({query.exposure_event, query.goal_event}),
         filters=query.filters,
     )
-    goal_where, goal_params = scope_sql(
-        workspace_id=workspace_id,
-        date_range=query.date_range,
-        event_types=[query.goal_event],
-        filters=query.filters,
-    )
-    # Two scans, one per event type: only the exposures need their properties (and id, the
-    # tie-break), the goals are read index-only. One hash join on the person.
     rows = fetch_all(
         f"""
-        WITH exposures AS (
+        WITH scoped AS MATERIALIZED (
+            SELECT id, distinct_id, event_type, properties, created_at
+            FROM {EVENTS_TABLE} WHERE {where}
+        ), exposures AS (
             SELECT DISTINCT ON (distinct_id)
                    distinct_id, created_at AS exposed_at, properties ->> %s AS variant
-            FROM {EVENTS_TABLE}
-            WHERE {exposure_where} AND properties ->> %s IS NOT NULL
+            FROM scoped
+            WHERE event_type = %s AND properties ->> %s IS NOT NULL
             ORDER BY distinct_id, created_at, id
         ), goals AS (
-            SELECT distinct_id, created_at FROM {EVENTS_TABLE} WHERE {goal_where}
+            SELECT distinct_id, created_at FROM scoped WHERE event_type = %s
         ), per_person AS (
+            -- A hash join on the person, not a correlated lookup per exposure.
             SELECT x.variant, bool_or(g.created_at IS NOT NULL) AS converted
             FROM exposures AS x
             LEFT JOIN goals AS g
@@ -47,10 +43,11 @@ def ab_test(query: AbTestQuery, *, workspace_id: int) -> dict:
         GROUP BY variant
         """,
         [
+            *params,
             query.variant_property,
-            *exposure_params,
+            query.exposure_event,
             query.variant_property,
-            *goal_params,
+            query.goal_event,
             query.window_seconds,
         ],
         nested_loops=False,
