@@ -116,7 +116,7 @@ _LABELLED_SQL = """labelled AS (
 )"""
 
 
-def _series_rows(query: TrendsQuery, source: _Source, labels) -> list[tuple]:
+def _series_rows(source: _Source, labels) -> list[tuple]:
     named = [label for label in labels if label is not None]
     in_top = "CASE WHEN key IS NULL THEN %s ELSE key = ANY(%s::text[]) END"
     return fetch_all(
@@ -205,12 +205,10 @@ def trends(query: TrendsQuery, *, workspace_id: int) -> dict:
         labels, rows = _ranked_series_rows(query, source)
     else:
         labels = _top_labels(query, workspace_id=workspace_id)
-        rows = _series_rows(query, source, labels)
+        rows = _series_rows(source, labels)
     payload = {"series": _series(query, date_range=query.date_range, labels=labels, rows=rows)}
     if query.compare:
         previous = query.date_range.previous()
-        rows = _series_rows(
-            query, _source(query, workspace_id=workspace_id, date_range=previous), labels
-        )
+        rows = _series_rows(_source(query, workspace_id=workspace_id, date_range=previous), labels)
         payload["previous"] = _series(query, date_range=previous, labels=labels, rows=rows)
     return payload
