@@ -50,6 +50,7 @@ def ab_test(query: AbTestQuery, *, workspace_id: int) -> dict:
             query.goal_event,
             query.window_seconds,
         ],
+        nested_loops=False,
     )
     counts = {variant: (exposures, conversions) for variant, exposures, conversions in rows}
     return results.ab_test_result(query, counts)

@@ -63,13 +63,32 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
-# Analyses sort and hash millions of rows; the server default (4 MB) spills them to disk.
-ANALYSIS_WORK_MEM = "64MB"
+# The settings of an analysis statement's transaction, set in one round trip:
+# - work_mem: analyses sort and hash millions of rows; the server default (4 MB) spills them;
+# - jit off: compiling the expressions of a statement over millions of rows costs more
+#   (hundreds of milliseconds per statement) than it saves on these plans;
+# - enable_nestloop and enable_mergejoin off (``nested_loops=False``, every analysis of
+#   analytics/analysis/sql): their joins are all on the person, and a nested loop is only
+#   chosen there when the planner underestimates an input, e.g. a workspace loaded since
+#   the last ANALYZE; it then goes people x events (a funnel ran for more than 9 minutes).
+#   A merge join sorts both sides by the person, in the database's collation (slow: 100k
+#   rows took 0.45 s where hashing them took 0.04 s). Hash joins stay near-linear whatever
+#   the statistics say. The insights keep nested loops: their join of a few hours with an
+#   index range scan each is the good plan.
+ANALYSIS_SETTINGS = {"work_mem": "64MB", "jit": "off"}
 
 
-def fetch_all(sql: str, params: Sequence) -> list[tuple]:
-    """Run one analysis statement with a larger ``work_mem`` for its own transaction only."""
+def _settings_sql(*, nested_loops: bool) -> str:
+    hash_joins = {"enable_nestloop": "off", "enable_mergejoin": "off"}
+    settings = {**ANALYSIS_SETTINGS, **({} if nested_loops else hash_joins)}
+    return "SELECT " + ", ".join(
+        f"set_config('{name}', '{value}', true)" for name, value in settings.items()
+    )
+
+
+def fetch_all(sql: str, params: Sequence, *, nested_loops: bool = True) -> list[tuple]:
+    """Run one statement with ``ANALYSIS_SETTINGS`` for its own transaction only."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{ANALYSIS_WORK_MEM}'")
+        cursor.execute(_settings_sql(nested_loops=nested_loops))
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -1,9 +1,12 @@
 """Funnels in PostgreSQL: one statement with a CTE per step.
 
-Step 1 is each person's first matching event (``DISTINCT ON``); step k is the earliest
+Step 1 is each person's first matching event (``DISTINCT ON`` with a breakdown, else the
+minimum time); step k is the earliest
 matching event strictly after the person's step k-1 event and no later than their step 1
 event plus the window. Taking the earliest is what lets the most people through: any later
-choice only shrinks the time left for the following steps.
+choice only shrinks the time left for the following steps. Every join is a hash join on
+the person (``fetch_all(nested_loops=False)``), each step's input at most one row per
+person: the cost is linear in the scoped events whatever the planner's estimates.
 """
 
 from __future__ import annotations
@@ -20,29 +23,42 @@ def _statement(query: FunnelsQuery, *, workspace_id: int) -> tuple[str, list]:
         event_types=sorted({step.event_type for step in query.steps}),
         filters=query.filters,
     )
+    first = query.steps[0]
+    with_properties = bool(query.breakdown) or any(step.filters for step in query.steps)
+    # Only the columns the steps read: without properties the scan is index-only (the
+    # covering index on type and time carries the person).
+    columns = "distinct_id, event_type, created_at"
+    if with_properties:
+        columns += ", properties, id"
     ctes = [
         f"""scoped AS MATERIALIZED (
-            SELECT id, distinct_id, event_type, properties, created_at
-            FROM {EVENTS_TABLE} WHERE {where}
+            SELECT {columns} FROM {EVENTS_TABLE} WHERE {where}
         )"""
     ]
-    first = query.steps[0]
     step_filter, step_params = filters_sql(first.filters)
     if query.breakdown:
-        breakdown_sql = "properties ->> %s"
+        # The breakdown value is the first step event's: one row per person, in time order.
         params.append(query.breakdown)
+        ctes.append(
+            f"""step_0 AS (
+                SELECT DISTINCT ON (distinct_id)
+                       distinct_id, properties ->> %s AS breakdown, created_at AS started_at,
+                       created_at AS reached_at, NULL::float8 AS seconds
+                FROM scoped
+                WHERE event_type = %s AND {step_filter}
+                ORDER BY distinct_id, created_at, id
+            )"""
+        )
     else:
-        breakdown_sql = "NULL::text"
-    ctes.append(
-        f"""step_0 AS (
-            SELECT DISTINCT ON (distinct_id)
-                   distinct_id, {breakdown_sql} AS breakdown, created_at AS started_at,
-                   created_at AS reached_at, NULL::float8 AS seconds
-            FROM scoped
-            WHERE event_type = %s AND {step_filter}
-            ORDER BY distinct_id, created_at, id
-        )"""
-    )
+        ctes.append(
+            f"""step_0 AS (
+                SELECT distinct_id, NULL::text AS breakdown, min(created_at) AS started_at,
+                       min(created_at) AS reached_at, NULL::float8 AS seconds
+                FROM scoped
+                WHERE event_type = %s AND {step_filter}
+                GROUP BY distinct_id
+            )"""
+        )
     params.extend([first.event_type, *step_params])
     for index, step in enumerate(query.steps[1:], start=1):
         step_filter, step_params = filters_sql(step.filters, column="e.properties")
@@ -76,7 +92,7 @@ def funnels(query: FunnelsQuery, *, workspace_id: int) -> dict:
     step_count = len(query.steps)
     totals = ([0] * step_count, [None] * step_count)
     groups: dict[str | None, tuple[list, list]] = {}
-    for step, is_total, breakdown, count, median in fetch_all(sql, params):
+    for step, is_total, breakdown, count, median in fetch_all(sql, params, nested_loops=False):
         if is_total:
             target = totals
         else:
