@@ -44,6 +44,15 @@ return 0
 """
 
 
+# (leading before, leading now) -> the log event; the first look has None before.
+_TRANSITIONS = {
+    (None, True): "beat_leader_acquired",
+    (False, True): "beat_leader_acquired",
+    (None, False): "beat_standby",
+    (True, False): "beat_leader_lost",
+}
+
+
 class BeatLeadership:
     """Whether this beat is the one that sends the schedule (see the module's docstring)."""
 
@@ -72,14 +81,7 @@ class BeatLeadership:
         self._redis_failing = False
         previous, self.leading = self.leading, held
         if held != previous:
-            event = (
-                "beat_leader_acquired"
-                if held
-                else "beat_leader_lost"
-                if previous
-                else "beat_standby"
-            )
-            logger.info("%s owner=%s", event, self.owner)
+            logger.info("%s owner=%s", _TRANSITIONS[(previous, held)], self.owner)
         return held
 
     def release(self) -> None:

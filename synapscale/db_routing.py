@@ -7,12 +7,12 @@ queries) declare that a few seconds of replication lag do not matter to them. Ev
 other read stays on the primary, so an object a client just created is always found.
 
 Read-your-writes: once a request or a task has written through the ORM (the router sees
-every write), its later reads go to the primary even inside ``lag_tolerant_reads()``, so
-a report run that has just stored rows, or a request that just ingested events and then
-asks for a metric, never reads a replica that has not caught up. ``routing_scope()``
-starts each request (``ReplicaRoutingMiddleware``) and each Celery task (config/celery_app.py)
-with a clean slate; ``primary_pin()`` pins the rest of one explicitly (for a write made with raw
-SQL, which the router does not see).
+every write), its later reads go to the primary even inside ``lag_tolerant_reads()``: a
+request or task never reads a replica that may not have its own writes yet.
+``routing_scope()`` starts each request (``ReplicaRoutingMiddleware``) and
+``scope_begin()`` each Celery task (config/celery_app.py) with a clean slate;
+``primary_pin()`` pins the rest of one explicitly (after a write made with raw SQL, which
+the router does not see).
 """
 
 from __future__ import annotations

@@ -34,10 +34,10 @@ class MonitoredDatabaseScheduler(DatabaseScheduler):
 
     def apply_entry(self, entry, producer=None):
         super().apply_entry(entry, producer=producer)
+        schedule_marks.entry_sent_record(entry.name)
         # Written now, not at the next periodic sync (minutes away): a beat that takes over
         # reads when each entry last ran.
         self.sync()
-        schedule_marks.entry_sent_record(entry.name)
 
     def close(self):
         super().close()
