@@ -83,8 +83,23 @@ class CeleryProcess:
         self.process.wait(timeout=30)
 
 
+def beat_lock_clear() -> None:
+    """Drop the beat lock (synapscale/beat_lock.py), whoever holds it."""
+    from django_redis import get_redis_connection
+
+    from synapscale.beat_lock import LOCK_KEY
+
+    get_redis_connection("default").delete(LOCK_KEY)
+
+
 def start_celery(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> CeleryProcess:
-    """Start ``celery -A config <argv>`` in its own process group, logging to ``log_dir``."""
+    """Start ``celery -A config <argv>`` in its own process group, logging to ``log_dir``.
+
+    A beat starts with the beat lock free: one an earlier test's SIGKILLed beat left would
+    keep it a standby, sending nothing, until the lock expired.
+    """
+    if argv[0] == "beat":
+        beat_lock_clear()
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings.queues import WORKLOAD_QUEUES
 from tests.celery_processes import CeleryProcess, start_celery
 from tests.monitoring.scraping import free_port
 
@@ -45,7 +46,9 @@ def start_metrics_worker(transactional_db, tmp_path):
                 "--pool=prefork",
                 f"--concurrency={concurrency}",
                 f"--max-tasks-per-child={max_tasks_per_child}",
-                "--queues=default,high",
+                # Every workload's: beat's periodic jobs (on `analytics` and `maintenance`
+                # too) are what the schedule-success gauges need.
+                f"--queues={','.join(WORKLOAD_QUEUES)}",
                 f"--hostname=metrics{len(started)}@test",
                 "--include=tests.monitoring.worker_tasks",
                 "--without-gossip",

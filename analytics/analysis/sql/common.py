@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 
 from analytics.analysis.specs import DateRange, PropertyFilter
 from analytics.models import Event
@@ -87,8 +87,13 @@ def _settings_sql(*, nested_loops: bool) -> str:
 
 
 def fetch_all(sql: str, params: Sequence, *, nested_loops: bool = True) -> list[tuple]:
-    """Run one statement with ``ANALYSIS_SETTINGS`` for its own transaction only."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    """Run one statement with ``ANALYSIS_SETTINGS`` for its own transaction only.
+
+    On the database the router gives events' reads: the replica inside the analyses'
+    ``lag_tolerant_reads()``.
+    """
+    using = router.db_for_read(Event)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute(_settings_sql(nested_loops=nested_loops))
         cursor.execute(sql, params)
         return cursor.fetchall()
