@@ -4,7 +4,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, worker_init, worker_shutting_down
+from celery.signals import task_postrun, task_prerun, worker_init, worker_shutting_down
 from kombu import Queue
 
 from synapscale.monitoring import celery_metrics
@@ -17,6 +17,18 @@ app.conf.task_queues = (Queue("default"), Queue("high"))
 app.autodiscover_tasks()
 # Task counters, durations, time in queue, and the worker's metrics endpoint.
 celery_metrics.connect()
+
+
+@task_prerun.connect
+def _begin_routing_scope(**kwargs):
+    """Start each task as one that has written nothing: its reads may use the replica.
+
+    A worker thread runs task after task; what one task wrote must not pin the next one's
+    reads to the primary, nor a lag-tolerant block leak into it (synapscale/db_routing.py).
+    """
+    from synapscale.db_routing import scope_begin
+
+    scope_begin()
 
 
 @task_postrun.connect

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 
 from synapscale.api.exceptions import ApplicationError
 from synapscale.quotas import quota_slot
@@ -42,9 +42,15 @@ def is_query_canceled(exc: BaseException) -> bool:
 
 @contextmanager
 def query_budget(
-    kind: str, *, workspace_id: int | None = None, timeout_ms: int | None = None
+    kind: str,
+    *,
+    workspace_id: int | None = None,
+    timeout_ms: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> Iterator[None]:
     """Run the block's statements under the budget of ``kind``, in one transaction.
+
+    ``using`` is the database the block reads (the replica for reads that may lag).
 
     With ``workspace_id`` the block also holds one of the workspace's
     ``analysis_queries_running`` places (429 when all are taken). A canceled statement
@@ -60,10 +66,11 @@ def query_budget(
         if workspace_id is not None
         else nullcontext()
     )
+    connection = connections[using]
     nested = connection.in_atomic_block
     with place:
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=using):
                 with connection.cursor() as cursor:
                     cursor.execute(
                         "SELECT current_setting('statement_timeout'), "

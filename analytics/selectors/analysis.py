@@ -11,6 +11,7 @@ from analytics.analysis.sql.funnels import funnels
 from analytics.analysis.sql.retention import retention
 from analytics.analysis.sql.trends import trends
 from synapscale.cache import CachedResult, Policy, cached_read
+from synapscale.db_routing import lag_tolerant_reads
 from synapscale.query_budget import query_budget
 
 CACHE_NAMESPACE = "analytics.analysis"
@@ -35,8 +36,12 @@ def analysis_compute(*, kind: str, data, workspace_id: int) -> dict:
 
 
 def _compute_budgeted(kind: str, query, workspace_id: int) -> dict:
-    # Under the analysis budget, holding one of the workspace's places for running queries.
-    with query_budget("analysis", workspace_id=workspace_id):
+    # Under the analysis budget, holding one of the workspace's places for running queries;
+    # on the replica when there is one (an analysis of a few seconds ago is as good).
+    with (
+        lag_tolerant_reads() as using,
+        query_budget("analysis", workspace_id=workspace_id, using=using),
+    ):
         return COMPUTATIONS[kind](query, workspace_id=workspace_id)
 
 

@@ -21,6 +21,7 @@ from analytics.selectors.metrics import (
 )
 from analytics.selectors.queries import query_run
 from synapscale.cache import CachedResult, Policy, cached_read
+from synapscale.db_routing import lag_tolerant_reads
 from synapscale.query_budget import QueryTimeout, query_budget
 
 logger = logging.getLogger(__name__)
@@ -137,7 +138,11 @@ def _query_data(
 
 
 def _query_run_budgeted(spec, workspace_id: int, date_range) -> dict:
-    with query_budget("widget", workspace_id=workspace_id):
+    # A widget's numbers are cached for minutes: they may come from the replica.
+    with (
+        lag_tolerant_reads() as using,
+        query_budget("widget", workspace_id=workspace_id, using=using),
+    ):
         return query_run(spec=spec, workspace_id=workspace_id, date_range=date_range)
 
 

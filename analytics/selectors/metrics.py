@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
@@ -27,6 +27,7 @@ from analytics.models import (
 from executions.choices import ExecutionStatus
 from executions.models import Execution, Workflow
 from synapscale.cache import CachedResult, Policy, cached_read
+from synapscale.db_routing import lag_tolerant_reads
 from synapscale.models import Workspace
 from synapscale.query_budget import query_budget
 from templates_app.models import TemplateInstall
@@ -189,7 +190,8 @@ ORDER BY r.day
 
 def active_people_series(*, workspace_id: int, date_from: date, date_to: date) -> list[dict]:
     """Return DAU, WAU (7 days) and MAU (30 days) for each day of the range."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    using = router.db_for_read(DailyActivePerson)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         # One sort of the range's person-days; enough memory keeps it off disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
@@ -294,7 +296,11 @@ BUSINESS_NAMESPACE = "analytics.metrics.business"
 
 
 def _budgeted(compute, *, workspace_id: int, **kwargs) -> dict:
-    with query_budget("metrics", workspace_id=workspace_id):
+    # Metrics are cached for a minute or more anyway: the replica's lag does not matter.
+    with (
+        lag_tolerant_reads() as using,
+        query_budget("metrics", workspace_id=workspace_id, using=using),
+    ):
         return compute(workspace_id=workspace_id, **kwargs)
 
 

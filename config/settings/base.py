@@ -21,6 +21,8 @@ PORT = env.int("PORT", default=8000)
 
 # Service URLs; local and test settings fall back to embedded servers when these are empty.
 DATABASE_URL = env.str("DATABASE_URL", default="")
+# A PostgreSQL streaming standby for the reads that may lag (synapscale/db_routing.py).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "synapscale.monitoring.web.RouteMetricsMiddleware",
     "synapscale.logging.RequestIdMiddleware",
+    # Before anything that reads the database: what the request writes pins its reads.
+    "synapscale.db_routing.ReplicaRoutingMiddleware",
     # Lets services' audit events carry the client address, user agent and token.
     "synapscale.audit_context.AuditContextMiddleware",
     "synapscale.api.errors.ApiNotFoundMiddleware",

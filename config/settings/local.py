@@ -21,6 +21,7 @@ globals().update(
         database_url=_database_url,
         redis_url=_redis_url,
         broker_url=env.str("CELERY_BROKER_URL", default=""),
+        replica_url=env.str("DATABASE_REPLICA_URL", default=""),
     )
 )
 SEED_DEMO_ALLOWED = True

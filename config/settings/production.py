@@ -35,6 +35,7 @@ globals().update(
         database_url=_required["DATABASE_URL"],
         redis_url=_required["REDIS_URL"],
         broker_url=_required["CELERY_BROKER_URL"],
+        replica_url=env.str("DATABASE_REPLICA_URL", default=""),
     )
 )
 SERVICES_EMBEDDED = {"database": False, "redis": False}

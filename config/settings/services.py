@@ -6,6 +6,8 @@ from urllib.parse import unquote, urlparse
 
 import environ
 
+from synapscale.db_routing import REPLICA, ROUTER
+
 
 def _celery_redis_url(redis_url: str) -> str:
     """Translate a redis-py URL into the form kombu expects (sockets are spelt differently)."""
@@ -16,8 +18,7 @@ def _celery_redis_url(redis_url: str) -> str:
     return redis_url
 
 
-def service_settings(*, database_url: str, redis_url: str, broker_url: str = "") -> dict:
-    """Return DATABASES, CACHES and Celery's URLs for the given service URLs."""
+def _database(database_url: str) -> dict:
     database = environ.Env.db_url_config(database_url)
     # A unix-socket directory arrives percent-encoded in the host part of the URL.
     database["HOST"] = unquote(database.get("HOST") or "")
@@ -29,9 +30,24 @@ def service_settings(*, database_url: str, redis_url: str, broker_url: str = "")
     # server that is down refuses at once).
     database["OPTIONS"] = {"connect_timeout": 2, **database.get("OPTIONS", {})}
     database["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    return database
+
+
+def service_settings(
+    *, database_url: str, redis_url: str, broker_url: str = "", replica_url: str = ""
+) -> dict:
+    """Return DATABASES (and their router), CACHES and Celery's URLs for the service URLs.
+
+    With ``replica_url`` (a PostgreSQL streaming standby) ``DATABASES["replica"]`` serves the
+    reads that may lag (synapscale/db_routing.py).
+    """
+    databases = {"default": _database(database_url)}
+    if replica_url:
+        databases[REPLICA] = _database(replica_url)
     celery_redis = _celery_redis_url(redis_url)
     return {
-        "DATABASES": {"default": database},
+        "DATABASES": databases,
+        "DATABASE_ROUTERS": [ROUTER] if replica_url else [],
         "REDIS_URL": redis_url,
         "CACHES": {
             "default": {

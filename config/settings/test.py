@@ -25,12 +25,23 @@ globals().update(
         broker_url=env.str("CELERY_BROKER_URL", default=""),
     )
 )
+# The read replica's stand-in: a second database on the same server that nothing replicates
+# into, so a test can tell which database a read went to (tests/synapscale/
+# test_replica_routing.py). Its test database gets the tables straight from the models. The
+# router stays off unless a test turns it on: every other test reads what it just wrote.
+DATABASES["replica"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "NAME": f"{DATABASES['default']['NAME']}_replica",  # noqa: F405
+    "TEST": {"NAME": f"test_{DATABASES['default']['NAME']}_replica", "MIGRATE": False},  # noqa: F405
+}
+DATABASE_ROUTERS = []
 SEED_DEMO_ALLOWED = True
 # A key of this checkout's own under .data/ when none is given (never in production).
 CREDENTIALS_ENCRYPTION_KEYS = CREDENTIALS_ENCRYPTION_KEYS or development_keys(default_data_dir())
 # Close connections after each request/task: worker threads in tests must not keep the test
 # database open past its teardown.
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+for _database in DATABASES.values():  # noqa: F405
+    _database["CONN_MAX_AGE"] = 0
 # Every test shares 127.0.0.1: limits are high unless a test lowers one (settings fixture).
 RATE_LIMITS = {group: {**policy, "rate": "100000/m"} for group, policy in RATE_LIMITS.items()}  # noqa: F405
 RATE_LIMIT_WARNING_INTERVAL_SECONDS = 0  # tests that stop Redis look for the warning

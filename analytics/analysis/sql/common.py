@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 
 from analytics.analysis.specs import DateRange, PropertyFilter
 from analytics.models import Event
@@ -68,8 +68,13 @@ ANALYSIS_WORK_MEM = "64MB"
 
 
 def fetch_all(sql: str, params: Sequence) -> list[tuple]:
-    """Run one analysis statement with a larger ``work_mem`` for its own transaction only."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    """Run one analysis statement with a larger ``work_mem`` for its own transaction only.
+
+    On the database the router gives events' reads: the replica inside the analyses'
+    ``lag_tolerant_reads()``.
+    """
+    using = router.db_for_read(Event)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{ANALYSIS_WORK_MEM}'")
         cursor.execute(sql, params)
         return cursor.fetchall()
