@@ -137,9 +137,14 @@ def first_success_after(recorder, moment: float) -> float | None:
     return min(times) - moment if times else None
 
 
-def last_failure_between(recorder, start: float, end: float) -> tuple[int, float]:
-    failures = [s for s in recorder.samples if start <= s.at < end and not 200 <= s.status < 300]
-    return len(failures), (max(s.at for s in failures) - start if failures else 0.0)
+def failures_answered_between(recorder, start: float, end: float) -> tuple[int, float]:
+    """Failed answers sent after start and answered before end; the last one's delay."""
+    failures = [
+        s
+        for s in recorder.samples
+        if s.at >= start and s.at + s.seconds < end and not 200 <= s.status < 300
+    ]
+    return len(failures), (max(s.at + s.seconds for s in failures) - start if failures else 0.0)
 
 
 def audit(state: State, books: Books) -> dict:
@@ -242,7 +247,7 @@ def command_chaos(state: State, args: argparse.Namespace) -> None:
     print(f"  load over at {time.monotonic() - begin:.1f}s; draining", flush=True)
     wait_for_drain(state, books, args.drain_seconds)
 
-    failures, last = last_failure_between(recorder, web_killed, failover_at)
+    failures, last = failures_answered_between(recorder, web_killed, failover_at)
     recovery["worker kill: in-flight executions all finished after (s)"] = round(
         watcher_result.get("seconds", float("nan")), 1
     )

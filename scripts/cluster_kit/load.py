@@ -18,7 +18,7 @@ WORKER_CONCURRENCY = 2  # services.start_worker's --concurrency
 
 
 def mixed_load(account: traffic.Account, *, seconds: float, clients: int) -> traffic.Recorder:
-    """Each client cycles run, events, webhook, read until the deadline."""
+    """Each client cycles run, events, webhook, read, metrics until the deadline."""
     recorder = traffic.Recorder()
     deadline = time.monotonic() + seconds
     actions = (
@@ -26,6 +26,7 @@ def mixed_load(account: traffic.Account, *, seconds: float, clients: int) -> tra
         lambda c: traffic.send_events(c, recorder, account, traffic.new_events()),
         lambda c: traffic.call_webhook(c, recorder, account),
         lambda c: traffic.read_workflows(c, recorder, account),
+        lambda c: traffic.read_metrics(c, recorder, account),
     )
 
     def client_loop(offset: int) -> None:

@@ -175,5 +175,12 @@ def read_workflows(client, recorder: Recorder, account: Account):
     )
 
 
+def read_metrics(client, recorder: Recorder, account: Account):
+    # Analytics reads go to the standby (DATABASE_REPLICA_URL) when the cache misses.
+    return recorder.send(
+        client, "metrics", "GET", f"{API}/analytics/metrics/realtime/", headers=account.headers
+    )
+
+
 def ok(response) -> bool:
     return response is not None and 200 <= response.status_code < 300
