@@ -252,6 +252,8 @@ def command_chaos(state: State, args: argparse.Namespace) -> None:
         watcher_result.get("seconds", float("nan")), 1
     )
     recovery["web kill: failed answers, last one after (s)"] = (failures, round(last, 1))
+    failed, _ = failures_answered_between(recorder, failover_at, time.monotonic())
+    recovery["failover: failed answers (each retried until a 2xx)"] = failed
     first = first_success_after(recorder, failover_at)
     recovery["failover: first 2xx after the primary stopped (s)"] = (
         round(first, 1) if first is not None else None

@@ -105,25 +105,31 @@ def submit_runs(account: traffic.Account, keys: list[str], clients: int) -> int:
         return sum(pool.map(submit, chunks))
 
 
-def drain_seconds(state: State, prefix: str, expected: int, *, timeout: float) -> float:
-    """Wait until `expected` executions keyed `prefix*` finished; seconds from the first
-    start to the last finish."""
-    finished = "('succeeded','failed','cancelled','timed_out')"
-    query = (
-        f"SELECT count(*) FILTER (WHERE status IN {finished}), "
-        "extract(epoch FROM max(finished_at) - min(started_at)) FROM executions_execution "
-        f"WHERE idempotency_key LIKE '{prefix}%'"
-    )
+FINISHED = "('succeeded','failed','cancelled','timed_out')"
+
+
+def drain_seconds(
+    state: State, prefix: str, expected: int, *, timeout: float, unfinished: bool = False
+) -> float:
+    """Wait until `expected` executions keyed `prefix*` finished and return the seconds from
+    their first start to their last finish; with unfinished, wait until no execution at all
+    is left unfinished and return how long that took."""
+    if unfinished:
+        query = f"SELECT count(*), 0 FROM executions_execution WHERE status NOT IN {FINISHED}"
+    else:
+        query = (
+            f"SELECT count(*) FILTER (WHERE status IN {FINISHED}), "
+            "extract(epoch FROM max(finished_at) - min(started_at)) FROM executions_execution "
+            f"WHERE idempotency_key LIKE '{prefix}%'"
+        )
     rows: list = []
 
     def done() -> bool:
         rows[:] = services.sql(state, state["primary"], query)
-        return rows[0][0] >= expected
+        return rows[0][0] == 0 if unfinished else rows[0][0] >= expected
 
-    wait_until(
-        done, timeout=timeout, what=f"{expected} executions {prefix}* finished", interval=0.5
-    )
-    return float(rows[0][1])
+    took = wait_until(done, timeout=timeout, what="executions finished", interval=0.5)
+    return took if unfinished else float(rows[0][1])
 
 
 def measure_scaling(state: State, account: traffic.Account, args: argparse.Namespace) -> dict:
@@ -156,6 +162,9 @@ def command_load(state: State, args: argparse.Namespace) -> None:
     )
     recorder = mixed_load(account, seconds=args.seconds, clients=args.clients)
     print_samples(recorder, args.seconds)
+    # The scaling steps start from empty queues: the load's runs and webhooks finish first.
+    drained = drain_seconds(state, "", 0, timeout=300, unfinished=True)
+    print(f"the load's executions all finished {drained:.1f}s after it ended", flush=True)
     if args.skip_scaling:
         return
     print(

@@ -141,8 +141,9 @@ def postgres_conf() -> str:
             "max_replication_slots = 5",
             "wal_keep_size = 256MB",
             "hot_standby = on",
-            # Readers on the standby may lag; a conflict with replay cancels no analytics read
-            # for up to 30 s.
+            # Analytics reads on the standby: the primary keeps the rows they still see, and
+            # replay waits up to 30 s before it cancels one that conflicts.
+            "hot_standby_feedback = on",
             "max_standby_streaming_delay = 30s",
             "",
         ]
