@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# The queues a worker consumes (docs/operations.md, "Queues and workers"): all four by
+# default; `make worker QUEUES=analytics AUTOSCALE=8,2` runs an analytics-only worker whose
+# pool grows to 8 processes under load and shrinks back to 2.
+QUEUES ?= default,high,analytics,maintenance
+AUTOSCALE ?=
 
 .PHONY: run test test-rabbitmq install lint monitoring-check worker beat migrate seed clean-data
 
@@ -28,12 +33,12 @@ seed: migrate
 run: seed
 	@echo "SynapScale on http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A config worker --loglevel=INFO --queues=default,high --concurrency=2 & \
+	$(BIN)/celery -A config worker --loglevel=INFO --queues=$(QUEUES) --concurrency=2 & \
 	$(BIN)/celery -A config beat --loglevel=INFO & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO --queues=default,high
+	$(BIN)/celery -A config worker --loglevel=INFO --queues=$(QUEUES) $(if $(AUTOSCALE),--autoscale=$(AUTOSCALE))
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO

@@ -5,7 +5,6 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_init, worker_shutting_down
-from kombu import Queue
 
 from synapscale.monitoring import celery_metrics
 
@@ -13,7 +12,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("synapscale")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("default"), Queue("high"))
 app.autodiscover_tasks()
 # Task counters, durations, time in queue, and the worker's metrics endpoint.
 celery_metrics.connect()

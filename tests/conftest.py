@@ -251,7 +251,7 @@ def celery_worker(transactional_db):
         concurrency=2,
         perform_ping_check=False,
         loglevel="WARNING",
-        queues=["default", "high"],
+        queues=[queue.name for queue in app.conf.task_queues],  # every workload's
         shutdown_timeout=30,
     ) as worker:
         yield worker

@@ -234,14 +234,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Jobs whose message may be lost (a broker down at commit time) are sent again by the sweeper
 # once they have been queued this long; every job kind is idempotent (docs/operations.md).
 JOBS_RESEND_AFTER_SECONDS = env.int("JOBS_RESEND_AFTER_SECONDS", default=120)
-CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The database scheduler, leaving its last tick and each sent entry in Redis (monitoring).
+# It sends only while it holds a lock in Redis: a second beat waits as a standby and takes
+# over this many seconds after the leader stopped renewing it (synapscale/beat_lock.py).
 CELERY_BEAT_SCHEDULER = "synapscale.monitoring.beat:MonitoredDatabaseScheduler"
+BEAT_LOCK_SECONDS = env.float("BEAT_LOCK_SECONDS", default=30.0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # With acks_late, a task still running when the broker connection drops is redelivered; stop
 # it rather than let two copies run.
@@ -354,6 +356,9 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # Rate limits, workspace quotas, query budgets and export caps: config/settings/limits.py.
 from .limits import *  # noqa: E402, F403
+
+# Celery's queues (one per workload) and every task's route: config/settings/queues.py.
+from .queues import *  # noqa: E402, F403
 
 # The client address behind proxies: only when REMOTE_ADDR is one of TRUSTED_PROXIES
 # (addresses or networks, e.g. "10.0.0.0/8") is CLIENT_IP_HEADER read, from the right, so

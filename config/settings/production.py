@@ -46,8 +46,28 @@ if not METRICS_PUBLIC:
     METRICS_TOKEN = _require("METRICS_TOKEN")
 
 STATIC_ROOT = BASE_DIR / "staticfiles"  # noqa: F405
+# Export files are read by whichever web host serves the download, written by whichever
+# worker built them: an S3-compatible bucket (django-storages; credentials from boto3's own
+# chain, e.g. AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an instance role), or MEDIA_ROOT,
+# which must then be one directory mounted on every host (docs/operations.md).
+_bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+_shared_files = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # As on a filesystem: a rebuilt export gets a name of its own, never another's.
+            "file_overwrite": False,
+            "default_acl": None,  # the bucket's own policy: private
+        },
+    }
+    if _bucket
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _shared_files,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

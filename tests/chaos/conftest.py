@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.celery_processes import CeleryProcess, start_celery
+from tests.celery_processes import CeleryProcess, beat_lock_clear, start_celery
 from tests.executions.helpers import wait_for
 
 
@@ -55,6 +55,7 @@ def celery_processes(transactional_db, tmp_path):
 
     def start_beat(**env: str) -> CeleryProcess:
         call_command("sync_schedules", verbosity=0)
+        beat_lock_clear()
         beat = start(
             f"beat{len(started)}",
             ["beat", "--loglevel=INFO", f"--schedule={tmp_path / 'beat-schedule'}"],

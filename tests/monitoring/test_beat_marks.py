@@ -10,7 +10,7 @@ from django_redis import get_redis_connection
 
 from synapscale.monitoring import schedule_marks
 from synapscale.monitoring.gauges import COLLECTOR
-from tests.celery_processes import start_celery
+from tests.celery_processes import beat_lock_clear, start_celery
 from tests.executions.helpers import wait_for
 from tests.monitoring.scraping import parse_samples, value
 
@@ -31,6 +31,7 @@ def test_beat_ticks_and_sent_entries_and_worker_successes_reach_the_gauges(
 ):
     call_command("sync_schedules", verbosity=0)
     started = time.time()
+    beat_lock_clear()
     beat = start_celery(
         "beat", ["beat", "--loglevel=INFO", f"--schedule={tmp_path / 'schedule'}"], {}, tmp_path
     )

@@ -77,6 +77,37 @@ def test_production_starts_with_all_variables_and_is_hardened():
     assert result.stdout.split() == ["False", "True", "True", "True", "json"]
 
 
+def test_production_keeps_export_files_in_the_bucket_when_one_is_named():
+    code = (
+        "import django; django.setup(); from django.core.files.storage import storages;"
+        " d = storages['default']; print(type(d).__name__, d.bucket_name, d.endpoint_url,"
+        " d.file_overwrite)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    env.update(COMPLETE)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    shared_directory = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.core.files.storage "
+            "import storages; d = storages['default']; print(type(d).__name__, d.location)",
+        ],
+        cwd=ROOT,
+        env={**env, "MEDIA_ROOT": "/srv/shared/media"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shared_directory.stdout.split() == ["FileSystemStorage", "/srv/shared/media"]
+    env.update(AWS_STORAGE_BUCKET_NAME="synapscale-files", AWS_S3_ENDPOINT_URL="http://s3:9000")
+    bucket = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert bucket.returncode == 0, bucket.stderr
+    assert bucket.stdout.split() == ["S3Storage", "synapscale-files", "http://s3:9000", "False"]
+
+
 def test_amqp_broker_url_selects_rabbitmq_and_redis_url_is_the_default():
     from config.settings.services import service_settings
 
