@@ -9,8 +9,8 @@
     scripts/cluster.py down    # remove every process, namespace, interface and directory
 
 Root only (it creates network namespaces). Everything it makes is listed in <dir>/state.json,
-which `down` reads; a failing `up` cleans up by itself. docs/scaling.md has the topology and
-the figures.
+which `down` reads; a command that fails removes the cluster by itself. docs/scaling.md has
+the topology and the figures.
 """
 
 from __future__ import annotations
@@ -38,11 +38,16 @@ DEFAULT_DIR = Path("/tmp/synapscale-cluster")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="scripts/cluster.py",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="See docs/scaling.md for the topology, the figures and the failover steps.",
     )
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="data, logs, state file")
+    parser.add_argument(
+        "--dir",
+        type=lambda value: Path(value).resolve(),
+        default=DEFAULT_DIR,
+        help="data, logs and the state file; the postgres user must be able to reach it",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="build the network and start every host")
     up.add_argument(

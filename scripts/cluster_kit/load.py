@@ -63,6 +63,18 @@ def print_samples(recorder: traffic.Recorder, seconds: float) -> None:
         )
 
 
+def standby_transactions(state: State) -> int | None:
+    """Transactions committed on the standby's application database (only replica reads)."""
+    if not state.get("standby"):
+        return None
+    rows = services.sql(
+        state,
+        state["standby"],
+        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+    )
+    return rows[0][0]
+
+
 def worker_running(host_name: str) -> bool:
     return bool(namespace_pids(host_name))
 
@@ -160,8 +172,17 @@ def command_load(state: State, args: argparse.Namespace) -> None:
         f"{len(topology.EXECUTION_WORKER_HOSTS)} execution worker hosts)",
         flush=True,
     )
+    replica_before = standby_transactions(state)
     recorder = mixed_load(account, seconds=args.seconds, clients=args.clients)
     print_samples(recorder, args.seconds)
+    if replica_before is not None:
+        time.sleep(1)  # the standby's statistics are flushed about once a second
+        served = standby_transactions(state) - replica_before - 1  # less the first look
+        print(
+            f"the standby ({state['standby']}, DATABASE_REPLICA_URL) served {served} "
+            "transactions during the load (analytics reads missing the cache)",
+            flush=True,
+        )
     # The scaling steps start from empty queues: the load's runs and webhooks finish first.
     drained = drain_seconds(state, "", 0, timeout=300, unfinished=True)
     print(f"the load's executions all finished {drained:.1f}s after it ended", flush=True)

@@ -300,6 +300,14 @@ def check_prerequisites() -> None:
 def bring_up(state: State) -> None:
     """Every server, then migrations, then the application hosts behind the balancer."""
     check_prerequisites()
+    if (
+        run(
+            ["runuser", "-u", "postgres", "--", "sh", "-c", f"test -x '{state['dir']}' && echo ok"],
+            check=False,
+        ).strip()
+        != "ok"
+    ):
+        raise ClusterError(f"the postgres user cannot reach {state['dir']}: choose another --dir")
     from .hosts import create_network
 
     create_network(state)
