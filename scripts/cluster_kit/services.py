@@ -7,10 +7,23 @@ import shutil
 import socket
 from pathlib import Path
 
+import httpx
+import psycopg
 from cryptography.fernet import Fernet
 
-from . import topology
-from .hosts import PYTHON, ClusterError, State, base_environment, run, start, wait_until
+from . import topology, traffic
+from .hosts import (
+    PYTHON,
+    ROOT,
+    ClusterError,
+    State,
+    base_environment,
+    create_network,
+    in_namespace,
+    run,
+    start,
+    wait_until,
+)
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
@@ -26,17 +39,7 @@ def port_open(address: str, port: int) -> bool:
 
 def as_postgres(host_name: str, argv: list[str]) -> list[str]:
     # PostgreSQL refuses to run as root: its data directories belong to the postgres user.
-    return [
-        "ip",
-        "netns",
-        "exec",
-        topology.host(host_name).namespace,
-        "runuser",
-        "-u",
-        "postgres",
-        "--",
-        *argv,
-    ]
+    return in_namespace(host_name, ["runuser", "-u", "postgres", "--", *argv])
 
 
 def pg_ctl(state: State, host_name: str, action: str, *extra: str, timeout: float = 90) -> str:
@@ -128,8 +131,6 @@ def sql(
     database: str | None = None,
 ) -> list:
     """Run one statement on a PostgreSQL host (over the bridge) and return its rows."""
-    import psycopg
-
     dsn = f"host={topology.host(host_name).address} port={topology.POSTGRES_PORT} user=postgres"
     dsn += f" dbname={database or topology.DATABASE_NAME} connect_timeout=2"
     with psycopg.connect(dsn, autocommit=True) as connection:
@@ -208,9 +209,8 @@ def app_env(state: State, host_name: str) -> dict:
 
 
 def manage(state: State, *args: str, timeout: float = 300) -> str:
-    argv = ["ip", "netns", "exec", topology.host("web1").namespace, PYTHON, "manage.py", *args]
-    from .hosts import ROOT
-
+    # Run from web1, as a release step would be run from an application host.
+    argv = in_namespace("web1", [PYTHON, "manage.py", *args])
     return run(argv, timeout=timeout, env=app_env(state, "web1"), cwd=ROOT)
 
 
@@ -269,16 +269,10 @@ def start_balancer(state: State) -> None:
 
 
 def balancer_serves() -> bool:
-    import httpx
-
     try:
-        return httpx.get(f"{balancer_url()}/health/live/", timeout=2).status_code == 200
+        return httpx.get(f"{traffic.balancer_url()}/health/live/", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def balancer_url() -> str:
-    return f"http://{topology.host('lb').address}:{topology.BALANCER_PORT}"
 
 
 def new_secrets() -> dict:
@@ -308,8 +302,6 @@ def bring_up(state: State) -> None:
         != "ok"
     ):
         raise ClusterError(f"the postgres user cannot reach {state['dir']}: choose another --dir")
-    from .hosts import create_network
-
     create_network(state)
     print("network: bridge", topology.BRIDGE, "and", len(topology.HOSTS), "namespaces")
     start_postgres_primary(state)
