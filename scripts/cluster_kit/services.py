@@ -260,6 +260,7 @@ def start_beat(state: State) -> None:
 def start_balancer(state: State) -> None:
     if not shutil.which("haproxy"):
         print("haproxy is missing: installing Debian's package (apt-get install haproxy)")
+        run(["apt-get", "update", "-qq"], timeout=300)
         run(["apt-get", "install", "-y", "-qq", "haproxy"], timeout=300)
     config = Path(state["dir"]) / "haproxy.cfg"
     config.write_text(topology.haproxy_config())
