@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError
+from django import forms
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 
-from synapscale.api.filters import MultiValueCharFilter
+from synapscale.api.filters import MultiValueCharFilter, MultiValueField
 from templates_app.choices import License, MarketplaceSort, TemplateStatus
 from templates_app.models import Category, Collection, Review, Template
 from templates_app.selectors.marketplace import marketplace_search
@@ -18,19 +18,27 @@ MAX_QUERY_LENGTH = 200
 TAGS_HELP = "Tags, all required: repeat the parameter or separate them with commas."
 
 
+class TagsField(MultiValueField):
+    """Tags as slugs; a value that holds no tag (``?tags=,,,``) is an error, not no filter."""
+
+    def to_python(self, value) -> list[str]:
+        tags = [slugify(tag) for tag in super().to_python(value) if slugify(tag)]
+        items = value if isinstance(value, list | tuple) else [value]
+        if not tags and any(str(item or "").strip() for item in items):
+            raise forms.ValidationError("Give comma-separated tags.", code="no_tags")
+        return tags
+
+
 # The item's schema (the filter makes it an array): `tags` is an array column, which the
 # schema would otherwise read as the type of each value.
 @extend_schema_field({"type": "string", "description": TAGS_HELP})
 class TagsFilter(MultiValueCharFilter):
     """Tags (``?tags=a,b`` or ``?tags=a&tags=b``); a template must carry every one (GIN `@>`)."""
 
+    field_class = TagsField
+
     def filter(self, queryset, value):
-        if not value:
-            return queryset
-        tags = [slugify(tag) for tag in value if slugify(tag)]
-        if not tags:
-            raise ValidationError({"tags": ["Give comma-separated tags."]})
-        return queryset.filter(tags__contains=tags)
+        return queryset.filter(tags__contains=value) if value else queryset
 
 
 class TemplateFilterSet(django_filters.FilterSet):
