@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from rest_framework.filters import OrderingFilter
 
 from executions.choices import (
@@ -15,19 +14,7 @@ from executions.choices import (
     WebhookAuth,
 )
 from executions.models import Credential, Execution, ExecutionLog, Workflow, WorkflowTrigger
-from synapscale.api.filters import StorableIsoDateTimeFilter
-
-
-class CommaSeparatedChoiceField(forms.MultipleChoiceField):
-    """Accept `?status=a&status=b` and `?status=a,b` alike."""
-
-    def to_python(self, value):
-        values = super().to_python(value)
-        return [part.strip() for item in values for part in item.split(",") if part.strip()]
-
-
-class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
-    field_class = CommaSeparatedChoiceField
+from synapscale.api.filters import MultiValueCharFilter, StorableIsoDateTimeFilter
 
 
 class WorkflowFilterSet(django_filters.FilterSet):
@@ -41,10 +28,11 @@ class WorkflowFilterSet(django_filters.FilterSet):
         fields = ["is_active", "name", "created_after", "created_before"]
 
 
-class ExecutionFilterSet(django_filters.FilterSet):
-    status = MultipleChoiceFilter(choices=ExecutionStatus.choices)
-    trigger = MultipleChoiceFilter(choices=Trigger.choices)
-    workflow = django_filters.NumberFilter(field_name="workflow_id")
+class WorkflowExecutionFilterSet(django_filters.FilterSet):
+    """Filters of one workflow's executions (``/workflows/{id}/executions/``)."""
+
+    status = MultiValueCharFilter(choices=ExecutionStatus.choices)
+    trigger = MultiValueCharFilter(choices=Trigger.choices)
     retry_of = django_filters.NumberFilter(field_name="retry_of_id")
     trigger_source = django_filters.NumberFilter(field_name="trigger_source_id")
     created_after = StorableIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -55,12 +43,20 @@ class ExecutionFilterSet(django_filters.FilterSet):
         fields = [
             "status",
             "trigger",
-            "workflow",
             "retry_of",
             "trigger_source",
             "created_after",
             "created_before",
         ]
+
+
+class ExecutionFilterSet(WorkflowExecutionFilterSet):
+    """Filters of the workspace's executions; ``?workflow=`` is one workflow's list."""
+
+    workflow = django_filters.NumberFilter(field_name="workflow_id")
+
+    class Meta(WorkflowExecutionFilterSet.Meta):
+        fields = [*WorkflowExecutionFilterSet.Meta.fields, "workflow"]
 
 
 class TriggerFilterSet(django_filters.FilterSet):
@@ -75,7 +71,7 @@ class TriggerFilterSet(django_filters.FilterSet):
 
 
 class CredentialFilterSet(django_filters.FilterSet):
-    type = MultipleChoiceFilter(choices=CredentialType.choices)
+    type = MultiValueCharFilter(choices=CredentialType.choices)
     name = django_filters.CharFilter(lookup_expr="icontains")
     used = django_filters.BooleanFilter(
         field_name="last_used_at", lookup_expr="isnull", exclude=True, label="Used at least once"
@@ -87,7 +83,7 @@ class CredentialFilterSet(django_filters.FilterSet):
 
 
 class ExecutionLogFilterSet(django_filters.FilterSet):
-    level = MultipleChoiceFilter(choices=LogLevel.choices)
+    level = MultiValueCharFilter(choices=LogLevel.choices)
     node_id = django_filters.CharFilter()
 
     class Meta:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from executions.conf import app_setting
 from executions.services.maintenance import executions_prune, executions_requeue_stalled
 from executions.services.running import execution_run
-from executions.services.schedules import FireStatus, schedule_fire
+from executions.services.schedules import schedule_tick
 from synapscale.task_policy import durable_task
 
 
@@ -21,10 +17,12 @@ def run_execution(
     self, execution_id: int, workspace_id: int | None = None, priority: int = 5
 ) -> str | None:
     """Run one execution to the end (or resume it after a redelivery)."""
-    execution = execution_run(
-        execution_id=execution_id, workspace_id=workspace_id, priority=priority
+    # None when another worker holds the run: it is not this message's to run.
+    return getattr(
+        execution_run(execution_id=execution_id, workspace_id=workspace_id, priority=priority),
+        "status",
+        None,
     )
-    return execution.status if execution is not None else None
 
 
 @durable_task(also_retry_on=(BrokerError,), name="executions.tasks.requeue_stalled_executions")
@@ -44,21 +42,4 @@ def fire_schedule_trigger(
     self, trigger_id: int, fired_at: str | None = None, key: str | None = None
 ) -> str:
     """One tick of a schedule trigger (beat sends it with the trigger's id)."""
-    first_attempt = fired_at is None
-    fired = timezone.now() if first_attempt else datetime.fromisoformat(fired_at)
-    # The first task's id survives redelivery: one tick never starts two runs.
-    key = key or f"schedule:{trigger_id}:{self.request.id}"
-    outcome = schedule_fire(
-        trigger_id=trigger_id, fired_at=fired, first_attempt=first_attempt, key=key
-    )
-    if outcome.status == FireStatus.BUSY:
-        # `overlap = queue`: look again later in a new message, not a retry of this one, so
-        # the task's retry budget stays for transient errors.
-        longest = float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_MAX_SECONDS"))
-        if (timezone.now() - fired).total_seconds() >= longest:
-            return "gave_up"
-        fire_schedule_trigger.apply_async(
-            kwargs={"trigger_id": trigger_id, "fired_at": fired.isoformat(), "key": key},
-            countdown=float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_POLL_SECONDS")),
-        )
-    return outcome.status
+    return schedule_tick(trigger_id=trigger_id, fired_at=fired_at, key=key, task_id=self.request.id)

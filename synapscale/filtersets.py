@@ -6,19 +6,15 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from synapscale.api.filters import StorableIsoDateTimeFilter
+from synapscale.api.filters import MultiValueCharFilter, StorableIsoDateTimeFilter
 from synapscale.choices import TokenScope
 from synapscale.models import ApiToken, AuditEvent
-
-
-class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
-    """``?name=a,b``: any of the comma-separated values."""
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", max_length=150)
     actor_user = django_filters.NumberFilter(field_name="actor_user_id", min_value=1)
-    action = CharInFilter(field_name="action", max_length=100)
+    action = MultiValueCharFilter(field_name="action")
     entity = django_filters.CharFilter(method="filter_entity", max_length=100)
     target_type = django_filters.CharFilter(max_length=100)
     target_id = django_filters.CharFilter(max_length=64)

@@ -1,7 +1,7 @@
 """Platform periodic tasks."""
 
 from synapscale import product_events
-from synapscale.cache.warming import run_warmers
+from synapscale.cache.warming import warm_caches
 from synapscale.services.audit import audit_events_prune
 from synapscale.task_policy import durable_task, periodic_task, sweep_unsent_jobs
 
@@ -9,7 +9,7 @@ from synapscale.task_policy import durable_task, periodic_task, sweep_unsent_job
 @durable_task()
 def cache_warm(self, policy: str | None = None) -> int:
     """Run the cache warmers of ``policy``; return how many workspace warmings succeeded."""
-    return sum(outcome.ok for outcome in run_warmers(policy_name=policy))
+    return warm_caches(policy_name=policy)
 
 
 @periodic_task(name="synapscale.tasks.flush_product_events")

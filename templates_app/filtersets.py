@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError
+from django import forms
 from django.utils.text import slugify
+from drf_spectacular.utils import extend_schema_field
 
+from synapscale.api.filters import MultiValueCharFilter, MultiValueField
 from templates_app.choices import License, MarketplaceSort, TemplateStatus
-from templates_app.models import Category, Review, Template
+from templates_app.models import Category, Collection, Review, Template
 from templates_app.selectors.marketplace import marketplace_search
 
 MAX_QUERY_LENGTH = 200
 
 
-class TagsFilter(django_filters.CharFilter):
-    """Comma-separated tags; a template must carry every one of them (GIN `@>`)."""
+TAGS_HELP = "Tags, all required: repeat the parameter or separate them with commas."
+
+
+class TagsField(MultiValueField):
+    """Tags as slugs; a value that holds no tag (``?tags=,,,``) is an error, not no filter."""
+
+    def to_python(self, value) -> list[str]:
+        tags = [slugify(tag) for tag in super().to_python(value) if slugify(tag)]
+        items = value if isinstance(value, list | tuple) else [value]
+        if not tags and any(str(item or "").strip() for item in items):
+            raise forms.ValidationError("Give comma-separated tags.", code="no_tags")
+        return tags
+
+
+# The item's schema (the filter makes it an array): `tags` is an array column, which the
+# schema would otherwise read as the type of each value.
+@extend_schema_field({"type": "string", "description": TAGS_HELP})
+class TagsFilter(MultiValueCharFilter):
+    """Tags (``?tags=a,b`` or ``?tags=a&tags=b``); a template must carry every one (GIN `@>`)."""
+
+    field_class = TagsField
 
     def filter(self, queryset, value):
-        if not value:
-            return queryset
-        tags = [slugify(tag) for tag in value.split(",") if slugify(tag)]
-        if not tags:
-            raise ValidationError({"tags": ["Give comma-separated tags."]})
-        return queryset.filter(tags__contains=tags)
+        return queryset.filter(tags__contains=value) if value else queryset
 
 
 class TemplateFilterSet(django_filters.FilterSet):
@@ -32,7 +48,7 @@ class TemplateFilterSet(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="slug"
     )
-    tags = TagsFilter(help_text="Comma-separated tags, all required.")
+    tags = TagsFilter(help_text=TAGS_HELP)
     license = django_filters.ChoiceFilter(choices=License.choices)
     is_featured = django_filters.BooleanFilter()
     is_verified = django_filters.BooleanFilter()
@@ -56,7 +72,7 @@ class MarketplaceTemplateFilterSet(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="slug", help_text="A category slug."
     )
-    tags = TagsFilter(help_text="Comma-separated tags, all required.")
+    tags = TagsFilter(help_text=TAGS_HELP)
     license = django_filters.ChoiceFilter(choices=License.choices)
     price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0)
     price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0)
@@ -97,10 +113,19 @@ class MarketplaceTemplateFilterSet(django_filters.FilterSet):
         """Return the validated filters in a canonical form for the cache key."""
         params = {}
         for name, value in self.form.cleaned_data.items():
-            if value in (None, ""):
+            if value in (None, "", []):
                 continue
-            params[name] = value.slug if isinstance(value, Category) else str(value)
+            if isinstance(value, list):  # tags: all required, in any order
+                params[name] = ",".join(sorted(value))
+            else:
+                params[name] = value.slug if isinstance(value, Category) else str(value)
         return params
+
+
+class CollectionFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Collection
+        fields = ["is_public", "is_featured"]
 
 
 class ReviewFilterSet(django_filters.FilterSet):

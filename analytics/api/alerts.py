@@ -32,7 +32,6 @@ from synapscale.api.fields import (
     StrictIntegerField,
     StrictModelSerializer,
 )
-from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceModelViewSet, validated_input
 from synapscale.choices import MANAGE_ROLES, WRITE_ROLES
 
@@ -234,7 +233,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Create an alert rule",
         request=AlertRuleInputSerializer,
-        responses={201: AlertRuleWithSecretSerializer, **PROBLEM_RESPONSES},
+        responses={201: AlertRuleWithSecretSerializer},
     )
     def create(self, request, *args, **kwargs):
         rule = alert_services.alert_rule_create(
@@ -246,7 +245,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Replace an alert rule",
         request=AlertRuleInputSerializer,
-        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+        responses={200: AlertRuleSerializer},
     )
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -258,7 +257,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Change an alert rule",
         request=AlertRuleInputSerializer,
-        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+        responses={200: AlertRuleSerializer},
     )
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
@@ -271,7 +270,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Pause an alert rule",
         request=None,
-        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+        responses={200: AlertRuleSerializer},
     )
     @action(detail=True, methods=["post"])
     def pause(self, request, *args, **kwargs):
@@ -281,7 +280,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Resume a paused alert rule",
         request=None,
-        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+        responses={200: AlertRuleSerializer},
     )
     @action(detail=True, methods=["post"])
     def resume(self, request, *args, **kwargs):
@@ -291,7 +290,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Snooze an alert rule for some minutes",
         request=SnoozeSerializer,
-        responses={200: AlertRuleSerializer, **PROBLEM_RESPONSES},
+        responses={200: AlertRuleSerializer},
     )
     @action(detail=True, methods=["post"])
     def snooze(self, request, *args, **kwargs):
@@ -305,7 +304,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Replace the rule's webhook secret and return the new one (owners/admins)",
         request=None,
-        responses={200: AlertRuleWithSecretSerializer, **PROBLEM_RESPONSES},
+        responses={200: AlertRuleWithSecretSerializer},
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret", write_roles=MANAGE_ROLES)
     def rotate_secret(self, request, *args, **kwargs):
@@ -315,7 +314,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
     @extend_schema(
         summary="Evaluate a rule now and show the value (changes nothing, notifies no one)",
         request=None,
-        responses={200: AlertTestSerializer, **PROBLEM_RESPONSES},
+        responses={200: AlertTestSerializer},
     )
     @action(detail=True, methods=["post"])
     def test(self, request, *args, **kwargs):
@@ -334,7 +333,7 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
 
     @extend_schema(
         summary="List the fired and resolved events of a rule",
-        responses={200: AlertEventSerializer(many=True), **PROBLEM_RESPONSES},
+        responses={200: AlertEventSerializer(many=True)},
     )
     @action(
         detail=True, methods=["get"], filterset_class=None, ordering_fields=None, search_fields=None

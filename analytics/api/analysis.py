@@ -24,7 +24,7 @@ from analytics.models import Event
 from analytics.selectors.analysis import analysis_run
 from synapscale.api.deprecation import deprecation_headers
 from synapscale.api.params import wants_refresh
-from synapscale.api.schema import PROBLEM_RESPONSES, DocumentedBody
+from synapscale.api.schema import DocumentedBody
 from synapscale.api.viewsets import WorkspaceScopedMixin
 from synapscale.choices import Role, TokenScope
 
@@ -96,7 +96,7 @@ def _analysis_view(kind: str) -> type[AnalysisView]:
                 OpenApiParameter("refresh", bool, description="Recompute instead of the cache.")
             ],
             request=body,
-            responses={200: OpenApiTypes.OBJECT, **PROBLEM_RESPONSES},
+            responses={200: OpenApiTypes.OBJECT},
             examples=[OpenApiExample(kind, value=EXAMPLES[kind], request_only=True)],
         )
     )(view)

@@ -25,7 +25,6 @@ from analytics.services.events_validation import MAX_BATCH_EVENTS, IngestContext
 from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.pagination import CreatedAtCursorPagination, PageNumberPagination
 from synapscale.api.permissions import TokenScopePermission
-from synapscale.api.schema import PROBLEM_RESPONSES, problem
 from synapscale.api.viewsets import WorkspaceViewSet
 from synapscale.choices import WRITE_ROLES, TokenScope
 from synapscale.clients import client_ip as platform_client_ip
@@ -187,9 +186,6 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         request=EventBatchInSerializer,
         responses={
             200: IngestResultSerializer,
-            413: problem("Body over 5 MB."),
-            415: problem("Not JSON."),
-            **PROBLEM_RESPONSES,
         },
     )
     def create(self, request, *args, **kwargs):

@@ -18,7 +18,6 @@ from analytics.selectors.insights import (
 )
 from analytics.services import insights as insight_services
 from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
-from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
 
 STATUSES = (("open", "Open"), ("dismissed", "Dismissed"), ("all", "All"))
@@ -126,7 +125,7 @@ class InsightViewSet(WorkspaceReadOnlyModelViewSet):
     @extend_schema(
         summary="Mark an insight read",
         request=None,
-        responses={200: InsightSerializer, **PROBLEM_RESPONSES},
+        responses={200: InsightSerializer},
     )
     @action(detail=True, methods=["post"])
     def read(self, request, *args, **kwargs):
@@ -136,7 +135,7 @@ class InsightViewSet(WorkspaceReadOnlyModelViewSet):
     @extend_schema(
         summary="Dismiss an insight",
         request=None,
-        responses={200: InsightSerializer, **PROBLEM_RESPONSES},
+        responses={200: InsightSerializer},
     )
     @action(detail=True, methods=["post"])
     def dismiss(self, request, *args, **kwargs):
@@ -146,7 +145,7 @@ class InsightViewSet(WorkspaceReadOnlyModelViewSet):
     @extend_schema(
         summary="Say whether an insight was useful",
         request=FeedbackSerializer,
-        responses={200: InsightSerializer, **PROBLEM_RESPONSES},
+        responses={200: InsightSerializer},
     )
     @action(detail=True, methods=["post"])
     def feedback(self, request, *args, **kwargs):
@@ -159,7 +158,7 @@ class InsightViewSet(WorkspaceReadOnlyModelViewSet):
 
     @extend_schema(
         summary="Count open insights by kind and severity, and the unread ones",
-        responses={200: SummarySerializer, **PROBLEM_RESPONSES},
+        responses={200: SummarySerializer},
     )
     @action(detail=False, methods=["get"], filterset_class=None)
     def summary(self, request, *args, **kwargs):

@@ -25,7 +25,6 @@ from analytics.services.reports import (
 from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
-from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceModelViewSet, validated_input
 
 
@@ -175,7 +174,7 @@ class ReportViewSet(WorkspaceModelViewSet):
 
     @extend_schema(
         summary="The latest result (cached 1800 s; ?refresh=true recomputes)",
-        responses={200: ReportResultSerializer, **PROBLEM_RESPONSES},
+        responses={200: ReportResultSerializer},
     )
     @action(detail=True, methods=["get"])
     def result(self, request, *args, **kwargs):

@@ -42,6 +42,7 @@ from analytics.selectors.queries import query_filters_check_compiles
 from analytics.services.notifications import alert_setting, webhook_target_error
 from synapscale.query_budget import query_budget
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
 from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger("analytics.alerts")
@@ -153,15 +154,16 @@ def alert_rule_create(*, workspace, owner, **fields) -> AlertRule:
 @transaction.atomic
 def alert_rule_update(*, rule: AlertRule, **changes) -> AlertRule:
     """Change a rule's definition; it is evaluated again at the next minute."""
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
     before = audit_snapshot(rule, fields=AUDITED_FIELDS)
-    for name, value in changes.items():
-        setattr(rule, name, value)
-    rule.next_evaluation_at = timezone.now()
-    _validate(rule)
-    rule.save()
+    rule, has_updated = model_update(
+        instance=rule,
+        fields=EDITABLE_FIELDS,
+        data=changes,
+        clean=_validate,
+        when_changed={"next_evaluation_at": timezone.now()},
+    )
+    if not has_updated:
+        return rule
     _record(rule, "alert_rule.updated", before)
     return rule
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from analytics.services.reports import query_spec_validate
 from synapscale.api.exceptions import ApplicationError
 from synapscale.cache import invalidate_on_commit
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
 
 DASHBOARD_FIELDS = {
     "name",
@@ -47,10 +50,11 @@ def _validate_dashboard(values: dict) -> None:
         raise ValidationError(errors)
 
 
-def _save(dashboard: Dashboard) -> None:
+@contextlib.contextmanager
+def _one_default_race() -> Iterator[None]:
     try:
         with transaction.atomic():
-            dashboard.save()
+            yield
     except IntegrityError as exc:
         # Two requests made different dashboards the default at the same moment.
         raise ApplicationError(
@@ -87,23 +91,27 @@ def dashboard_create(*, workspace, owner, name: str, **fields: Any) -> Dashboard
     dashboard.full_clean(validate_constraints=False)  # the one-default rule is kept below
     if dashboard.is_default:
         Dashboard.objects.filter(workspace=workspace, is_default=True).update(is_default=False)
-    _save(dashboard)
+    with _one_default_race():
+        dashboard.save()
     _record(dashboard, "dashboard.created", {}, actor=owner)
     return dashboard
 
 
-@transaction.atomic
-def dashboard_update(*, dashboard: Dashboard, **changes: Any) -> Dashboard:
-    unknown = set(changes) - DASHBOARD_FIELDS
-    if unknown:
-        raise ValidationError({field: ["Unknown field."] for field in unknown})
-    _validate_dashboard(changes)
-    before = audit_snapshot(dashboard)
-    for name, value in changes.items():
-        setattr(dashboard, name, value)
+def _clean_dashboard(dashboard: Dashboard) -> None:
     dashboard.full_clean(validate_constraints=False)  # the one-default rule is kept below
     _unset_other_defaults(dashboard)
-    _save(dashboard)
+
+
+@transaction.atomic
+def dashboard_update(*, dashboard: Dashboard, **changes: Any) -> Dashboard:
+    _validate_dashboard(changes)
+    before = audit_snapshot(dashboard)
+    with _one_default_race():
+        dashboard, has_updated = model_update(
+            instance=dashboard, fields=DASHBOARD_FIELDS, data=changes, clean=_clean_dashboard
+        )
+    if not has_updated:
+        return dashboard
     _record(dashboard, "dashboard.updated", before)
     _invalidate_on_commit(dashboard)
     return dashboard
@@ -176,17 +184,19 @@ def widget_create(*, dashboard: Dashboard, title: str, type: str, **fields: Any)
     return widget
 
 
-@transaction.atomic
-def widget_update(*, widget: Widget, **changes: Any) -> Widget:
-    unknown = set(changes) - WIDGET_FIELDS
-    if unknown:
-        raise ValidationError({field: ["Unknown field."] for field in unknown})
-    before = audit_snapshot(widget)
-    for name, value in changes.items():
-        setattr(widget, name, value)
+def _clean_widget(widget: Widget) -> None:
     widget.full_clean(validate_constraints=False)
     _validate_widget(widget)
-    widget.save()
+
+
+@transaction.atomic
+def widget_update(*, widget: Widget, **changes: Any) -> Widget:
+    before = audit_snapshot(widget)
+    widget, has_updated = model_update(
+        instance=widget, fields=WIDGET_FIELDS, data=changes, clean=_clean_widget
+    )
+    if not has_updated:
+        return widget
     _record(widget, "widget.updated", before, workspace=widget.dashboard.workspace_id)
     _invalidate_on_commit(widget.dashboard)
     return widget

@@ -23,6 +23,7 @@ from synapscale.cache import invalidate, invalidate_on_commit
 from synapscale.cron import cron_parse, crontab_row
 from synapscale.query_budget import query_budget
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
 from synapscale.task_policy import send_on_commit
 
 logger = logging.getLogger(__name__)
@@ -113,10 +114,6 @@ def report_create(
 @transaction.atomic
 def report_update(*, report: Report, **changes: Any) -> Report:
     """Change a report's name, description, query, schedule or sharing."""
-    allowed = {"name", "description", "query", "schedule", "sharing"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     if "query" in changes:
         query_spec_validate(query=changes["query"], workspace_id=report.workspace_id)
     if "schedule" in changes:
@@ -124,10 +121,9 @@ def report_update(*, report: Report, **changes: Any) -> Report:
         if changes["schedule"]:
             cron_parse(changes["schedule"])
     before = audit_snapshot(report, fields=AUDITED_FIELDS)
-    for name, value in changes.items():
-        setattr(report, name, value)
-    report.full_clean()
-    report.save()
+    report, has_updated = model_update(instance=report, fields=AUDITED_FIELDS, data=changes)
+    if not has_updated:
+        return report
     _schedule_sync(report)
     record_audit_event(
         action="report.updated",

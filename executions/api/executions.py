@@ -1,4 +1,9 @@
-"""/api/v1/executions/: list, detail, status polling, logs, cancel, retry, bulk, stats, queue."""
+"""/api/v1/executions/: list, detail, status polling, cancel, retry, bulk, stats, queue.
+
+Also the related lists served under their parent's URL, each by a viewset of its own
+model: a workflow's executions (``/workflows/{id}/executions/``) and an execution's log
+lines (``/executions/{id}/logs/``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from executions.api.serializers import (
@@ -23,9 +27,14 @@ from executions.api.serializers import (
     RetryInputSerializer,
     StatsQuerySerializer,
 )
-from executions.choices import LogLevel
 from executions.constants import OBJECT_ID_PATTERN
-from executions.filtersets import ExecutionFilterSet, ExecutionLogFilterSet, ExecutionOrderingFilter
+from executions.filtersets import (
+    ExecutionFilterSet,
+    ExecutionLogFilterSet,
+    ExecutionOrderingFilter,
+    WorkflowExecutionFilterSet,
+)
+from executions.models import Execution, Workflow
 from executions.selectors.executions import (
     EXECUTION_ORDERING_FIELDS,
     execution_detail,
@@ -45,7 +54,7 @@ from executions.services.executions import (
 from synapscale.api.filters import StrictDjangoFilterBackend
 from synapscale.api.pagination import CreatedAtCursorPagination
 from synapscale.api.params import wants_refresh
-from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
+from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet, WorkspaceRelatedListViewSet
 
 
 class LogCursorPagination(CreatedAtCursorPagination):
@@ -67,23 +76,14 @@ class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
     serializer_class = ExecutionSerializer
     pagination_class = CreatedAtCursorPagination
     filter_backends = [StrictDjangoFilterBackend, ExecutionOrderingFilter, SearchFilter]
+    filterset_class = ExecutionFilterSet
+    ordering_fields = EXECUTION_ORDERING_FIELDS
 
     def get_base_queryset(self):
+        # The detail is the same resource with its node runs and large JSON columns.
         if self.action == "retrieve":
             return execution_detail()
         return execution_list()
-
-    @property
-    def filterset_class(self):
-        return ExecutionLogFilterSet if self.action == "logs" else ExecutionFilterSet
-
-    @property
-    def ordering_fields(self):
-        return ["created_at"] if self.action == "logs" else EXECUTION_ORDERING_FIELDS
-
-    @property
-    def strict_query_params(self) -> bool:
-        return self.action == "logs"
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -107,25 +107,6 @@ class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
         if live is None:
             live = execution_status_from_database(self.get_object())
         return Response(ExecutionStatusSerializer(live).data)
-
-    @extend_schema(
-        summary="List an execution's log lines, oldest first",
-        filters=False,
-        parameters=[
-            OpenApiParameter("level", str, many=True, enum=LogLevel.values),
-            OpenApiParameter("node_id", str),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
-        ],
-        responses=ExecutionLogSerializer(many=True),
-    )
-    @action(detail=True, methods=["get"], pagination_class=LogCursorPagination)
-    def logs(self, request, *args, **kwargs):
-        # Not get_object(): it would apply the log filters to the executions queryset.
-        execution = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        queryset = self.filter_queryset(execution_logs(execution=execution))
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ExecutionLogSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Cancel: a queued execution ends at once, a running one before its next node",
@@ -210,3 +191,52 @@ class ExecutionViewSet(mixins.DestroyModelMixin, WorkspaceReadOnlyModelViewSet):
     def queue(self, request, *args, **kwargs):
         workspace_id = None if request.user.is_staff else request.workspace.id
         return Response(queue_overview(workspace_id=workspace_id))
+
+
+def _parent_id(model_name: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "id",
+        int,
+        OpenApiParameter.PATH,
+        description=f"A unique integer value identifying this {model_name}.",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the executions of this workflow", parameters=[_parent_id("workflow")]
+    )
+)
+class WorkflowExecutionViewSet(WorkspaceRelatedListViewSet):
+    """``/workflows/{id}/executions/``: ``/executions/?workflow={id}`` under its workflow's URL."""
+
+    parent_queryset = Workflow.objects.all()
+    parent_field = "workflow"
+    serializer_class = ExecutionSerializer
+    pagination_class = CreatedAtCursorPagination
+    filter_backends = [StrictDjangoFilterBackend, ExecutionOrderingFilter]
+    filterset_class = WorkflowExecutionFilterSet
+    ordering_fields = EXECUTION_ORDERING_FIELDS
+
+    def get_base_queryset(self):
+        return execution_list()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List an execution's log lines, oldest first", parameters=[_parent_id("execution")]
+    )
+)
+class ExecutionLogViewSet(WorkspaceRelatedListViewSet):
+    """``/executions/{id}/logs/``: one execution's log lines."""
+
+    workspace_field = "execution__workspace"
+    parent_queryset = Execution.objects.all()
+    parent_field = "execution"
+    serializer_class = ExecutionLogSerializer
+    pagination_class = LogCursorPagination
+    filter_backends = [StrictDjangoFilterBackend]
+    filterset_class = ExecutionLogFilterSet
+
+    def get_base_queryset(self):
+        return execution_logs()

@@ -1,14 +1,12 @@
-"""/api/v1/workflows/: CRUD, validation, node types, run, and a workflow's executions."""
+"""/api/v1/workflows/: CRUD, validation, node types, run (its executions: executions.py)."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from executions.api.serializers import (
@@ -16,7 +14,6 @@ from executions.api.serializers import (
     DefinitionInputSerializer,
     ExecutionAcceptedSerializer,
     ExecutionResultSerializer,
-    ExecutionSerializer,
     NodeTypeSerializer,
     RunInputSerializer,
     RunQuerySerializer,
@@ -24,13 +21,11 @@ from executions.api.serializers import (
     WorkflowSerializer,
     WorkflowSummarySerializer,
 )
-from executions.choices import ExecutionStatus, Trigger
+from executions.choices import Trigger
 from executions.engine.graph import build_graph
 from executions.engine.nodes import REGISTRY
-from executions.filtersets import ExecutionFilterSet, ExecutionOrderingFilter, WorkflowFilterSet
+from executions.filtersets import ExecutionOrderingFilter, WorkflowFilterSet
 from executions.selectors.executions import (
-    EXECUTION_ORDERING_FIELDS,
-    execution_list,
     execution_wait,
 )
 from executions.selectors.workflows import workflow_for_run, workflow_list
@@ -42,7 +37,6 @@ from executions.services.workflows import (
     workflow_update,
 )
 from synapscale.api.filters import StrictDjangoFilterBackend
-from synapscale.api.pagination import CreatedAtCursorPagination
 from synapscale.api.viewsets import WorkspaceModelViewSet, validated_input
 from synapscale.choices import Role
 
@@ -82,20 +76,11 @@ class WorkflowViewSet(WorkspaceModelViewSet):
     serializer_class = WorkflowSerializer
     ordering = ["-created_at", "-id"]
     filter_backends = [StrictDjangoFilterBackend, ExecutionOrderingFilter, SearchFilter]
-
-    @property
-    def ordering_fields(self):
-        if self.action == "executions":
-            return EXECUTION_ORDERING_FIELDS
-        return ["name", "created_at", "updated_at"]
-
-    @property
-    def search_fields(self):
-        return [] if self.action == "executions" else ["name", "description"]
+    filterset_class = WorkflowFilterSet
+    ordering_fields = ["name", "created_at", "updated_at"]
+    search_fields = ["name", "description"]
 
     def get_base_queryset(self):
-        if self.action == "executions":
-            return workflow_list().select_related(None).only("id", "workspace_id")
         if self.action == "run":
             return workflow_for_run()
         return workflow_list()
@@ -106,14 +91,6 @@ class WorkflowViewSet(WorkspaceModelViewSet):
         if self.action == "run":
             return queryset
         return super().filter_queryset(queryset)
-
-    @property
-    def filterset_class(self):
-        return ExecutionFilterSet if self.action == "executions" else WorkflowFilterSet
-
-    @property
-    def strict_query_params(self) -> bool:
-        return self.action == "executions"
 
     @property
     def write_roles(self):
@@ -234,31 +211,6 @@ class WorkflowViewSet(WorkspaceModelViewSet):
         if wait:
             response.wait_for = (execution.id, execution.workspace_id, wait)
         return response
-
-    @extend_schema(
-        summary="List the executions of this workflow",
-        filters=False,
-        parameters=[
-            OpenApiParameter("status", str, many=True, enum=ExecutionStatus.values),
-            OpenApiParameter("trigger", str, many=True, enum=Trigger.values),
-            OpenApiParameter("retry_of", int),
-            OpenApiParameter("trigger_source", int),
-            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
-            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
-            OpenApiParameter("ordering", str),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
-        ],
-        responses=ExecutionSerializer(many=True),
-    )
-    @action(detail=True, methods=["get"], pagination_class=CreatedAtCursorPagination)
-    def executions(self, request, *args, **kwargs):
-        workflow = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        queryset = self.filter_queryset(
-            execution_list().filter(workspace=request.workspace, workflow=workflow)
-        )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ExecutionSerializer(page, many=True).data)
 
     def _input(self, request, *, partial: bool = False) -> dict:
         return validated_input(WorkflowInputSerializer, request, partial=partial)

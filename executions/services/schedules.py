@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from executions.choices import (
@@ -151,3 +152,32 @@ def _previous_active(trigger: WorkflowTrigger) -> bool:
     return Execution.objects.filter(
         trigger_source=trigger, status__in=ExecutionStatus.active()
     ).exists()
+
+
+def schedule_tick(*, trigger_id: int, fired_at: str | None, key: str | None, task_id: str) -> str:
+    """Handle one message of a schedule trigger (beat's tick, or a tick waiting its turn).
+
+    Beat's message has no `fired_at`: the tick is now, and its key is the first task's id,
+    which survives redelivery, so one tick never starts two runs. A `queue`-overlap tick
+    that finds the previous run busy looks again later in a new message (not a retry of
+    this one, so the task's retry budget stays for transient errors), until it gave up
+    waiting. Return the outcome's status.
+    """
+    from executions.tasks import fire_schedule_trigger
+
+    first_attempt = fired_at is None
+    fired = timezone.now() if first_attempt else datetime.fromisoformat(fired_at)
+    key = key or f"schedule:{trigger_id}:{task_id}"
+    outcome = schedule_fire(
+        trigger_id=trigger_id, fired_at=fired, first_attempt=first_attempt, key=key
+    )
+    if outcome.status != FireStatus.BUSY:
+        return outcome.status
+    longest = float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_MAX_SECONDS"))
+    if (timezone.now() - fired).total_seconds() >= longest:
+        return "gave_up"
+    fire_schedule_trigger.apply_async(
+        kwargs={"trigger_id": trigger_id, "fired_at": fired.isoformat(), "key": key},
+        countdown=float(app_setting("EXECUTIONS_SCHEDULE_QUEUE_POLL_SECONDS")),
+    )
+    return outcome.status

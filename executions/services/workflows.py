@@ -17,6 +17,7 @@ from executions.selectors.workflows import workflows_count
 from synapscale.api.exceptions import ApplicationError
 from synapscale.quotas import quota_check_total
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import NOT_EDITABLE, model_update
 
 EDITABLE_FIELDS = ("name", "description", "definition", "is_active")
 AUDITED_FIELDS = [*EDITABLE_FIELDS, "version"]
@@ -101,17 +102,16 @@ def workflow_update(*, workflow: Workflow, user, **changes: Any) -> Workflow:
     """Change a workflow's editable fields; a new definition increments the version."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+        raise ValidationError({name: [NOT_EDITABLE] for name in unknown})
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     before = audit_snapshot(workflow, fields=AUDITED_FIELDS)
     if "definition" in changes:
         validate_workflow_definition(changes["definition"], workspace_id=workflow.workspace_id)
         if changes["definition"] != workflow.definition:
-            workflow.version += 1
-    for name, value in changes.items():
-        setattr(workflow, name, value)
-    workflow.full_clean()
-    workflow.save()
+            changes["version"] = workflow.version + 1
+    workflow, has_updated = model_update(instance=workflow, fields=AUDITED_FIELDS, data=changes)
+    if not has_updated:
+        return workflow
     workflow_version_current(workflow=workflow)
     record_audit_event(
         action="workflow.updated",

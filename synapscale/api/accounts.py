@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 
 from synapscale.api import serializers as s
 from synapscale.api.permissions import TokenScopePermission
-from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.ratelimits import rate_limit_hit
 from synapscale.selectors.workspaces import workspaces_for_user
 from synapscale.services.accounts import user_login_record, user_register
@@ -31,7 +30,7 @@ class RegisterView(APIView):
         summary="Register a user",
         description="Creates the user, a personal workspace and an API token.",
         request=s.RegisterInputSerializer,
-        responses={201: s.RegistrationOutputSerializer, 400: PROBLEM_RESPONSES[400]},
+        responses={201: s.RegistrationOutputSerializer},
         auth=[],
     )
     def post(self, request, *args, **kwargs):
@@ -62,7 +61,7 @@ class TokenView(APIView):
             "API_TOKEN_LOGIN_EXPIRY_DAYS; manage them under /auth/tokens/."
         ),
         request=s.TokenInputSerializer,
-        responses={200: s.TokenOutputSerializer, 400: PROBLEM_RESPONSES[400]},
+        responses={200: s.TokenOutputSerializer},
         auth=[],
     )
     def post(self, request, *args, **kwargs):

@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from synapscale.api.fields import StrictModelSerializer
 from synapscale.api.pagination import CreatedAtCursorPagination
 from synapscale.api.permissions import TokenScopePermission, WorkspaceManagerPermission
-from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
 from synapscale.choices import TokenScope
 from synapscale.filtersets import AuditEventFilterSet
@@ -41,11 +40,11 @@ class AuditEventSerializer(StrictModelSerializer):
         description="Newest first, by cursor. Filters: actor (username or label), actor_user, "
         "action (comma-separated), entity (`workflow` for every `workflow.*`), target_type, "
         "target_id, created_after, created_before.",
-        responses={200: AuditEventSerializer(many=True), **PROBLEM_RESPONSES},
+        responses={200: AuditEventSerializer(many=True)},
     ),
     retrieve=extend_schema(
         summary="Get an audit event (owners and admins)",
-        responses={200: AuditEventSerializer, **PROBLEM_RESPONSES},
+        responses={200: AuditEventSerializer},
     ),
 )
 class AuditEventViewSet(WorkspaceReadOnlyModelViewSet):

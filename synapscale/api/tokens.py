@@ -10,7 +10,6 @@ from rest_framework.response import Response
 
 from synapscale.api import serializers as s
 from synapscale.api.permissions import TokenScopePermission
-from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.filtersets import ApiTokenFilterSet
 from synapscale.models import ApiToken
 from synapscale.selectors.tokens import tokens_for_user
@@ -43,7 +42,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "request made with a token may only create tokens with scopes it has itself."
         ),
         request=s.ApiTokenCreateInputSerializer,
-        responses={201: s.ApiTokenCreatedSerializer, **PROBLEM_RESPONSES},
+        responses={201: s.ApiTokenCreatedSerializer},
     )
     def create(self, request, *args, **kwargs):
         data = s.ApiTokenCreateInputSerializer(data=request.data)
@@ -55,7 +54,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         summary="Revoke a token (it stops working at once; it stays listed)",
-        responses={204: None, **PROBLEM_RESPONSES},
+        responses={204: None},
     )
     def destroy(self, request, *args, **kwargs):
         token_revoke(token=get_object_or_404(self.get_queryset(), pk=kwargs["pk"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 
 from synapscale.api.permissions import TokenScopePermission, WorkspaceRolePermission
 from synapscale.api.workspaces import resolve_workspace
@@ -83,6 +84,26 @@ class WorkspaceReadOnlyModelViewSet(
 
 class WorkspaceModelViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     pass
+
+
+class WorkspaceRelatedListViewSet(
+    WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """One model's list under its parent's URL (``/workflows/{id}/executions/``).
+
+    The parent's id in the URL is one more filter of the model's list, as ``?workflow=`` is
+    on ``/executions/`` (NetBox serves related lists through filters): the parent viewset
+    does not switch its queryset and serializer to serve another model. The parent must be
+    in the request's workspace (else 404); nothing else of it is read.
+    """
+
+    parent_queryset = None  # the parent model's queryset
+    parent_field = ""  # the listed model's foreign key to the parent
+
+    def scope_queryset(self, queryset):
+        parents = self.parent_queryset.filter(workspace=self.request.workspace)
+        parent_id = get_object_or_404(parents.values_list("pk", flat=True), pk=self.kwargs["pk"])
+        return queryset.filter(**{f"{self.parent_field}_id": parent_id})
 
 
 def validated_input(serializer_class, request, *, partial: bool = False, data=None, **kwargs):

@@ -46,6 +46,11 @@ def registered_warmers(policy_name: str | None = None) -> list[Warmer]:
     return [w for w in _registry.values() if policy_name in (None, w.policy.name)]
 
 
+def warm_caches(*, policy_name: str | None = None) -> int:
+    """Run the warmers of ``policy_name`` (or all); return how many workspace warmings worked."""
+    return sum(outcome.ok for outcome in run_warmers(policy_name=policy_name))
+
+
 def run_warmers(*, policy_name: str | None = None, workspace=None) -> list[WarmOutcome]:
     """Run the warmers (of one policy, for one workspace, or all); one failure stops none."""
     from synapscale.models import Workspace

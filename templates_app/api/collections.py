@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -20,7 +19,7 @@ from templates_app.api.serializers.collections import (
     FavoriteSerializer,
     FavoriteWriteSerializer,
 )
-from templates_app.models import Collection
+from templates_app.filtersets import CollectionFilterSet
 from templates_app.selectors.collections import (
     collections_with_items,
     favorites_of,
@@ -28,12 +27,6 @@ from templates_app.selectors.collections import (
 )
 from templates_app.selectors.marketplace import marketplace_templates
 from templates_app.services import collections
-
-
-class CollectionFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = Collection
-        fields = ["is_public", "is_featured"]
 
 
 def _validated(serializer_class, data, *, partial=False) -> dict:

@@ -18,7 +18,6 @@ from synapscale.api.filters import junk_values
 from synapscale.api.pagination import PageNumberPagination
 from synapscale.api.params import wants_refresh
 from synapscale.api.permissions import TokenScopePermission
-from synapscale.api.schema import PROBLEM_RESPONSES
 from synapscale.api.viewsets import WorkspaceViewSet
 from synapscale.cache import CachedResult, Policy, cached_read
 from synapscale.clients import client_ip
@@ -49,8 +48,6 @@ from templates_app.services.marketplace import template_install, template_view_r
 REFRESH_PARAMETER = OpenApiParameter(
     "refresh", bool, description="Recompute instead of serving the cached copy."
 )
-# Unknown or invalid parameters answer 400; a page past the end answers 404.
-LIST_ERRORS = {400: PROBLEM_RESPONSES[400], 404: PROBLEM_RESPONSES[404]}
 PAGE_PARAMS = frozenset({"page", "page_size", "refresh", "format"})
 # A page number as typed in a URL: ASCII digits, no sign, at most 7 of them. str.isdigit()
 # accepts "²" (which int() refuses) and int() of 20 digits makes an offset PostgreSQL refuses.
@@ -169,7 +166,7 @@ class MarketplaceTemplateViewSet(viewsets.GenericViewSet):
             "also searched as a known word. Cached for 5 minutes; `refresh=true` recomputes."
         ),
         parameters=[REFRESH_PARAMETER],
-        responses={200: MarketplaceSearchResponseSerializer, **LIST_ERRORS},
+        responses={200: MarketplaceSearchResponseSerializer},
     )
     def list(self, request, *args, **kwargs):
         filterset = MarketplaceTemplateFilterSet(
@@ -233,7 +230,7 @@ class MarketplaceHomeViewSet(viewsets.ViewSet):
             OpenApiParameter("page_size", int, description="Rows per page (at most 200)."),
             REFRESH_PARAMETER,
         ],
-        responses={200: CategoryPageSerializer, **LIST_ERRORS},
+        responses={200: CategoryPageSerializer},
     )
     def categories(self, request, *args, **kwargs):
         _reject_unknown_params(request, set(PAGE_PARAMS))

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.text import slugify
 
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
 from templates_app.models import Collection, CollectionItem, Favorite, Template
 from templates_app.services.common import conflict, invalidate_marketplace, require_staff
 
@@ -69,6 +70,10 @@ def collection_create(
     return collection
 
 
+def _clean_collection(collection: Collection) -> None:
+    collection.full_clean(exclude=["workspace", "owner"], validate_unique=False)
+
+
 @transaction.atomic
 def collection_update(*, collection: Collection, user, **changes) -> Collection:
     """Rename, describe, publish or unpublish a collection."""
@@ -77,14 +82,18 @@ def collection_update(*, collection: Collection, user, **changes) -> Collection:
         raise ValidationError({key: ["Unknown field."] for key in sorted(unknown)})
     was_public = collection.is_public
     before = audit_snapshot(collection, fields=AUDITED_FIELDS)
-    for key, value in changes.items():
-        setattr(collection, key, value)
-    if "name" in changes:
-        collection.slug = _unique_collection_slug(
-            collection.workspace_id, collection.name, exclude_pk=collection.pk
+    if "name" in changes and changes["name"] != collection.name:
+        changes["slug"] = _unique_collection_slug(
+            collection.workspace_id, changes["name"], exclude_pk=collection.pk
         )
-    collection.full_clean(exclude=["workspace", "owner"], validate_unique=False)
-    collection.save()
+    collection, has_updated = model_update(
+        instance=collection,
+        fields=[*COLLECTION_FIELDS, "slug"],
+        data=changes,
+        clean=_clean_collection,
+    )
+    if not has_updated:
+        return collection
     record_audit_event(
         action="collection.updated",
         target=collection,

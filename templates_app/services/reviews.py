@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, F, Sum
 
 from synapscale.models import Membership
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
 from templates_app.models import Review, ReviewHelpfulVote, Template
 from templates_app.ranking import bayesian_rating
 from templates_app.services.common import conflict, invalidate_marketplace, require_staff
@@ -84,10 +85,11 @@ def review_update(*, review: Review, user, **changes) -> Review:
     _lock_template_for_reviews(review.template_id)
     review = Review.objects.get(pk=review.pk)
     before = audit_snapshot(review)
-    for key, value in changes.items():
-        setattr(review, key, value)
-    _clean_review(review)
-    review.save()
+    review, has_updated = model_update(
+        instance=review, fields=REVIEW_FIELDS, data=changes, clean=_clean_review
+    )
+    if not has_updated:
+        return review
     record_audit_event(
         action="review.updated", target=review, actor=user, changes=audit_changes(before, review)
     )

@@ -66,6 +66,7 @@ def test_owner_lists_the_workspace_events_newest_first(api_client, workspace, tr
     [
         ("action=workflow.created", [0]),
         ("action=workflow.created,report.created", [2, 0]),
+        ("action=workflow.created&action=report.created", [2, 0]),
         ("entity=workflow", [1, 0]),
         ("actor=alice", [1, 0]),
         ("target_type=executions.workflow&target_id=9", [2]),

@@ -1418,7 +1418,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an execution's log lines, oldest first */
+        /**
+         * List an execution's log lines, oldest first
+         * @description ``/executions/{id}/logs/``: one execution's log lines.
+         */
         get: operations["executions_logs_list"];
         put?: never;
         post?: never;
@@ -2232,13 +2235,7 @@ export interface paths {
         };
         /**
          * List the executions of this workflow
-         * @description Scope to ``request.workspace``; subclasses cannot replace ``get_queryset``.
-         *
-         *     Subclasses provide ``queryset`` or ``get_base_queryset()`` and may narrow the scoped
-         *     queryset in ``scope_queryset()``; the workspace filter is applied again after it, so a
-         *     narrowing that returns an unscoped queryset still only sees the workspace. Objects
-         *     created or updated through the default ``perform_create``/``perform_update`` are pinned
-         *     to the request's workspace whatever the body says.
+         * @description ``/workflows/{id}/executions/``: ``/executions/?workflow={id}`` under its workflow's URL.
          */
         get: operations["workflows_executions_list"];
         put?: never;
@@ -5896,39 +5893,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The object's state does not allow this now (the `detail` says why). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The URL is longer than the server reads. */
             414: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The body's media type is not one this operation parses (JSON). */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
             /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
             429: {
@@ -9132,39 +9102,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The object's state does not allow this now (the `detail` says why). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The URL is longer than the server reads. */
             414: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The body's media type is not one this operation parses (JSON). */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
             /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
             429: {
@@ -10046,39 +9989,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The object's state does not allow this now (the `detail` says why). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The URL is longer than the server reads. */
             414: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The body's media type is not one this operation parses (JSON). */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
             /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
             429: {
@@ -10933,7 +10849,7 @@ export interface operations {
     audit_list: {
         parameters: {
             query?: {
-                /** @description Multiple values may be separated by commas. */
+                /** @description Any of these values: repeat the parameter, or separate the values with commas. */
                 action?: string[];
                 actor?: string;
                 actor_user?: number;
@@ -11000,39 +10916,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The object's state does not allow this now (the `detail` says why). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The URL is longer than the server reads. */
             414: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The body's media type is not one this operation parses (JSON). */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
             /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
             429: {
@@ -11113,39 +11002,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The object's state does not allow this now (the `detail` says why). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request body is larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The URL is longer than the server reads. */
             414: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The body's media type is not one this operation parses (JSON). */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
             /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
             429: {
@@ -11792,30 +11654,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The URL is longer than the server reads. */
             414: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The body's media type is not one this operation parses (JSON). */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
             /** @description A rate limit or quota was reached; `Retry-After` says when to try again. */
             429: {
@@ -12850,7 +12694,9 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 /**
-                 * @description * `header` - Header (header_name: value)
+                 * @description Any of these values: repeat the parameter, or separate the values with commas.
+                 *
+                 *     * `header` - Header (header_name: value)
                  *     * `bearer` - Bearer token (Authorization: Bearer <token>)
                  *     * `basic` - Basic auth (username, password)
                  *     * `api_key_query` - API key in the query string (param_name=value)
@@ -13480,7 +13326,9 @@ export interface operations {
                 page_size?: number;
                 retry_of?: number;
                 /**
-                 * @description * `pending` - Pending
+                 * @description Any of these values: repeat the parameter, or separate the values with commas.
+                 *
+                 *     * `pending` - Pending
                  *     * `queued` - Queued
                  *     * `running` - Running
                  *     * `succeeded` - Succeeded
@@ -13490,7 +13338,9 @@ export interface operations {
                  */
                 status?: ("cancelled" | "failed" | "pending" | "queued" | "running" | "succeeded" | "timed_out")[];
                 /**
-                 * @description * `manual` - Manual
+                 * @description Any of these values: repeat the parameter, or separate the values with commas.
+                 *
+                 *     * `manual` - Manual
                  *     * `api` - API
                  *     * `schedule` - Schedule
                  *     * `template` - Template
@@ -13885,9 +13735,19 @@ export interface operations {
     executions_logs_list: {
         parameters: {
             query?: {
+                /** @description The pagination cursor value. */
                 cursor?: string;
+                /**
+                 * @description Any of these values: repeat the parameter, or separate the values with commas.
+                 *
+                 *     * `debug` - Debug
+                 *     * `info` - Info
+                 *     * `warning` - Warning
+                 *     * `error` - Error
+                 */
                 level?: ("debug" | "error" | "info" | "warning")[];
                 node_id?: string;
+                /** @description Number of results to return per page. */
                 page_size?: number;
             };
             header?: {
@@ -14965,8 +14825,8 @@ export interface operations {
                  *     * `newest` - Newest
                  */
                 sort?: "newest" | "popular" | "relevance" | "top_rated" | "trending";
-                /** @description Comma-separated tags, all required. */
-                tags?: string;
+                /** @description Tags, all required: repeat the parameter or separate them with commas. */
+                tags?: string[];
             };
             header?: never;
             path?: never;
@@ -15557,8 +15417,8 @@ export interface operations {
                  *     * `deprecated` - Deprecated
                  */
                 status?: "deprecated" | "draft" | "pending_review" | "published" | "rejected";
-                /** @description Comma-separated tags, all required. */
-                tags?: string;
+                /** @description Tags, all required: repeat the parameter or separate them with commas. */
+                tags?: string[];
             };
             header?: {
                 /** @description Slug of the workspace to act in; your personal workspace when absent. */
@@ -18931,11 +18791,35 @@ export interface operations {
             query?: {
                 created_after?: string;
                 created_before?: string;
+                /** @description The pagination cursor value. */
                 cursor?: string;
+                /** @description Comma-separated fields to sort by: created_at, started_at, finished_at, duration_ms, priority; a leading '-' reverses. */
                 ordering?: string;
+                /** @description Number of results to return per page. */
                 page_size?: number;
                 retry_of?: number;
+                /**
+                 * @description Any of these values: repeat the parameter, or separate the values with commas.
+                 *
+                 *     * `pending` - Pending
+                 *     * `queued` - Queued
+                 *     * `running` - Running
+                 *     * `succeeded` - Succeeded
+                 *     * `failed` - Failed
+                 *     * `cancelled` - Cancelled
+                 *     * `timed_out` - Timed out
+                 */
                 status?: ("cancelled" | "failed" | "pending" | "queued" | "running" | "succeeded" | "timed_out")[];
+                /**
+                 * @description Any of these values: repeat the parameter, or separate the values with commas.
+                 *
+                 *     * `manual` - Manual
+                 *     * `api` - API
+                 *     * `schedule` - Schedule
+                 *     * `template` - Template
+                 *     * `retry` - Retry
+                 *     * `webhook` - Webhook
+                 */
                 trigger?: ("api" | "manual" | "retry" | "schedule" | "template" | "webhook")[];
                 trigger_source?: number;
             };
