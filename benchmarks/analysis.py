@@ -185,10 +185,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database after")
+    parser.add_argument("--figures", type=Path, help="write the figures as JSON (run_all.py)")
     args = parser.parse_args()
 
     url = bench_database_url()
     ensure_database(url)
+    from benchmarks._figures import Figures
+
+    figures = Figures("analysis", url, sizes=sorted(args.sizes), runs=args.runs)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("DJANGO_DEBUG", "false")
@@ -219,6 +223,9 @@ def main() -> None:
                 f"  {label:<52} median {statistics.median(samples) * 1000:8.0f} ms"
                 f"   min {min(samples) * 1000:8.0f} ms"
             )
+            median_ms = statistics.median(samples) * 1000
+            figures.add(f"{label} @ {size}", median_ms, "ms", better="lower", calibrate="pg")
+    figures.write(args.figures)
     connection.close()
     if args.drop:
         drop_database(url)
