@@ -97,7 +97,21 @@ def compare_runs(before: dict, after: dict, threshold: float = 0.20) -> tuple[li
             notes.append(f"{benchmark}: {name!r} only in the second run")
     for benchmark in after["benchmarks"].keys() - before["benchmarks"].keys():
         notes.append(f"{benchmark}: only in the second run")
+    for label, run in (("first", before), ("second", after)):
+        for benchmark, result in run["benchmarks"].items():
+            busy = busy_machine(result)
+            if busy:
+                notes.append(f"{benchmark}: the machine was busy in the {label} run ({busy})")
     return rows, notes
+
+
+def busy_machine(result: dict) -> str | None:
+    """Say so when the load average passed the core count: calibration does not correct that."""
+    machine = result.get("machine") or {}
+    cpus, loads = machine.get("cpus"), [x for x in machine.get("load_average_1m", []) if x]
+    if not cpus or not loads or max(loads) <= cpus:
+        return None
+    return f"load average up to {max(loads):.1f} on {cpus} cores; its figures are noisy"
 
 
 def print_rows(rows: list[Row]) -> None:

@@ -130,3 +130,15 @@ def test_the_command_exits_1_on_a_regression_and_0_without(tmp_path, capsys):
     assert main([str(before), str(before)]) == 0
     assert main([str(before), str(after), "--threshold", "0.5"]) == 0
     assert main([str(before), str(after), "--threshold", "0.5", "--strict"]) == 1
+
+
+def test_a_run_on_a_busy_machine_is_noted():
+    busy = json.loads(json.dumps(BEFORE))
+    busy["benchmarks"]["ingest"]["machine"] = {"cpus": 2, "load_average_1m": [1.5, 9.25]}
+    busy["benchmarks"]["analysis"]["machine"] = {"cpus": 2, "load_average_1m": [1.0, 2.0]}
+    _, notes = compare_runs(busy, AFTER)
+    assert (
+        "ingest: the machine was busy in the first run (load average up to 9.2 on 2 cores; "
+        "its figures are noisy)" in notes
+    )
+    assert not any(note.startswith("analysis: the machine") for note in notes)

@@ -96,3 +96,18 @@ def test_resolve_evaluates_references_and_returns_literals_unchanged():
     assert resolve(literal, CONTEXT) is literal
     assert resolve("input.n", CONTEXT) == "input.n"
     assert resolve(5, CONTEXT) == 5
+
+
+def test_message_helpers_cut_long_expressions_and_keep_the_first_line():
+    from jmespath.exceptions import JMESPathError
+
+    from executions.engine.expressions import _abbreviated, _describe_parse_error, _first_line
+
+    assert _abbreviated("a" * 80) == repr("a" * 80)
+    assert _abbreviated("a" * 81) == repr("a" * 77 + "...")
+    assert _first_line(ValueError("  first\nsecond  ")) == "first"
+    assert _first_line(ValueError("   ")) == "ValueError"
+    # An error without a position (not a parse error) is described by its first line.
+    assert _describe_parse_error("x y", JMESPathError("boom\nmore")) == (
+        "Invalid JMESPath expression 'x y': boom"
+    )

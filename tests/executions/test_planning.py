@@ -118,7 +118,7 @@ def test_build_graph_orders_entry_and_terminal_nodes():
 
 
 def test_build_graph_refuses_a_cycle():
-    with pytest.raises(ValueError, match="cycle"):
+    with pytest.raises(ValueError, match=r"^The definition has a cycle; validate it first\.$"):
         build_graph(definition(["a", "b"], [("a", "b"), ("b", "a")]))
 
 

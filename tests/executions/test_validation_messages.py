@@ -141,3 +141,46 @@ def test_every_edge_problem_with_its_label():
         "edges.7.from": ["Edge r -> b: a respond node ends its branch."],
         "edges.5": ["Edge c -> b closes a cycle: b -> c -> b."],
     }
+
+
+def test_a_node_type_that_is_not_a_string_and_an_edge_to_an_invalid_id():
+    errors = definition_errors(
+        {
+            "nodes": [{"id": "l", "type": ["set"]}, {"id": "has space", "type": "respond"}],
+            "edges": [{"from": "l", "to": "has space"}],
+        }
+    )
+    assert errors == {
+        "nodes.0.type": [f"Node 'l': unknown node type ['set']; known: {KNOWN}."],
+        "nodes.1.id": ["Node 'has space': an id is 1-64 letters, digits, '_' or '-'."],
+        # A node whose id is invalid does not exist for its edges.
+        "edges.0.to": ["Edge l -> has space: no node with id 'has space'."],
+    }
+
+
+def test_a_nested_parameter_is_reported_at_its_dotted_path():
+    node = {"id": "h", "type": "http_request", "params": {"url": "http://x/", "headers": {"A": 1}}}
+    assert definition_errors({"nodes": [node]}) == {
+        "nodes.0.params.headers.A": ["Node 'h': Must be of type string."]
+    }
+
+
+def test_schema_errors_of_nested_objects_by_dotted_path():
+    from executions.engine.validation import _schema_errors
+
+    inner = {
+        "type": "object",
+        "required": ["b"],
+        "additionalProperties": False,
+        "properties": {"b": {"enum": [1, 2]}, "c": {"minimum": 3}},
+    }
+    schema = {"type": "object", "properties": {"a": inner}}
+    assert _schema_errors(schema, {"a": {"x": 1, "c": 1}}) == {
+        "a.b": ["This field is required."],
+        "a.x": ["Unknown parameter."],
+        "a.c": ["1 is less than the minimum of 3"],
+    }
+    assert _schema_errors(schema, {"a": {"b": 5}}) == {"a.b": ["Must be one of: 1, 2."]}
+    # additionalProperties false without any properties: every key is unknown.
+    closed = {"type": "object", "additionalProperties": False}
+    assert _schema_errors(closed, {"z": 1}) == {"z": ["Unknown parameter."]}
