@@ -82,8 +82,8 @@ def _events(rng: random.Random, count: int = 50) -> dict:
     }
 
 
-# name -> (weight, method, path, body builder or None, extra headers builder or None)
 def mix(session: Session) -> dict[str, tuple]:
+    """The frontend's calls: name -> (weight, method, path, body builder or None)."""
     workflow, dashboard = session.workflow_id, session.dashboard_id
     today = date.today()
     trends = {
@@ -239,9 +239,8 @@ def report(tally: Tally, elapsed: float, figures: Figures) -> int:
         figures.add(f"{name} p50", p50, "ms", better="lower")
         figures.add(f"{name} p95", p95, "ms", better="lower")
     figures.add("requests/s", total / elapsed, "1/s", better="higher")
-    figures.add("mean latency", statistics.fmean(
-        s for samples in tally.latencies.values() for s in samples
-    ), "ms", better="lower")  # fmt: skip
+    every = [sample for samples in tally.latencies.values() for sample in samples]
+    figures.add("mean latency", statistics.fmean(every), "ms", better="lower")
     figures.details["errors"] = {name: dict(c) for name, c in tally.errors.items() if c}
     for name, text in sorted(tally.first_error.items()):
         print(f"  first error of {name}: {text}")
