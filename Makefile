@@ -10,7 +10,7 @@ export PORT
 QUEUES ?= default,high,analytics,maintenance
 AUTOSCALE ?=
 
-.PHONY: run test test-rabbitmq install lint monitoring-check worker beat migrate seed clean-data
+.PHONY: run test test-rabbitmq install lint monitoring-check mutation worker beat migrate seed clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ lint: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://unused@127.0.0.1:1/unused} \
 		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:1/0} \
 		$(BIN)/python manage.py check_migrations --settings=config.settings.test
+
+# Mutation score per core pure module (mutmut, niced, one module at a time; docs/quality.md).
+mutation: install
+	$(BIN)/python scripts/mutation_report.py $(MUTATION_ARGS)
 
 # promtool: the Prometheus config, the alert rules and their unit tests (monitoring/).
 monitoring-check:

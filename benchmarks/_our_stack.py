@@ -7,6 +7,8 @@ created through the HTTP API, as a client would.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -27,6 +29,11 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/synapscale_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"
 UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
+# Production requires credential keys. A fixed one (a Fernet key from a fixed string), so that
+# credentials stored in a *_bench database by one run still decrypt in the next.
+BENCHMARK_CREDENTIALS_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"synapscale benchmarks only").digest()
+).decode()
 
 # n8n's wfA is Webhook -> Set -> IF -> Set; ours is the same graph without the trigger node:
 # set -> condition -> set (the second set runs on the true branch, as n=7 > 5 takes it).
@@ -87,6 +94,8 @@ class StackConfig:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+            "CREDENTIALS_ENCRYPTION_KEYS": os.environ.get("CREDENTIALS_ENCRYPTION_KEYS")
+            or BENCHMARK_CREDENTIALS_KEY,
             "DATABASE_URL": os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             "REDIS_URL": redis_url,
             "CELERY_BROKER_URL": broker,
@@ -117,7 +126,9 @@ class StackConfig:
         return f"http://127.0.0.1:{self.port}"
 
 
-BENCHMARK_UNLIMITED_GROUPS = ("RUN", "READS", "WRITES", "INGEST", "CAPTURE", "HOOKS")
+BENCHMARK_UNLIMITED_GROUPS = (
+    *("RUN", "READS", "WRITES", "INGEST", "CAPTURE", "HOOKS", "SEARCH", "ANALYSIS", "REFRESH"),
+)
 
 
 def _importable(module: str, env: dict) -> bool:

@@ -195,3 +195,22 @@ def print_summary(results: list[dict], setup: dict) -> None:
         "Bytes per execution: growth of pg_total_relation_size (tables, TOAST, indexes) of "
         "the executions_* tables and analytics_event, approximate (no VACUUM)."
     )
+
+
+def add_figures(figures, results: list[dict]) -> None:
+    """Put the medians of the summary into ``figures`` (a benchmarks._figures.Figures)."""
+    for row in summarize(results):
+        at = f"@ {row['clients']} clients"
+        for key, label in (
+            ("ours_sync_completed_per_s", "sync finished/s"),
+            ("ours_async_completed_per_s", "async finished/s"),
+            ("ours_async_accepted_per_s", "async accepted/s"),
+            ("ours_webhook_completed_per_s", "webhook finished/s"),
+        ):
+            figures.add(f"{label} {at}", row[key], "1/s", better="higher", calibrate="cpu")
+        figures.add(
+            f"sync p50 {at}", row["ours_sync_p50_ms"], "ms", better="lower", calibrate="cpu"
+        )
+        figures.add(f"PSS {at}", row["ours_pss_mb"], "MB", better="lower", calibrate="none")
+        for key in ("ratio_sync_to_n8n", "ratio_webhook_to_n8n"):
+            figures.add(f"{key} {at}", row[key], "x", better="higher", calibrate="none")

@@ -230,10 +230,14 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database after")
     parser.add_argument("--reload", action="store_true", help="regenerate every size's events")
     parser.add_argument("--explain", action="store_true", help="print each statement's plan")
+    parser.add_argument("--figures", type=Path, help="write the figures as JSON (run_all.py)")
     args = parser.parse_args()
 
     url = bench_database_url()
     ensure_database(url)
+    from benchmarks._figures import Figures
+
+    figures = Figures("analysis", url, sizes=sorted(args.sizes), runs=args.runs)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("DJANGO_DEBUG", "false")
@@ -268,8 +272,11 @@ def main() -> None:
                 f"  {label:<52} median {statistics.median(samples) * 1000:8.0f} ms"
                 f"   min {min(samples) * 1000:8.0f} ms"
             )
+            median_ms = statistics.median(samples) * 1000
+            figures.add(f"{label} @ {size}", median_ms, "ms", better="lower", calibrate="pg")
         if args.explain:
             explain_queries(connection, workspace.id)
+    figures.write(args.figures)
     connection.close()
     if args.drop:
         drop_database(url)

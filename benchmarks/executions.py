@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import _our_stack as ours  # noqa: E402
 from benchmarks import _peer_n8n as n8n  # noqa: E402
+from benchmarks._figures import Figures  # noqa: E402
 from benchmarks._http_load import http_json, require_wrk, run_wrk, write_script  # noqa: E402
 from benchmarks._probes import PgProbe, RedisProbe, sql_statements  # noqa: E402
 from benchmarks._procs import (  # noqa: E402
@@ -71,6 +72,7 @@ from benchmarks._procs import (  # noqa: E402
     tree,
 )
 from benchmarks._report import (  # noqa: E402
+    add_figures,
     idle_costs,
     print_measurement,
     print_summary,
@@ -107,6 +109,7 @@ def parse_args() -> argparse.Namespace:
     add("--warmup", type=int, default=3, help="seconds of unrecorded load after a start")
     add("--recreate-db", action="store_true", help="drop and recreate the *_bench database")
     add("--json", type=Path, help="write every figure to this file")
+    add("--figures", type=Path, help="write the summary's figures as JSON (run_all.py)")
     return parser.parse_args()
 
 
@@ -369,6 +372,7 @@ def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, interrupted)
     run_dir = Path(tempfile.mkdtemp(prefix="bench-executions-"))
+    figures = Figures("executions", None, clients=args.clients, modes=args.modes, peer=args.peer)
     bench = Bench(args, run_dir)
     print(f"logs and wrk scripts in {run_dir}", flush=True)
     try:
@@ -389,6 +393,8 @@ def main() -> None:
             if args.json:
                 bench.write_json()
                 print(f"figures written to {args.json}")
+            add_figures(figures, bench.results)
+            figures.write(args.figures)
 
 
 if __name__ == "__main__":

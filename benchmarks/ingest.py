@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks._benchdb import use_bench_database  # noqa: E402
+from benchmarks._figures import Figures  # noqa: E402
+from benchmarks._our_stack import BENCHMARK_CREDENTIALS_KEY  # noqa: E402
 
 BENCH_URL = use_bench_database()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -104,6 +106,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "benchmark-only",
+        "CREDENTIALS_ENCRYPTION_KEYS": BENCHMARK_CREDENTIALS_KEY,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "METRICS_PUBLIC": "true",
         "RATE_LIMIT_INGEST": "100000000/m",
@@ -224,7 +227,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--figures", type=Path, help="write the figures as JSON (run_all.py)")
     args = parser.parse_args()
+    figures = Figures(
+        "ingest", BENCH_URL, batches=args.batches, batch_size=args.batch_size, clients=args.clients
+    )
 
     call_command("migrate", verbosity=0)
     workspace = Workspace.objects.filter(slug="bench-ingest").first()
@@ -274,6 +281,12 @@ def main() -> None:
     )
     print(f"ratio API / one COPY: {api_rate / copy_rate:.0%}")
     print(f"ratio API / COPY per batch: {api_rate / batch_copy_rate:.0%}")
+    figures.add("api_events_per_s", api_rate, "events/s", better="higher")
+    figures.add("copy_rows_per_s", copy_rate, "rows/s", better="higher", calibrate="pg")
+    figures.add(
+        "copy_per_batch_rows_per_s", batch_copy_rate, "rows/s", better="higher", calibrate="pg"
+    )
+    figures.write(args.figures)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks._figures import Figures  # noqa: E402
 
 
 def bench_database_url() -> str:
@@ -62,6 +63,9 @@ os.environ["DATABASE_URL"] = BENCH_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+# Searched as a signed-in user (only they may ?refresh=true); the limits are out of the way.
+for group in ("SEARCH", "REFRESH"):
+    os.environ.setdefault(f"RATE_LIMIT_{group}", "100000000/m")
 
 import django  # noqa: E402
 
@@ -219,16 +223,20 @@ def generate(count: int, seed: int = 7) -> None:
     print(f"  COPY {count} templates: {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     buffer = io.StringIO()
+    installed: set[int] = set()
     for _ in range(count):  # one install per template on average, over the last 7 days,
         template_id = int(count * rng.random() ** 3) + 1  # skewed: a few templates get most
         when = now - timedelta(seconds=rng.randint(0, 7 * 86400))
-        buffer.write(f"{template_id}\t1.0.0\t{workspace.pk}\t{when.isoformat()}\n")
+        # Only a workspace's first install of a template is counted (the model's constraint).
+        counted = "f" if template_id in installed else "t"
+        installed.add(template_id)
+        buffer.write(f"{template_id}\t1.0.0\t{workspace.pk}\t{when.isoformat()}\t{counted}\n")
     buffer.seek(0)
     with (
         raw.cursor() as cursor,
         cursor.copy(
-            "COPY templates_app_templateinstall (template_id, version, workspace_id, created_at) "
-            "FROM STDIN"
+            "COPY templates_app_templateinstall "
+            "(template_id, version, workspace_id, created_at, counted) FROM STDIN"
         ) as copy,
     ):
         copy.write(buffer.read())
@@ -373,7 +381,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--drop", action="store_true", help="drop the bench database at the end")
+    parser.add_argument("--figures", type=Path, help="write the figures as JSON (run_all.py)")
     args = parser.parse_args()
+    figures = Figures("marketplace", BENCH_URL, templates=args.templates, repeat=args.repeat)
     print(f"Bench database: {urlsplit(BENCH_URL).path.lstrip('/')}")
     call_command("migrate", verbosity=0)
     if args.regenerate or Template.objects.filter(status="published").count() < args.templates:
@@ -391,9 +401,16 @@ def main() -> None:
         cursor.execute("VACUUM ANALYZE")
     print(f"Templates: {Template.objects.count()}, vocabulary: {SearchTerm.objects.count()} words")
     client = APIClient()
+    client.force_authenticate(get_user_model().objects.get_or_create(username="bench-owner")[0])
     measure(client, 2)  # warm PostgreSQL's buffers and Python's imports
     print(f"Measuring {len(scenarios())} sort/text/filter scenarios x {args.repeat}, round-robin")
-    slowest = report(measure(client, args.repeat))
+    results = measure(client, args.repeat)
+    slowest = report(results)
+    for kind in ("uncached", "cached"):
+        samples = [sample for value in results.values() for sample in value[kind]]
+        figures.add(f"{kind} p50", percentile(samples, 0.5), "ms", better="lower")
+        figures.add(f"{kind} p95", percentile(samples, 0.95), "ms", better="lower")
+    figures.write(args.figures)
     explain(slowest)
     if args.drop:
         connection.close()

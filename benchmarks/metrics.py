@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks._benchdb import use_bench_database  # noqa: E402
+from benchmarks._figures import Figures  # noqa: E402
 
 BENCH_URL = use_bench_database()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -195,8 +196,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--figures", type=Path, help="write the figures as JSON (run_all.py)")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
+    figures = Figures("metrics", BENCH_URL, sizes=sizes, repeat=args.repeat)
 
     call_command("migrate", verbosity=0)
     workspace = workspace_for_bench()
@@ -227,6 +230,8 @@ def main() -> None:
         )
         for name, milliseconds in timings.items():
             print(f"    {name:<18} {milliseconds:8.1f} ms (median of {args.repeat})")
+            figures.add(f"{name} @ {size}", milliseconds, "ms", better="lower", calibrate="pg")
+    figures.write(args.figures)
 
 
 if __name__ == "__main__":

@@ -33,3 +33,9 @@ def test_the_unrated_score_is_the_prior_and_migration_0005_froze_it():
     migration = import_module("templates_app.migrations.0005_unrated_score_is_the_prior_mean")
     assert bayesian_rating(rating_sum=0, rating_count=0) == UNRATED_SCORE
     assert migration.UNRATED_SCORE == UNRATED_SCORE
+
+
+def test_an_install_exactly_seven_days_old_still_counts():
+    # The window is inclusive: at 7 days the weight is 0.5 ** 3.5, one second later 0.
+    assert trending_weight(timedelta(days=7)) == pytest.approx(0.5**3.5)
+    assert trending_weight(timedelta(days=1)) == pytest.approx(0.5**0.5)
