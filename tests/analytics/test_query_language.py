@@ -336,3 +336,10 @@ def test_the_event_list_takes_the_languages_relative_date_ranges(api_client, wor
     assert len(listed.json()["results"]) == len(SIGNUPS)
     bad = api_client.get("/api/v1/analytics/events/?date_range=last_999_days")
     assert "date_range" in assert_problem(bad)["errors"]
+
+
+def test_only_events_and_executions_exports_take_a_date_range(api_client):
+    response = api_client.post(
+        EXPORTS, {"source": "report_run", "report_run": 1, "date_range": "today"}, format="json"
+    )
+    assert "date_range" in assert_problem(response)["errors"]
