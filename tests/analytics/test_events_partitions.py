@@ -204,3 +204,12 @@ def test_the_periodic_tasks_call_the_services():
         past = [partition for partition in event_partitions() if partition.end <= boundary]
         assert len(past) >= 8
         assert retention_task.apply().get() == len(past)
+
+
+def test_deleting_a_workspace_deletes_its_events_and_their_keys(workspace, other_workspace):
+    now = timezone.now()
+    ingest_events(workspace, [_event(uuid.uuid4(), now - timedelta(days=days)) for days in (1, 40)])
+    ingest_events(other_workspace, [_event(uuid.uuid4(), now)])
+    workspace.delete()
+    assert list(EventKey.objects.values_list("workspace_id", flat=True)) == [other_workspace.id]
+    assert list(Event.objects.values_list("workspace_id", flat=True)) == [other_workspace.id]
