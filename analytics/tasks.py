@@ -6,6 +6,8 @@ from analytics.services.exports import exports_expire as expire_exports
 from analytics.services.insights import insights_detect_active_workspaces
 from analytics.services.metrics import realtime_rollups_prune as prune_realtime_rollups
 from analytics.services.notifications import alert_event_notify
+from analytics.services.partitions import event_partitions_ensure as ensure_event_partitions
+from analytics.services.partitions import events_retention_apply as apply_events_retention
 from analytics.services.reports import report_run_execute
 from analytics.services.reports import report_run_scheduled as run_scheduled_report
 from synapscale.task_policy import durable_task, periodic_task
@@ -33,17 +35,13 @@ def realtime_rollups_prune(self) -> int:
 @periodic_task()
 def event_partitions_ensure(self) -> int:
     """Create the monthly event partitions ingestion may need; return how many were new."""
-    from analytics.services.partitions import event_partitions_ensure as ensure
-
-    return len(ensure())
+    return len(ensure_event_partitions())
 
 
 @periodic_task()
 def events_retention_apply(self) -> int:
     """Drop the event partitions past the retention and prune old rollups."""
-    from analytics.services.partitions import events_retention_apply as apply
-
-    return len(apply().partitions_dropped)
+    return len(apply_events_retention().partitions_dropped)
 
 
 # --- Insights and alerts -----------------------------------------------------------------

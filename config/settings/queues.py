@@ -57,6 +57,8 @@ CELERY_TASK_ROUTES = {
         "executions.tasks.prune_executions",
         "synapscale.tasks.audit_prune",
         "analytics.tasks.realtime_rollups_prune",
+        "analytics.tasks.event_partitions_ensure",
+        "analytics.tasks.events_retention_apply",
         "analytics.tasks.exports_expire",
         "analytics.tasks.alerts_recover_stuck",
         "templates_app.tasks.flush_template_views",
