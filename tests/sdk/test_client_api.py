@@ -190,8 +190,11 @@ def test_a_503_is_retried_after_its_retry_after_until_it_succeeds(sdk, events_ta
         events_table_lock.rollback()  # the table is free by the time the SDK resends
 
     sdk._transport.sleep = sleep_then_release
+    # Unique people: read from the locked events (a count trend sums the hourly rollup).
     answer = sdk.analyses.trends(
-        events=["click"], date_range={"from": "2026-01-01", "to": "2026-01-02"}
+        events=["click"],
+        metric="unique_people",
+        date_range={"from": "2026-01-01", "to": "2026-01-02"},
     )
     assert waits == [1.0]
     assert answer["series"]
@@ -206,7 +209,11 @@ def test_a_503_past_the_retries_raises_service_unavailable(
         sleep = RecordingSleep()
         client._transport.sleep = sleep
         with pytest.raises(ServiceUnavailable) as err:
-            client.analyses.trends(events=["click"], date_from="2026-01-01", date_to="2026-01-02")
+            client.analyses.trends(
+                events=["click"],
+                metric="unique_people",
+                date_range={"from": "2026-01-01", "to": "2026-01-02"},
+            )
     assert sleep.waits == [1.0]
     assert (err.value.status, err.value.code, err.value.retry_after) == (503, "query-timeout", 1.0)
 

@@ -29,7 +29,13 @@ from tests.analytics.analysis_fixtures import insert_events
 
 pytestmark = pytest.mark.django_db(databases=[PRIMARY, REPLICA])
 
-TRENDS = {"events": ["page_view"], "date_from": "2026-01-01", "date_to": "2026-01-01"}
+# Unique people (one per planted view): counted from the events themselves, where a count
+# trend would sum the hourly rollup that the planting does not move.
+TRENDS = {
+    "events": ["page_view"],
+    "metric": "unique_people",
+    "date_range": {"from": "2026-01-01", "to": "2026-01-01"},
+}
 
 
 @pytest.fixture
