@@ -204,9 +204,12 @@ class AlertRuleViewSet(WorkspaceModelViewSet):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        body = request.data if self.action in ("create", "update", "partial_update") else None
-        legacy = isinstance(body, dict) and filters_are_legacy(body.get("filters"))
-        if legacy and response.status_code < 400:
+        # Only a write that succeeded has a parsed body: reading request.data of a refused
+        # one would parse its malformed JSON again, and raise here, past the error handler.
+        if response.status_code >= 400 or self.action not in ("create", "update", "partial_update"):
+            return response
+        body = request.data
+        if isinstance(body, dict) and filters_are_legacy(body.get("filters")):
             deprecation_headers(response, LEGACY_QUERY_SHAPES)
         return response
 
