@@ -12,7 +12,6 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from analytics.filtersets import EventFilterSet
-from analytics.json_values import json_safe
 from analytics.models import Event
 from analytics.query_language import EVENT_TYPE_PATTERN, property_key
 from analytics.selectors.events import (
@@ -28,6 +27,7 @@ from synapscale.api.permissions import TokenScopePermission
 from synapscale.api.viewsets import WorkspaceViewSet
 from synapscale.choices import WRITE_ROLES, TokenScope
 from synapscale.clients import client_ip as platform_client_ip
+from synapscale.json_values import json_safe
 from synapscale.selectors.workspaces import workspace_for_ingestion_key
 
 INGESTION_KEY_HEADER = "HTTP_X_INGESTION_KEY"

@@ -21,7 +21,6 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from analytics.choices import ExportFormat, ExportSource, ExportStatus, RunStatus
-from analytics.json_values import json_safe
 from analytics.masking import mask_text, mask_value
 from analytics.models import Export, Report, ReportRun
 from analytics.query_language import (
@@ -37,6 +36,7 @@ from analytics.selectors.reports import reports_visible
 from analytics.services.reports import run_is_claimable
 from synapscale.choices import MANAGE_ROLES
 from synapscale.filtersets import AuditEventFilterSet
+from synapscale.json_values import json_safe
 from synapscale.query_budget import query_budget
 from synapscale.quotas import quota_check_total, quota_take
 from synapscale.selectors.audit import audit_events

@@ -61,6 +61,15 @@ def test_owner_lists_the_workspace_events_newest_first(api_client, workspace, tr
     )
 
 
+def test_a_stored_float_past_64_bit_integers_is_listed(api_client, workspace):
+    # Found by schemathesis: jsonb gives 1e300 back as a 301-digit integer, which orjson
+    # refused, so the whole list was a 500.
+    event = _event(workspace, "alert_rule.updated", changes={"channels": [1e300, 7]})
+    rows = api_client.get(URL).json()["results"]
+    listed = next(row for row in rows if row["id"] == event.pk)
+    assert listed["changes"]["channels"] == [1e300, 7]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
