@@ -4,54 +4,23 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.core import validators
 from django.utils import timezone
 
 from analytics.choices import ExportFormat, ExportSource, ExportStatus
 from analytics.constants import DATE_BOUNDS_MESSAGE, EARLIEST_MOMENT, LATEST_MOMENT
-from analytics.models import Event, Export
+from analytics.models import AlertRule, Event, Export, Insight
+from analytics.models.alerts import AlertMetric, AlertState
+from analytics.models.insights import InsightKind, Severity
 from analytics.query_language import date_range_parse
-from synapscale.api.filters import StorableIsoDateTimeField
+from analytics.selectors.insights import open_insights_q
+from synapscale.api.filters import (
+    MAX_FILTER_VALUE_LENGTH,
+    MultiValueCharFilter,
+    StorableIsoDateTimeField,
+)
 
-MAX_FILTER_VALUES = 100
-MAX_VALUE_LENGTH = 255
 # The largest id PostgreSQL's bigint holds.
 MAX_ID = 2**63 - 1
-
-
-class MultiValueCharField(forms.Field):
-    """Every ``?name=`` value (``?name=a&name=b`` and ``?name=a,b`` alike), each validated."""
-
-    widget = forms.SelectMultiple  # reads QueryDict.getlist(name), not only the last value
-    default_error_messages = {
-        "too_many": f"At most {MAX_FILTER_VALUES} values.",
-        "too_long": f"Each value is at most {MAX_VALUE_LENGTH} characters.",
-    }
-
-    def to_python(self, value) -> list[str]:
-        if value in self.empty_values:
-            return []
-        items = value if isinstance(value, list | tuple) else [value]
-        return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
-
-    def validate(self, value: list[str]) -> None:
-        super().validate(value)
-        if len(value) > MAX_FILTER_VALUES:
-            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
-        null_characters = validators.ProhibitNullCharactersValidator()
-        for item in value:
-            null_characters(item)
-            if len(item) > MAX_VALUE_LENGTH:
-                raise forms.ValidationError(self.error_messages["too_long"], code="too_long")
-
-
-class MultiValueCharFilter(django_filters.Filter):
-    field_class = MultiValueCharField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__in": value})
 
 
 class BoundedIsoDateTimeField(StorableIsoDateTimeField):
@@ -113,8 +82,8 @@ class RelativeDateRangeFilter(django_filters.Filter):
 class EventFilterSet(django_filters.FilterSet):
     event_type = MultiValueCharFilter(field_name="event_type")
     user = IdFilter(field_name="user_id")
-    distinct_id = django_filters.CharFilter(max_length=MAX_VALUE_LENGTH)
-    session_id = django_filters.CharFilter(max_length=MAX_VALUE_LENGTH)
+    distinct_id = django_filters.CharFilter(max_length=MAX_FILTER_VALUE_LENGTH)
+    session_id = django_filters.CharFilter(max_length=MAX_FILTER_VALUE_LENGTH)
     created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     date_range = RelativeDateRangeFilter(
@@ -138,3 +107,45 @@ class ExportFilterSet(django_filters.FilterSet):
     class Meta:
         model = Export
         fields = ["source", "status", "file_format"]
+
+
+class AlertRuleFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=AlertState.choices)
+    metric = django_filters.ChoiceFilter(choices=AlertMetric.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+
+    class Meta:
+        model = AlertRule
+        fields = ["state", "metric", "severity"]
+
+
+STATUSES = (("open", "Open"), ("dismissed", "Dismissed"), ("all", "All"))
+
+
+class InsightFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=InsightKind.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    unread = django_filters.BooleanFilter(method="filter_unread")
+    status = django_filters.ChoiceFilter(choices=STATUSES, method="filter_status", empty_label=None)
+
+    class Meta:
+        model = Insight
+        fields = ["kind", "severity", "unread", "status"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value)
+
+    def filter_status(self, queryset, name, value):
+        if value == "dismissed":
+            return queryset.filter(dismissed_at__isnull=False)
+        if value == "open":
+            return queryset.filter(open_insights_q(timezone.now()))
+        return queryset
+
+    @property
+    def qs(self):
+        # Open insights unless the caller asks for another status.
+        queryset = super().qs
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(open_insights_q(timezone.now()))
+        return queryset

@@ -79,6 +79,15 @@ MODULES = (
         ("analytics/analysis/stats.py",),
         ("tests/analytics/test_analysis_stats.py", "tests/analytics/test_analysis_stats_edges.py"),
     ),
+    Module(
+        "query_language",
+        ("analytics/query_language.py",),
+        (
+            "tests/analytics/test_query_language_parser.py",
+            "tests/analytics/test_reports_spec.py",
+            "tests/analytics/test_analysis_specs.py",
+        ),
+    ),
 )
 
 

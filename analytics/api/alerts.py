@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -18,8 +17,9 @@ from analytics.api.alerts_access import (
 )
 from analytics.api.deprecations import LEGACY_QUERY_SHAPES
 from analytics.api.query_fields import QueryFiltersField
+from analytics.filtersets import AlertRuleFilterSet
 from analytics.models import AlertEvent, AlertRule, Report
-from analytics.models.alerts import AlertCondition, AlertMetric, AlertState
+from analytics.models.alerts import AlertCondition, AlertMetric
 from analytics.models.insights import Severity
 from analytics.query_language import EVENT_TYPE_PATTERN, filters_are_legacy
 from analytics.selectors.alerts import alert_events, alert_rules
@@ -37,16 +37,6 @@ from synapscale.choices import MANAGE_ROLES, WRITE_ROLES
 
 MAX_WEBHOOKS = 10
 MAX_EMAILS = 20
-
-
-class AlertRuleFilterSet(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=AlertState.choices)
-    metric = django_filters.ChoiceFilter(choices=AlertMetric.choices)
-    severity = django_filters.ChoiceFilter(choices=Severity.choices)
-
-    class Meta:
-        model = AlertRule
-        fields = ["state", "metric", "severity"]
 
 
 class ChannelsSerializer(serializers.Serializer):

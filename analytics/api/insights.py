@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from analytics.filtersets import InsightFilterSet
 from analytics.models import Insight
-from analytics.models.insights import InsightKind, Severity
 from analytics.selectors.insights import (
     insights_for_workspace,
     insights_summary,
-    open_insights_q,
 )
 from analytics.services import insights as insight_services
 from synapscale.api.fields import StrictBooleanField, StrictIntegerField, StrictModelSerializer
 from synapscale.api.viewsets import WorkspaceReadOnlyModelViewSet
-
-STATUSES = (("open", "Open"), ("dismissed", "Dismissed"), ("all", "All"))
-
-
-class InsightFilterSet(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=InsightKind.choices)
-    severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    unread = django_filters.BooleanFilter(method="filter_unread")
-    status = django_filters.ChoiceFilter(choices=STATUSES, method="filter_status", empty_label=None)
-
-    class Meta:
-        model = Insight
-        fields = ["kind", "severity", "unread", "status"]
-
-    def filter_unread(self, queryset, name, value):
-        return queryset.filter(read_at__isnull=value)
-
-    def filter_status(self, queryset, name, value):
-        if value == "dismissed":
-            return queryset.filter(dismissed_at__isnull=False)
-        if value == "open":
-            return queryset.filter(open_insights_q(timezone.now()))
-        return queryset
-
-    @property
-    def qs(self):
-        # Open insights unless the caller asks for another status.
-        queryset = super().qs
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(open_insights_q(timezone.now()))
-        return queryset
 
 
 class InsightSerializer(StrictModelSerializer):

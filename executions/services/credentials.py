@@ -27,6 +27,7 @@ from executions.engine.errors import NodeFailure
 from executions.models import Credential
 from synapscale.encryption import DecryptionFailed, decrypt_text, encrypt_text, reencrypt_text
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
 
 # The non-secret field each type needs (bearer needs none).
 TYPE_FIELDS = {
@@ -36,6 +37,8 @@ TYPE_FIELDS = {
     CredentialType.API_KEY_QUERY: "param_name",
 }
 PUBLIC_FIELDS = ("header_name", "param_name", "username")
+# What credential_update writes: the public fields, and a rotated secret.
+UPDATED_FIELDS = (*PUBLIC_FIELDS, "encrypted_secret", "secret_hint", "secret_rotated_at")
 # RFC 9110 field names; and the headers httpx and the connection own.
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 RESERVED_HEADERS = frozenset(
@@ -81,8 +84,12 @@ def credential_update(*, credential: Credential, **changes: Any) -> Credential:
             raise ValidationError({fixed: ["Fixed at creation: create another credential."]})
     secret = changes.pop("secret", None)
     before = audit_snapshot(credential, fields=PUBLIC_FIELDS)
-    credential_fields_apply(credential, changes, secret=secret)
-    credential.save()
+    credential, _ = model_update(
+        instance=credential,
+        fields=UPDATED_FIELDS,
+        data=credential_values(credential, changes, secret=secret),
+        clean=_full_clean,
+    )
     record_audit_event(
         action="credential.secret_rotated" if secret is not None else "credential.updated",
         target=credential,
@@ -188,17 +195,30 @@ def credential_fields_apply(
     Raises ValidationError on a field the type has not, or a bad value. The admin form
     runs it on a copy to show the errors before saving.
     """
+    for name, value in credential_values(credential, fields, secret=secret).items():
+        setattr(credential, name, value)
+    _full_clean(credential)
+
+
+def credential_values(
+    credential: Credential, fields: dict[str, Any], *, secret: str | None
+) -> dict[str, Any]:
+    """The column values the given fields and secret (encrypted) come to; nothing is set.
+
+    Raises ValidationError on a field the type has not, or a bad value.
+    """
     needed = TYPE_FIELDS[credential.type]
     errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
     for name, value in fields.items():
         if name not in PUBLIC_FIELDS:
             errors[name] = ["This field cannot be changed."]
         elif name != needed:
             errors[name] = [f"`{credential.type}` credentials have no such field."]
         else:
-            setattr(credential, name, value)
+            values[name] = value
     if needed is not None and not errors:
-        problem = _field_problem(needed, getattr(credential, needed))
+        problem = _field_problem(needed, values.get(needed, getattr(credential, needed)))
         if problem:
             errors[needed] = [problem]
     if secret is not None:
@@ -206,11 +226,15 @@ def credential_fields_apply(
         if problem:
             errors["secret"] = [problem]
         else:
-            credential.encrypted_secret = encrypt_text(secret)
-            credential.secret_hint = secret_hint(secret)
-            credential.secret_rotated_at = timezone.now()
+            values["encrypted_secret"] = encrypt_text(secret)
+            values["secret_hint"] = secret_hint(secret)
+            values["secret_rotated_at"] = timezone.now()
     if errors:
         raise ValidationError(errors)
+    return values
+
+
+def _full_clean(credential: Credential) -> None:
     credential.full_clean(exclude=["workspace", "created_by", "encrypted_secret"])
 
 

@@ -15,12 +15,19 @@ from executions.choices import TriggerKind, WebhookAuth
 from executions.models import Workflow, WorkflowTrigger
 from executions.services.schedules import schedule_remove, schedule_sync
 from executions.services.trigger_fields import (
+    EDITABLE_FIELDS,
     fields_for_kind_errors,
     schedule_rule_errors,
     trigger_fields_clean,
 )
 from synapscale.api.exceptions import ApplicationError
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
+
+# What trigger_update writes: the editable fields, and the last tick a changed schedule forgets.
+UPDATED_FIELDS = (*EDITABLE_FIELDS, "last_fired_at")
+# A change of these makes a schedule start afresh.
+SCHEDULE_STATE = frozenset({"is_enabled", "cron", "interval_seconds", "timezone"})
 
 
 @dataclass(frozen=True)
@@ -91,18 +98,14 @@ def trigger_update(*, trigger: WorkflowTrigger, **changes: Any) -> WorkflowTrigg
     elif changes.get("interval_seconds") is not None:
         changes.setdefault("cron", "")
     audit_before = audit_snapshot(trigger)
-    before = (trigger.is_enabled, trigger.cron, trigger.interval_seconds, trigger.timezone)
-    _apply(trigger, changes)
-    if trigger.kind == TriggerKind.SCHEDULE:
-        errors = schedule_rule_errors(trigger.cron, trigger.interval_seconds)
-        if errors:
-            raise ValidationError(errors)
-    after = (trigger.is_enabled, trigger.cron, trigger.interval_seconds, trigger.timezone)
-    if trigger.kind == TriggerKind.SCHEDULE and after != before:
+    data = trigger_fields_clean(changes)
+    if trigger.kind == TriggerKind.SCHEDULE and any(
+        name in SCHEDULE_STATE and getattr(trigger, name) != value for name, value in data.items()
+    ):
         # A resumed or changed schedule starts afresh: its next tick is not "late" because of
         # a tick before the pause or of the old rule.
-        trigger.last_fired_at = None
-    trigger.save()
+        data["last_fired_at"] = None
+    model_update(instance=trigger, fields=UPDATED_FIELDS, data=data, clean=_clean)
     schedule_sync(trigger)
     record_audit_event(
         action="trigger.updated",
@@ -155,3 +158,11 @@ def _apply(trigger: WorkflowTrigger, fields: dict[str, Any]) -> None:
     for name, value in trigger_fields_clean(fields).items():
         setattr(trigger, name, value)
     trigger.full_clean(exclude=["workspace", "workflow", "created_by", "periodic_task"])
+
+
+def _clean(trigger: WorkflowTrigger) -> None:
+    trigger.full_clean(exclude=["workspace", "workflow", "created_by", "periodic_task"])
+    if trigger.kind == TriggerKind.SCHEDULE:
+        errors = schedule_rule_errors(trigger.cron, trigger.interval_seconds)
+        if errors:
+            raise ValidationError(errors)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from synapscale.services.audit import audit_changes, audit_snapshot, record_audit_event
+from synapscale.services.updates import model_update
 from templates_app.choices import (
     EDITABLE_STATUSES,
     License,
@@ -57,6 +58,8 @@ EDITABLE_FIELDS = frozenset(
     }
 )
 AUDITED_FIELDS = sorted(EDITABLE_FIELDS | {"slug", "status", "is_verified"})
+# What template_update writes on the row: the editable fields and what follows from them.
+LIVE_FIELDS = EDITABLE_FIELDS | {"slug", "is_verified"}
 
 
 def normalize_tags(tags) -> list[str]:
@@ -199,36 +202,16 @@ def template_update(*, template: Template, user, **changes) -> Template:
     words_before = template_words(template)
     before = audit_snapshot(template, fields=AUDITED_FIELDS)
     published = template.status == TemplateStatus.PUBLISHED
-    reviewed = VERSIONED_FIELDS | REVIEWED_LISTING_FIELDS
-    new_version = published and ("version" in changed or reviewed & set(changed))
-    clears_verified = bool(new_version and template.is_verified)
-    if new_version:
-        _check_new_version(template, changed)
-        proposal = {key: values.get(key, getattr(template, key)) for key in PROPOSED_FIELDS}
-        if "changelog" not in values:
-            proposal["changelog"] = ""  # the approved version's notes are not this one's
-        proposal["listing"] = {
-            key: str(value) if key == "price" else value
-            for key, value in changed.items()
-            if key in REVIEWED_LISTING_FIELDS
-        }
-        proposal["clears_verified"] = clears_verified
-        changed = {
-            key: value
-            for key, value in changed.items()
-            if key not in PROPOSED_FIELDS and key not in REVIEWED_LISTING_FIELDS
-        }
-    if "name" in changed and template.published_at is None:
+    proposal = _new_version_proposal(template, values, changed) if published else None
+    live = changed if proposal is None else _live_changes(changed)
+    if "name" in live and template.published_at is None:
         # Once published, the slug is the template's public address: it stays.
-        template.slug = unique_slug(changed["name"], exclude_pk=template.pk)
-    for key, value in changed.items():
-        setattr(template, key, value)
-    if clears_verified:
+        live["slug"] = unique_slug(live["name"], exclude_pk=template.pk)
+    if proposal is not None and proposal["clears_verified"]:
         # The badge vouched for the approved version; approving the new one gives it back.
-        template.is_verified = False
+        live["is_verified"] = False
         history_record(template=template, actor=user, action=ModerationAction.UNVERIFIED)
-    _full_clean(template)
-    template.save()
+    model_update(instance=template, fields=LIVE_FIELDS, data=live, clean=_full_clean)
     search_vector_update(template_ids=[template.pk])
     record_audit_event(
         action="template.updated",
@@ -236,21 +219,51 @@ def template_update(*, template: Template, user, **changes) -> Template:
         actor=user,
         changes={
             **audit_changes(before, template, fields=AUDITED_FIELDS),
-            **({"proposed_version": proposal["version"]} if new_version else {}),
+            **({"proposed_version": proposal["version"]} if proposal is not None else {}),
         },
     )
-    if not published:
-        return template
+    if published:
+        _after_published_update(template, user, words_before, live, proposal)
+    return template
+
+
+def _after_published_update(template, user, words_before, live: dict, proposal) -> None:
+    """What a change of a published template moves beyond its row."""
     vocabulary_replace(before=words_before, after=template_words(template))
-    if "changelog" in changed:
+    if "changelog" in live:
         # Release notes corrected in place belong to the version the marketplace shows.
         TemplateVersion.objects.filter(
             template=template, version=template.version, status=VersionStatus.PUBLISHED
         ).update(changelog=template.changelog)
-    if new_version:
+    if proposal is not None:
         version_propose(template=template, user=user, **proposal)
     invalidate_marketplace()
-    return template
+
+
+def _new_version_proposal(template: Template, values: dict, changed: dict) -> dict | None:
+    """What a change of a published template sends to staff review; None if it needs none."""
+    if "version" not in changed and not (VERSIONED_FIELDS | REVIEWED_LISTING_FIELDS) & set(changed):
+        return None
+    _check_new_version(template, changed)
+    proposal = {key: values.get(key, getattr(template, key)) for key in PROPOSED_FIELDS}
+    if "changelog" not in values:
+        proposal["changelog"] = ""  # the approved version's notes are not this one's
+    proposal["listing"] = {
+        key: str(value) if key == "price" else value
+        for key, value in changed.items()
+        if key in REVIEWED_LISTING_FIELDS
+    }
+    proposal["clears_verified"] = template.is_verified
+    return proposal
+
+
+def _live_changes(changed: dict) -> dict:
+    """The changes a published template takes at once while its new version waits."""
+    return {
+        key: value
+        for key, value in changed.items()
+        if key not in PROPOSED_FIELDS and key not in REVIEWED_LISTING_FIELDS
+    }
 
 
 def version_propose(

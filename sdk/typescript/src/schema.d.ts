@@ -7800,7 +7800,8 @@ export interface operations {
                 /** @description A relative range of the query language: last_N_days, today, yesterday, last_24_hours, this_month, last_month. */
                 date_range?: string;
                 distinct_id?: string;
-                event_type?: string;
+                /** @description Any of these values: repeat the parameter, or separate the values with commas. */
+                event_type?: string[];
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 /** @description Property equality, e.g. `properties.plan=pro` or `properties.plan.tier=a` (keys follow the query language's rule; repeatable keys). */
