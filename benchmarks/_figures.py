@@ -34,6 +34,17 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 CALIBRATIONS = ("cpu", "pg", "both", "none")
 
 
+def median_ms(function, repeat: int) -> float:
+    """Return the median wall time of ``function()`` in milliseconds (after one warm-up)."""
+    function()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def cpu_loop_ms() -> float:
     """The fastest wall time of a fixed pure-Python loop (integer arithmetic and a branch)."""
     samples = []

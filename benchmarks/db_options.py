@@ -19,16 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks._figures import median_ms  # noqa: E402
 
 CONFIGURATIONS = {
     "client-side binding (Django's default)": {},
@@ -44,16 +43,6 @@ CONFIGURATIONS = {
         "prepare_threshold": 0,
     },
 }
-
-
-def _median_ms(function, repeat: int) -> float:
-    function()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def measure(options: dict, repeat: int) -> dict[str, float]:
@@ -104,9 +93,9 @@ def measure(options: dict, repeat: int) -> dict[str, float]:
         "date_to": now.date().isoformat(),
     }
     results = {
-        "ingest 500 events": _median_ms(batch, max(repeat // 4, 10)),
-        "realtime metrics": _median_ms(lambda: realtime_metrics(workspace_id=workspace.id), repeat),
-        "trends from the rollup": _median_ms(
+        "ingest 500 events": median_ms(batch, max(repeat // 4, 10)),
+        "realtime metrics": median_ms(lambda: realtime_metrics(workspace_id=workspace.id), repeat),
+        "trends from the rollup": median_ms(
             lambda: analysis_compute(kind="trends", data=trends, workspace_id=workspace.id),
             repeat,
         ),
@@ -118,7 +107,7 @@ def measure(options: dict, repeat: int) -> dict[str, float]:
         connection.close()
         connection.ensure_connection()
 
-    results["open a connection"] = _median_ms(connect, max(repeat // 4, 10))
+    results["open a connection"] = median_ms(connect, max(repeat // 4, 10))
     return results
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks._benchdb import use_bench_database  # noqa: E402
 from benchmarks._figures import Figures  # noqa: E402
+from benchmarks._figures import median_ms as timed  # noqa: E402
 
 BENCH_URL = use_bench_database()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -163,17 +163,6 @@ def rollup_sizes(workspace_id: int) -> dict[str, int]:
         cursor.execute("VACUUM (ANALYZE) analytics_dailyactiveperson")
         cursor.execute("VACUUM (ANALYZE) analytics_eventhourlycount")
     return sizes
-
-
-def timed(function, repeat: int) -> float:
-    """Return the median wall time of ``function()`` in milliseconds (after one warm-up)."""
-    function()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def measure(workspace_id: int, repeat: int) -> dict[str, float]:
