@@ -35,11 +35,14 @@ def test_beat_ticks_and_sent_entries_and_worker_successes_reach_the_gauges(
         "beat", ["beat", "--loglevel=INFO", f"--schedule={tmp_path / 'schedule'}"], {}, tmp_path
     )
     try:
-        # The shortest entry (every 5 s): beat sends it one interval after it starts.
+        # The shortest entry (every 5 s): beat sends it one interval after it starts. Beat
+        # marks "sent" after publishing, so a fast worker's success may come first: wait for
+        # both marks.
         marks = wait_for(
             lambda: (
                 (m := schedule_marks.schedule_marks_read()).beat_tick
                 and "synapscale:product_events.flush" in m.succeeded
+                and "synapscale:product_events.flush" in m.sent
                 and m
             ),
             timeout=60,
