@@ -222,7 +222,11 @@ def command_chaos(state: State, args: argparse.Namespace) -> None:
     watcher_result: dict = {}
     watcher = threading.Thread(
         target=lambda: watcher_result.update(
-            seconds=seconds_until_finished(state, in_flight, worker_killed, timeout=120)
+            # Bounded by the backlog: the survivors work through every run in flight
+            # (each waits 0.5 s in its delay node) besides the new ones and the failover.
+            seconds=seconds_until_finished(
+                state, in_flight, worker_killed, timeout=120 + len(in_flight)
+            )
         )
     )
     watcher.start()
